@@ -1,0 +1,105 @@
+"""The case library: every case under one or more folders, and the problems of those that failed.
+
+A bad case never stops the others from loading: it is left out and its
+problems are kept, so the bot and ``tutorbot play`` can report it and go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tutorbot.cases.loader import LoadResult, find_case_files, load_case
+from tutorbot.cases.model import Case
+from tutorbot.cases.problems import Problem
+
+
+class CaseNotFound(LookupError):
+    """No case has that id (or the path holds no case)."""
+
+
+@dataclass
+class Library:
+    """Loaded cases by id, in folder order, plus every problem found while loading."""
+
+    cases: dict[str, Case] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    results: list[LoadResult] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def published(self) -> list[Case]:
+        return [case for case in self.cases.values() if case.published]
+
+    def get(self, case_id: str) -> Case:
+        try:
+            return self.cases[case_id]
+        except KeyError:
+            raise CaseNotFound(case_id) from None
+
+    def with_tag(self, tag: str) -> list[Case]:
+        wanted = tag.strip().lower()
+        return [case for case in self.published() if wanted in case.tags]
+
+    def next_unseen(self, seen: Iterable[str], after: str | None = None) -> Case | None:
+        """The first published case not in ``seen`` (after ``after`` if given), else the
+        first published case that is not ``after``, so a learner always gets another one."""
+        cases = self.published()
+        if not cases:
+            return None
+        seen_ids = set(seen)
+        start = next((i + 1 for i, c in enumerate(cases) if c.id == after), 0)
+        ordered = cases[start:] + cases[:start]
+        for case in ordered:
+            if case.id not in seen_ids and case.id != after:
+                return case
+        return next((case for case in ordered if case.id != after), None)
+
+
+def load_library(paths: Sequence[Path], *, as_published: bool = False) -> Library:
+    """Load every case under ``paths`` (cases folders, case folders or case files).
+
+    ``as_published`` judges drafts as strictly as published cases (used by
+    ``cases validate --published`` and publishing).
+    """
+    library = Library()
+    first_file: dict[str, Path] = {}
+    for path in paths:
+        if not path.exists():
+            library.problems.append(
+                Problem(path, 0, "no such file or folder", "check the path or set TUTORBOT_CASES")
+            )
+            continue
+        for case_file in find_case_files(path):
+            result = load_case(case_file, as_published=as_published)
+            library.results.append(result)
+            library.problems.extend(result.problems)
+            case = result.case
+            if case is None:
+                continue
+            if case.id in first_file:
+                library.problems.append(
+                    Problem(
+                        case_file,
+                        1,
+                        f"duplicate id `{case.id}`, also used by {first_file[case.id]}",
+                        "give one of the cases another id and folder name",
+                    )
+                )
+                continue
+            first_file[case.id] = case_file
+            library.cases[case.id] = case
+    return library
+
+
+def resolve_case(id_or_path: str, cases_dir: Path) -> LoadResult:
+    """Load one case named by id (in ``cases_dir``) or by a path to its folder or file."""
+    path = Path(id_or_path)
+    if not (path.exists() and (path.is_file() or (path / "case.yaml").is_file())):
+        path = cases_dir / id_or_path
+        if not (path / "case.yaml").is_file():
+            raise CaseNotFound(id_or_path)
+    return load_case(path)
