@@ -1,0 +1,60 @@
+"""A learner's place in a case, as plain data that survives restarts and upgrades."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal, get_args
+
+from tutorbot.tutor.actions import Outcome
+
+Phase = Literal["history", "images", "findings", "question", "done"]
+STATE_VERSION = 1
+
+
+class StateError(ValueError):
+    """Stored state that cannot be read back (unknown version or shape)."""
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """Where a learner is in one case.
+
+    ``stage`` counts from 0 and is meaningful in the ``images`` and
+    ``findings`` phases; ``outcome`` is set once the case is ``done``.
+    ``case_version`` is the content hash of the case when the session began.
+    """
+
+    case_id: str
+    case_version: str
+    phase: Phase = "history"
+    stage: int = 0
+    attempts_used: int = 0
+    hints_shown: int = 0
+    outcome: Outcome | None = None
+
+    def moved(self, **changes: Any) -> SessionState:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": STATE_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> SessionState:
+        """Read state written by :meth:`to_json`; raise :class:`StateError` if it is not that."""
+        if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
+            raise StateError(f"unsupported session state: {str(data)[:80]}")
+        fields = {k: v for k, v in data.items() if k != "v"}
+        try:
+            state = cls(**fields)
+        except TypeError as error:
+            raise StateError(f"malformed session state: {error}") from None
+        ints = (state.stage, state.attempts_used, state.hints_shown)
+        if (
+            state.phase not in get_args(Phase)
+            or not all(isinstance(n, int) and n >= 0 for n in ints)
+            or state.outcome not in (None, *get_args(Outcome))
+            or not isinstance(state.case_id, str)
+            or not isinstance(state.case_version, str)
+        ):
+            raise StateError(f"malformed session state: {data!r}"[:200])
+        return state
