@@ -413,7 +413,8 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
     case = _case(r, root, folder, _hash(case_file, raw))
     if case is not None:
         r.problems.extend(image_problems(case, case_file, r.file_lines, as_published=as_published))
-    return LoadResult(case_file, case if not r.errors else None, r.problems)
+    has_errors = any(p.severity == "error" for p in r.problems)
+    return LoadResult(case_file, None if has_errors else case, r.problems)
 
 
 def find_case_files(path: Path) -> Iterator[Path]:

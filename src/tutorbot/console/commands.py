@@ -2,9 +2,78 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+from tutorbot.cases.library import CaseNotFound, load_library, resolve_case
+from tutorbot.cases.model import Case
+from tutorbot.settings import Settings
 
 
 def register(subcommands: Any) -> None:
-    parser = subcommands.add_parser("play", help="play a case in the terminal")
-    parser.set_defaults(func=lambda args: 2)
+    parser = subcommands.add_parser(
+        "play",
+        help="play a case in the terminal",
+        description=(
+            "Play cases in the terminal. Type next, hint, skip, reveal, restart or quit; "
+            "at the diagnosis question anything else is your answer. Reads from a pipe too."
+        ),
+    )
+    parser.add_argument(
+        "--case", metavar="ID_OR_PATH", help="the case to play (default: the first published case)"
+    )
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        metavar="DIR",
+        help="the cases folder (default: $TUTORBOT_CASES or ./cases)",
+    )
+    parser.add_argument(
+        "--attempts",
+        type=int,
+        metavar="N",
+        help="attempts at the diagnosis (default: $TUTORBOT_ATTEMPTS or 2)",
+    )
+    parser.set_defaults(func=play)
+
+
+def play(args: argparse.Namespace) -> int:
+    from tutorbot.cli import CommandError
+    from tutorbot.console.play import Player, interactive
+    from tutorbot.grading import grade
+
+    settings = Settings.from_env(cases=args.cases, attempts=args.attempts)
+    case: Case | None = None
+    if args.case:
+        try:
+            result = resolve_case(args.case, settings.cases)
+        except CaseNotFound:
+            raise CommandError(
+                f"there is no case `{args.case}` in {settings.cases}, and no such path"
+            ) from None
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        if result.case is None:
+            raise CommandError(
+                f"the case in {result.path} has errors (listed above); fix them first"
+            )
+        case = result.case
+        cases_dir = case.folder.parent
+        library = load_library([cases_dir]) if cases_dir.is_dir() else load_library([])
+    else:
+        if not settings.cases.is_dir():
+            raise CommandError(
+                f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or use --cases)"
+            )
+        library = load_library([settings.cases])
+        cases_dir = settings.cases
+    for problem in library.errors:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if case is None:
+        case = library.next_unseen([])
+        if case is None:
+            raise CommandError(f"there are no published cases in {settings.cases}")
+    player = Player(library, grade, settings.attempts, sys.stdout)
+    return player.play(case, sys.stdin.buffer, prompt=interactive())

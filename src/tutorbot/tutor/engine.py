@@ -89,7 +89,7 @@ class Tutor:
             case "findings":
                 return self._images(state, state.stage + 1)
             case "question":
-                return state, [self._ask(state, again=True)]
+                return state, [self._ask(state)]
             case "done":
                 return state, [a.StartNextCase()]
 

@@ -1,0 +1,84 @@
+"""Render tutor actions as plain terminal text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+from tutorbot.tutor import actions as a
+
+WORDS = "next, hint, skip, reveal, restart, quit"
+
+
+def one_line(text: str) -> str:
+    """Fold text to one line, so a verdict stays a single line."""
+    return " ".join(text.split())
+
+
+def _bullets(lines: Iterable[str]) -> list[str]:
+    return [f"  • {one_line(line)}" for line in lines]
+
+
+def render(action: a.Action) -> list[str]:
+    """The terminal lines for one action."""
+    match action:
+        case a.ShowHistory(title=title, history=history):
+            return [
+                f"== {one_line(title)} ==",
+                "Clinical history:",
+                *_bullets(history),
+                f"(Type next to see the images. Words: {WORDS}.)",
+            ]
+        case a.ShowImages(stage=n, stages=total, title=title, images=images, question=question):
+            lines = [f"-- Stage {n} of {total}{': ' + one_line(title) if title else ''} --"]
+            for image in images:
+                lines += [f"[image] {image.path}", f"        {one_line(image.caption)}"]
+            lines.append(
+                f"{one_line(question)} (type what you see, or next for the findings)"
+                if question
+                else "(Type next for the findings.)"
+            )
+            return lines
+        case a.ShowFindings(stage=n, stages=total, title=title, findings=findings, images=images):
+            lines = [
+                f"-- Findings, stage {n} of {total}{': ' + one_line(title) if title else ''} --"
+            ]
+            lines += _bullets(findings)
+            for image in images:
+                lines += [f"[annotated image] {image.path}", f"        {one_line(image.caption)}"]
+            return [*lines, "(Type next to go on.)"]
+        case a.AskDiagnosis(question=question, attempt=attempt, attempts=attempts, again=again):
+            prefix = "Try again: " if again else ""
+            return [f"{prefix}{one_line(question)} (attempt {attempt} of {attempts})"]
+        case a.ShowVerdict(verdict=verdict, attempts_left=left):
+            label = {"correct": "Correct.", "partial": "Partly right.", "wrong": "Not right."}
+            text = f"{verdict.mark} {one_line(verdict.feedback) or label[verdict.verdict]}"
+            if verdict.verdict != "correct" and left:
+                text += f" ({left} attempt{'s' if left != 1 else ''} left)"
+            return [text.rstrip()]
+        case a.ShowHint(text=text, number=number, total=total):
+            return [f"Hint {number} of {total}: {one_line(text)}"]
+        case a.Notice(text=text):
+            return [one_line(text)]
+        case a.RevealDiagnosis(
+            diagnosis=diagnosis, explanation=explanation, teaching_points=points, source=source
+        ):
+            lines = [f"Diagnosis: {one_line(diagnosis)}"]
+            if explanation:
+                lines.append(one_line(explanation))
+            lines += ["Teaching points:", *_bullets(points)]
+            credit = source.contributor or source.author
+            if credit:
+                lines.append(f"(Case credit: {one_line(credit)})")
+            return lines
+        case a.OfferNextCase():
+            return ["Type next for another case, restart to play this one again, or quit."]
+        case a.StartNextCase():
+            return []
+
+
+def write(actions: Iterable[a.Action], out: TextIO) -> None:
+    for action in actions:
+        for line in render(action):
+            print(line, file=out)
+    out.flush()
