@@ -1,0 +1,307 @@
+"""The storage contract: one suite, run against every backend.
+
+A backend joins by adding a param to the ``backend`` fixture that yields a
+function opening a fresh :class:`Store` on one shared database (PostgreSQL
+will skip unless a URL is configured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tutorbot.storage import (
+    AnswerRecord,
+    Change,
+    ConflictError,
+    FinishedCase,
+    SessionKey,
+    SessionRecord,
+    SQLiteStore,
+    Store,
+    UnsupportedDatabase,
+    open_store,
+)
+
+Opener = Callable[[], Awaitable[Store]]
+KEY = SessionKey(chat_id=10, thread_id=0, user_id=20)
+
+
+@pytest.fixture(params=["sqlite"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    """Opens stores on one database; every store opened is closed at the end."""
+    opened: list[Store] = []
+    url = f"sqlite:///{tmp_path / 'tutor.db'}"
+
+    async def opener() -> Store:
+        store = await open_store(url)
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(backend: Opener) -> Store:
+    return await backend()
+
+
+def put(
+    state: str, case_id: str = "case-a", result: str = "ok"
+) -> Callable[[SessionRecord | None], Change[str]]:
+    def fn(current: SessionRecord | None) -> Change[str]:
+        return Change(result=result, state=state, case_id=case_id, case_version="v1")
+
+    return fn
+
+
+async def test_apply_creates_then_advances_session(store: Store) -> None:
+    first = await store.apply(1, KEY, put('{"step": 1}'))
+    assert not first.duplicate and first.result == "ok"
+    assert first.session is not None and first.session.version == 1
+    second = await store.apply(2, KEY, put('{"step": 2}'))
+    assert second.session is not None and second.session.version == 2
+    session = await store.get_session(KEY)
+    assert session is not None
+    assert (session.state, session.case_id, session.case_version) == ('{"step": 2}', "case-a", "v1")
+
+
+async def test_function_sees_current_session(store: Store) -> None:
+    await store.apply(1, KEY, put("one"))
+    seen: list[SessionRecord | None] = []
+
+    def fn(current: SessionRecord | None) -> Change[None]:
+        seen.append(current)
+        return Change(result=None)
+
+    await store.apply(2, KEY, fn)
+    assert seen[0] is not None and seen[0].state == "one" and seen[0].version == 1
+
+
+async def test_duplicate_update_is_ignored(store: Store) -> None:
+    calls = 0
+
+    def fn(current: SessionRecord | None) -> Change[int]:
+        nonlocal calls
+        calls += 1
+        return Change(result=calls, state=f"s{calls}", case_id="c", case_version="v")
+
+    assert (await store.apply(7, KEY, fn)).result == 1
+    again = await store.apply(7, KEY, fn)
+    assert again.duplicate and again.result is None
+    assert calls == 1
+    assert await store.is_processed(7)
+    session = await store.get_session(KEY)
+    assert session is not None and session.state == "s1" and session.version == 1
+
+
+async def test_failed_function_marks_nothing(store: Store) -> None:
+    def boom(current: SessionRecord | None) -> Change[None]:
+        raise RuntimeError("engine bug")
+
+    with pytest.raises(RuntimeError):
+        await store.apply(3, KEY, boom)
+    assert not await store.is_processed(3)
+    assert await store.get_session(KEY) is None
+
+
+async def test_cas_conflict_detected(backend: Opener) -> None:
+    one, two = await backend(), await backend()  # two "processes" on one database
+    await one.apply(1, KEY, put("start"))
+    read = await one.get_session(KEY)
+    assert read is not None
+    await two.apply(2, KEY, put("advanced by two"))
+    with pytest.raises(ConflictError):
+        await one.write_session(
+            KEY, case_id="case-a", case_version="v1", state="stale", expected_version=read.version
+        )
+    with pytest.raises(ConflictError):
+        await one.write_session(
+            KEY, case_id="case-a", case_version="v1", state="new?", expected_version=0
+        )
+    session = await one.get_session(KEY)
+    assert session is not None and session.state == "advanced by two" and session.version == 2
+
+
+async def test_apply_retries_after_a_conflict(backend: Opener) -> None:
+    one, two = await backend(), await backend()
+    await one.apply(1, KEY, put("0"))
+    seen: list[str] = []
+    interfered = False
+
+    def fn(current: SessionRecord | None) -> Change[str]:
+        nonlocal interfered
+        assert current is not None
+        seen.append(current.state)
+        if not interfered:
+            interfered = True
+            # Another process advances the session while we compute.
+            asyncio.run_coroutine_threadsafe(
+                two.write_session(
+                    KEY,
+                    case_id="case-a",
+                    case_version="v1",
+                    state="1",
+                    expected_version=current.version,
+                ),
+                loop,
+            ).result(timeout=10)
+        return Change(result="done", state=current.state + "+")
+
+    loop = asyncio.get_running_loop()
+    # fn runs on one's worker thread, so the loop is free to run two's write meanwhile.
+    applied = await asyncio.wait_for(one.apply(2, KEY, fn), timeout=10)
+    assert applied.result == "done"
+    assert seen == ["0", "1"]
+    session = await one.get_session(KEY)
+    assert session is not None and session.state == "1+" and session.version == 3
+
+
+async def test_answers_and_finished_cases_kept(store: Store) -> None:
+    answers = [
+        AnswerRecord(10, 20, "case-a", "v1", "lymphoma", "wrong", 0.1, None),
+        AnswerRecord(
+            10, 20, "case-a", "v1", "EMH", "correct", 1.0, "extramedullary haematopoiesis"
+        ),
+    ]
+
+    def fn(current: SessionRecord | None) -> Change[None]:
+        return Change(
+            result=None,
+            state="done",
+            case_id="case-a",
+            case_version="v1",
+            answers=answers,
+            finished=[FinishedCase(20, "case-a", "v1", "correct")],
+        )
+
+    await store.apply(1, KEY, fn)
+    kept = await store.answers(user_id=20)
+    assert [(a.answer, a.verdict, a.case_version, a.matched) for a in kept] == [
+        ("lymphoma", "wrong", "v1", None),
+        ("EMH", "correct", "v1", "extramedullary haematopoiesis"),
+    ]
+    assert all(a.at is not None for a in kept)
+    assert await store.answers(case_id="other") == []
+    stats = await store.stats(20)
+    assert (stats.cases_done, stats.correct, stats.streak, stats.finished) == (1, 1, 1, ("case-a",))
+    assert stats.accuracy == 1.0
+
+
+async def test_stats_streak_counts_recent_correct_run(store: Store) -> None:
+    outcomes = ["correct", "wrong", "correct", "correct"]
+    for number, outcome in enumerate(outcomes, 1):
+        finished = [FinishedCase(20, f"case-{number}", "v", outcome)]  # type: ignore[arg-type]
+        await store.apply(number, KEY, lambda _c, f=finished: Change(result=None, finished=f))
+    stats = await store.stats(20)
+    assert (stats.cases_done, stats.correct, stats.streak) == (4, 3, 2)
+    assert stats.accuracy == pytest.approx(0.75)
+    empty = await store.stats(999)
+    assert (empty.cases_done, empty.accuracy, empty.streak) == (0, 0.0, 0)
+
+
+async def test_survives_close_and_reopen(backend: Opener) -> None:
+    first = await backend()
+    await first.apply(1, KEY, put("mid-case"))
+    await first.put_file_id(42, "ab" * 32, "FILE1")
+    await first.close()
+    second = await backend()
+    session = await second.get_session(KEY)
+    assert session is not None and session.state == "mid-case"
+    assert (await second.apply(1, KEY, put("again"))).duplicate
+    assert await second.get_file_id(42, "ab" * 32) == "FILE1"
+
+
+async def test_concurrent_applies_on_different_keys(store: Store) -> None:
+    keys = [SessionKey(chat_id=i, thread_id=0, user_id=i) for i in range(50)]
+
+    async def play(key: SessionKey) -> None:
+        for step in range(5):
+            await store.apply(key.chat_id * 100 + step, key, put(f"{key.chat_id}:{step}"))
+
+    await asyncio.gather(*(play(key) for key in keys))
+    for key in keys:
+        session = await store.get_session(key)
+        assert session is not None and session.state == f"{key.chat_id}:4"
+        assert session.version == 5
+
+
+async def test_delete_session(store: Store) -> None:
+    await store.apply(1, KEY, put("x"))
+    applied = await store.apply(2, KEY, lambda _c: Change(result=None, delete=True))
+    assert applied.session is None
+    assert await store.get_session(KEY) is None
+
+
+async def test_thread_ids_keep_sessions_apart(store: Store) -> None:
+    topic = SessionKey(chat_id=KEY.chat_id, thread_id=5, user_id=KEY.user_id)
+    await store.apply(1, KEY, put("main"))
+    await store.apply(2, topic, put("topic"))
+    main, other = await store.get_session(KEY), await store.get_session(topic)
+    assert main is not None and other is not None
+    assert (main.state, other.state) == ("main", "topic")
+
+
+async def test_users_active_flag(store: Store) -> None:
+    assert await store.user_active(20) is None
+    await store.apply(1, KEY, put("x"))
+    assert await store.user_active(20) is True
+    await store.set_user_active(20, False)
+    assert await store.user_active(20) is False
+    await store.apply(2, KEY, put("y"))  # they came back
+    assert await store.user_active(20) is True
+
+
+async def test_media_cache(store: Store) -> None:
+    digest = "cd" * 32
+    assert await store.get_file_id(1, digest) is None
+    await store.put_file_id(1, digest, "A")
+    await store.put_file_id(1, digest, "B")
+    assert await store.get_file_id(1, digest) == "B"
+    assert await store.get_file_id(2, digest) is None  # file ids are per bot
+    await store.forget_file_id(1, digest)
+    assert await store.get_file_id(1, digest) is None
+
+
+async def test_prune_processed(store: Store) -> None:
+    await store.apply(1, KEY, put("x"))
+    assert await store.prune_processed(datetime.now(UTC) - timedelta(days=1)) == 0
+    assert await store.prune_processed(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert not await store.is_processed(1)
+
+
+async def test_open_store_urls(tmp_path: Path) -> None:
+    memory = await open_store("sqlite:///:memory:")
+    try:
+        await memory.apply(1, KEY, put("x"))
+        assert (await memory.get_session(KEY)) is not None
+    finally:
+        await memory.close()
+    with pytest.raises(UnsupportedDatabase, match="not yet supported"):
+        await open_store("postgresql://tutor@localhost/tutor")
+    with pytest.raises(UnsupportedDatabase):
+        await open_store("mysql://x")
+
+
+async def test_sqlite_wal_and_migrations(tmp_path: Path) -> None:
+    store = await SQLiteStore(str(tmp_path / "a.db")).open()
+    try:
+        assert await store.schema_version() >= 1
+    finally:
+        await store.close()
+    again = await SQLiteStore(str(tmp_path / "a.db")).open()  # migrations run once
+    try:
+        assert await again.schema_version() >= 1
+    finally:
+        await again.close()
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
