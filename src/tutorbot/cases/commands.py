@@ -31,7 +31,10 @@ def register(subcommands: Any) -> None:
         "validate", help="check cases and print every problem as file:line: message"
     )
     validate.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH",
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
         help="cases folders, case folders or case files (default: the cases folder)",
     )
     validate.add_argument(
@@ -47,7 +50,10 @@ def register(subcommands: Any) -> None:
 
 def add_cases_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--cases", type=Path, default=None, metavar="DIR",
+        "--cases",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="the cases folder (default: $TUTORBOT_CASES or ./cases)",
     )
 
@@ -66,7 +72,9 @@ def list_cases(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     if not settings.cases.is_dir():
-        raise CommandError(f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or --cases)")
+        raise CommandError(
+            f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or --cases)"
+        )
     library = load_library([settings.cases])
     report(library.problems)
     if not library.cases:

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import yaml
 
@@ -75,7 +75,9 @@ class _Reader:
         optional: Iterable[str],
     ) -> dict[str, yaml.Node] | None:
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{where} must be a mapping of keys to values", "write `key: value` lines")
+            self.problem(
+                node, f"{where} must be a mapping of keys to values", "write `key: value` lines"
+            )
             return None
         required, optional = tuple(required), tuple(optional)
         known = (*required, *optional)
@@ -130,10 +132,14 @@ class _Reader:
     def each(
         self, node: yaml.Node | None, where: str, build: Callable[[yaml.Node, str], T | None]
     ) -> tuple[T, ...]:
-        built = (build(item, f"{where} {i}") for i, item in enumerate(self.sequence(node, where), 1))
+        built = (
+            build(item, f"{where} {i}") for i, item in enumerate(self.sequence(node, where), 1)
+        )
         return tuple(item for item in built if item is not None)
 
-    def choice(self, node: yaml.Node | None, where: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(
+        self, node: yaml.Node | None, where: str, choices: tuple[str, ...], default: str
+    ) -> str:
         value = self.text(node, where)
         if value is None:
             return default
@@ -161,9 +167,7 @@ def _source(r: _Reader, node: yaml.Node | None) -> Source:
 
 
 def _image(r: _Reader, node: yaml.Node, where: str) -> Image | None:
-    fields = r.mapping(
-        node, where, ("file", "caption"), ("alt", "annotated", "annotated_caption")
-    )
+    fields = r.mapping(node, where, ("file", "caption"), ("alt", "annotated", "annotated_caption"))
     if fields is None:
         return None
     file = r.text(fields.get("file"), f"{where} file")
@@ -181,7 +185,9 @@ def _image(r: _Reader, node: yaml.Node, where: str) -> Image | None:
     for key in ("file", "annotated"):
         if key in fields:
             r.file_lines.setdefault(str(fields[key].value), fields[key].start_mark.line + 1)
-    annotated = r.text(fields.get("annotated"), f"{where} annotated") if "annotated" in fields else None
+    annotated = (
+        r.text(fields.get("annotated"), f"{where} annotated") if "annotated" in fields else None
+    )
     return Image(
         file=file,
         caption=caption,
@@ -209,7 +215,9 @@ def _stage(r: _Reader, node: yaml.Node, where: str) -> Stage | None:
         images=images,
         findings=findings,
         title=r.text(fields.get("title"), f"{where} title", allow_empty=True) or "",
-        question=r.text(fields.get("question"), f"{where} question") if "question" in fields else None,
+        question=r.text(fields.get("question"), f"{where} question")
+        if "question" in fields
+        else None,
     )
 
 
@@ -242,7 +250,8 @@ def _diagnosis(r: _Reader, node: yaml.Node) -> DiagnosisSpec | None:
         partial=r.each(fields.get("partial"), "diagnosis partial", lambda n, w: _feedback(r, n, w)),
         wrong=r.each(fields.get("wrong"), "diagnosis wrong", lambda n, w: _feedback(r, n, w)),
         required=r.texts(fields.get("required"), "diagnosis required"),
-        explanation=r.text(fields.get("explanation"), "diagnosis explanation", allow_empty=True) or "",
+        explanation=r.text(fields.get("explanation"), "diagnosis explanation", allow_empty=True)
+        or "",
     )
 
 
@@ -252,10 +261,21 @@ def _tags(r: _Reader, node: yaml.Node | None) -> tuple[tuple[str, ...], tuple[st
     fields = r.mapping(node, "tags", (), ("modality", "system"))
     if fields is None:
         return (), ()
-    return r.texts(fields.get("modality"), "tags modality"), r.texts(fields.get("system"), "tags system")
+    return r.texts(fields.get("modality"), "tags modality"), r.texts(
+        fields.get("system"), "tags system"
+    )
 
 
-TOP_REQUIRED = ("format", "id", "title", "status", "history", "stages", "diagnosis", "teaching_points")
+TOP_REQUIRED = (
+    "format",
+    "id",
+    "title",
+    "status",
+    "history",
+    "stages",
+    "diagnosis",
+    "teaching_points",
+)
 TOP_OPTIONAL = ("source", "tags", "difficulty", "hints", "question")
 
 
@@ -339,30 +359,52 @@ def image_problems(
                 target = Path(relative)
                 if target.is_absolute() or ".." in target.parts:
                     problems.append(
-                        Problem(file, line, f"{where} leaves the case folder",
-                                "use a path inside the case folder, such as images/01.png")
+                        Problem(
+                            file,
+                            line,
+                            f"{where} leaves the case folder",
+                            "use a path inside the case folder, such as images/01.png",
+                        )
                     )
                     continue
                 full = case.folder / target
                 if not full.resolve().is_relative_to(root):
                     problems.append(
-                        Problem(file, line, f"{where} is a link that leaves the case folder",
-                                "copy the image into the case folder instead of linking it")
+                        Problem(
+                            file,
+                            line,
+                            f"{where} is a link that leaves the case folder",
+                            "copy the image into the case folder instead of linking it",
+                        )
                     )
                     continue
                 if target.suffix.lower() not in IMAGE_SUFFIXES:
                     problems.append(
-                        Problem(file, line, f"{where} is not a JPEG, PNG or WebP image",
-                                "convert it to .jpg or .png")
+                        Problem(
+                            file,
+                            line,
+                            f"{where} is not a JPEG, PNG or WebP image",
+                            "convert it to .jpg or .png",
+                        )
                     )
                 if not full.is_file():
                     problems.append(
-                        Problem(file, line, f"{where} does not exist", f"add the image at {full}", missing)
+                        Problem(
+                            file,
+                            line,
+                            f"{where} does not exist",
+                            f"add the image at {full}",
+                            missing,
+                        )
                     )
                 elif full.stat().st_size > PHOTO_SIZE_LIMIT:
                     problems.append(
-                        Problem(file, line, f"{where} is larger than Telegram's 10 MB photo limit",
-                                "resize or recompress it")
+                        Problem(
+                            file,
+                            line,
+                            f"{where} is larger than Telegram's 10 MB photo limit",
+                            "resize or recompress it",
+                        )
                     )
     return problems
 
@@ -394,7 +436,9 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        r.problems.append(Problem(case_file, line, "the file is not UTF-8 text", "save it as UTF-8"))
+        r.problems.append(
+            Problem(case_file, line, "the file is not UTF-8 text", "save it as UTF-8")
+        )
         return LoadResult(case_file, None, r.problems)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -402,13 +446,24 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
         reason = error.problem or "the YAML cannot be read"
-        r.problems.append(Problem(case_file, line, f"broken YAML: {reason}", "check the indentation and quote text that contains `: ` or starts with a special character"))
+        r.problems.append(
+            Problem(
+                case_file,
+                line,
+                f"broken YAML: {reason}",
+                "check the indentation and quote text that contains `: ` or starts with a special character",
+            )
+        )
         return LoadResult(case_file, None, r.problems)
     except yaml.YAMLError as error:
         r.problems.append(Problem(case_file, 0, f"broken YAML: {error}", "check the file's syntax"))
         return LoadResult(case_file, None, r.problems)
     if root is None:
-        r.problem(None, "the case file is empty", "start from `tutorbot cases new ID` or docs/case-format.md")
+        r.problem(
+            None,
+            "the case file is empty",
+            "start from `tutorbot cases new ID` or docs/case-format.md",
+        )
         return LoadResult(case_file, None, r.problems)
     case = _case(r, root, folder, _hash(case_file, raw))
     if case is not None:
