@@ -38,6 +38,11 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 PHOTO_SIZE_LIMIT = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
 
 T = TypeVar("T")
+# Only plain data: explicit tags such as !!python/object are refused, not constructed.
+PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
 
 
 @dataclass
@@ -110,8 +115,11 @@ class _Reader:
                 return value
             self.problem(node, f"{where} is empty", "write some text or remove the key")
             return None
-        if isinstance(node, yaml.ScalarNode) and allow_empty:
-            return ""
+        if isinstance(node, yaml.ScalarNode):  # null: the key with nothing after it
+            if allow_empty:
+                return ""
+            self.problem(node, f"{where} is empty", "write some text after the colon")
+            return None
         self.problem(node, f"{where} must be text", "write it on the same line after the colon")
         return None
 
@@ -279,7 +287,9 @@ TOP_REQUIRED = (
 TOP_OPTIONAL = ("source", "tags", "difficulty", "hints", "question")
 
 
-def _case(r: _Reader, root: yaml.Node, folder: Path, version: str) -> Case | None:
+def _case(
+    r: _Reader, root: yaml.Node, folder: Path, version: str, as_published: bool
+) -> Case | None:
     fields = r.mapping(root, "the case", TOP_REQUIRED, TOP_OPTIONAL)
     if fields is None:
         return None
@@ -312,6 +322,8 @@ def _case(r: _Reader, root: yaml.Node, folder: Path, version: str) -> Case | Non
     teaching_points = r.texts(fields.get("teaching_points"), "teaching_points")
     modality, system = _tags(r, fields.get("tags"))
     question = r.text(fields.get("question"), "question") if "question" in fields else None
+    strict = as_published or status == "published"
+    r.problems.extend(image_problems(stages, folder, strict=strict, lines=r.file_lines))
     if case_id is None or title is None or diagnosis is None:
         return None
     return Case(
@@ -339,17 +351,18 @@ def case_file_for(path: Path) -> Path:
 
 
 def image_problems(
-    case: Case, file: Path, lines: dict[str, int] | None = None, *, as_published: bool = False
+    stages: Iterable[Stage], folder: Path, *, strict: bool, lines: dict[str, int] | None = None
 ) -> list[Problem]:
-    """Problems with the case's image files: missing, unsafe paths, wrong kind, too large.
+    """Problems with a case's image files: missing, unsafe paths, wrong kind, too large.
 
-    A draft may lack its images (a warning); a published case may not.
+    A draft may lack its images (a warning); a published case (``strict``) may not.
     """
     problems: list[Problem] = []
+    file = folder / CASE_FILE
     lines = lines or {}
-    missing: Severity = "error" if case.published or as_published else "warning"
-    root = case.folder.resolve()
-    for s, stage in enumerate(case.stages, 1):
+    missing: Severity = "error" if strict else "warning"
+    root = folder.resolve()
+    for s, stage in enumerate(stages, 1):
         for i, image in enumerate(stage.images, 1):
             for relative in (image.file, image.annotated):
                 if relative is None:
@@ -367,7 +380,7 @@ def image_problems(
                         )
                     )
                     continue
-                full = case.folder / target
+                full = folder / target
                 if not full.resolve().is_relative_to(root):
                     problems.append(
                         Problem(
@@ -465,11 +478,28 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
             "start from `tutorbot cases new ID` or docs/case-format.md",
         )
         return LoadResult(case_file, None, r.problems)
-    case = _case(r, root, folder, _hash(case_file, raw))
-    if case is not None:
-        r.problems.extend(image_problems(case, case_file, r.file_lines, as_published=as_published))
+    if any(node.tag not in PLAIN_TAGS for node in _nodes(root)):
+        r.problem(
+            None,
+            "the file uses YAML tags (`!!python/...` or `!name`), which cases may not",
+            "remove the tag",
+        )
+        return LoadResult(case_file, None, r.problems)
+    case = _case(r, root, folder, _hash(case_file, raw), as_published)
+    r.problems.sort(key=lambda p: p.line)
     has_errors = any(p.severity == "error" for p in r.problems)
     return LoadResult(case_file, None if has_errors else case, r.problems)
+
+
+def _nodes(node: yaml.Node) -> Iterator[yaml.Node]:
+    yield node
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _nodes(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _nodes(key)
+            yield from _nodes(value)
 
 
 def find_case_files(path: Path) -> Iterator[Path]:

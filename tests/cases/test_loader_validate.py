@@ -1,0 +1,248 @@
+"""Loading case.yaml and validating cases: every problem reported, with file and line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tutorbot.cases import load_case, load_library
+from tutorbot.cli import main
+
+GOOD = """\
+format: 1
+id: {id}
+title: A good case
+status: {status}
+source:
+  contributor: Dr Someone
+tags:
+  modality: [CT]
+  system: [Chest]
+history:
+  - A 40-year-old with a cough
+stages:
+  - title: CT chest
+    question: What do you see?
+    images:
+      - file: images/01.png
+        caption: CT, axial
+        alt: An axial CT slice
+        annotated: images/01-marked.png
+    findings:
+      - A mass
+diagnosis:
+  answer: Lung cancer
+  accepted: [Bronchogenic carcinoma]
+  partial:
+    - answer: mass
+      feedback: What kind of mass?
+  wrong:
+    - answer: pneumonia
+      feedback: No consolidation is seen.
+hints:
+  - Look at the hilum.
+teaching_points:
+  - A point
+"""
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+
+def write_case(
+    root: Path,
+    case_id: str,
+    text: str | None = None,
+    *,
+    status: str = "published",
+    images: bool = True,
+) -> Path:
+    folder = root / case_id
+    (folder / "images").mkdir(parents=True)
+    (folder / "case.yaml").write_text(
+        text if text is not None else GOOD.format(id=case_id, status=status)
+    )
+    if images:
+        (folder / "images" / "01.png").write_bytes(PNG)
+        (folder / "images" / "01-marked.png").write_bytes(PNG)
+    return folder
+
+
+def test_a_good_case_loads_into_frozen_objects(tmp_path: Path) -> None:
+    result = load_case(write_case(tmp_path, "good-case"))
+    assert result.problems == []
+    case = result.case
+    assert case is not None
+    assert case.id == "good-case" and case.published and case.tags == ("ct", "chest")
+    assert case.stages[0].images[0].annotated == "images/01-marked.png"
+    assert case.diagnosis.partial[0].feedback == "What kind of mass?"
+    with pytest.raises(AttributeError):
+        case.title = "changed"  # type: ignore[misc]
+
+
+def test_the_version_is_a_content_hash(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, "good-case")
+    first = load_case(folder).case
+    assert first is not None and load_case(folder).case.version == first.version  # type: ignore[union-attr]
+    (folder / "images" / "01.png").write_bytes(PNG + b"x")
+    changed = load_case(folder).case
+    assert changed is not None and changed.version != first.version
+
+
+BROKEN = """\
+format: 2
+id: Broken_Case
+title:
+status: finished
+history: just one line
+stages:
+  - images:
+      - file: ../outside.png
+        caption: "{long}"
+      - file: /etc/passwd.png
+        caption: fine
+      - file: images/missing.png
+        caption: fine
+      - file: images/link.png
+        caption: linked
+    findings: []
+    colour: red
+diagnosis:
+  accepted: [x]
+teaching_points: [a]
+extra_key: 1
+"""
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
+    folder = tmp_path / "broken"
+    (folder / "images").mkdir(parents=True)
+    (folder / "case.yaml").write_text(BROKEN.format(long="x" * 1100))
+    os.symlink("/etc/hostname", folder / "images" / "link.png")
+    result = load_case(folder)
+    assert result.case is None
+    found = {(p.line, p.message.split(" ")[0]) for p in result.problems}
+    messages = "\n".join(str(p) for p in result.problems)
+    expected = [
+        (1, "format is not 1"),
+        (2, "id `Broken_Case` is not a valid case id"),
+        (3, "title is empty"),  # `title:` with nothing after it
+        (4, "status is `finished`"),
+        (5, "history must be a list"),
+        (9, "caption has 1100 characters"),
+        (16, "findings"),
+        (17, "unknown key `colour`"),
+        (19, "diagnosis is missing `answer`"),
+        (21, "unknown key `extra_key`"),
+    ]
+    for line, text in expected:
+        assert any(p.line == line and text in p.message for p in result.problems), (
+            line,
+            text,
+            messages,
+        )
+    assert any("`../outside.png` leaves the case folder" in p.message for p in result.problems)
+    assert any("`/etc/passwd.png` leaves the case folder" in p.message for p in result.problems)
+    assert any("`images/link.png` is a link that leaves" in p.message for p in result.problems)
+    assert every_problem_has_a_fix(result.problems)
+    assert found  # lines were recorded
+    assert all(str(p).startswith(f"{folder / 'case.yaml'}:") for p in result.problems)
+
+
+def every_problem_has_a_fix(problems: list) -> bool:  # type: ignore[type-arg]
+    return all(p.hint for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the case file is empty"),
+        ("title: [unclosed\n", "broken YAML"),
+        ("- a list\n- not a mapping\n", "must be a mapping"),
+        ("format: 1\nformat: 1\n", "has `format` twice"),
+        ("!!python/object:os.system {}\n", "YAML tags"),
+    ],
+)
+def test_unreadable_files_get_one_clear_problem(tmp_path: Path, text: str, message: str) -> None:
+    folder = write_case(tmp_path, "bad", text)
+    result = load_case(folder)
+    assert result.case is None
+    assert any(message in p.message for p in result.problems), result.problems
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, "bad", "")
+    (folder / "case.yaml").write_bytes(b"title: caf\xe9\n")
+    assert "not UTF-8" in load_case(folder).problems[0].message
+
+
+def test_a_draft_may_lack_images_but_not_when_judged_as_published(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, "draft-case", status="draft", images=False)
+    draft = load_case(folder)
+    assert draft.case is not None
+    assert {p.severity for p in draft.problems} == {"warning"}
+    assert len(draft.problems) == 2  # the plain and the annotated image
+    strict = load_case(folder, as_published=True)
+    assert strict.case is None and {p.severity for p in strict.problems} == {"error"}
+
+
+def test_a_bad_case_does_not_stop_the_others(tmp_path: Path) -> None:
+    write_case(tmp_path, "first-case")
+    write_case(tmp_path, "second-case", "title: [broken\n")
+    write_case(tmp_path, "third-case")
+    (tmp_path / "lexicon.yaml").write_text("synonyms: []\n")  # not a case
+    (tmp_path / "notes").mkdir()  # a folder without case.yaml is not a case
+    library = load_library([tmp_path])
+    assert list(library.cases) == ["first-case", "third-case"]
+    assert len(library.errors) == 1 and "second-case" in str(library.errors[0].file)
+
+
+def test_duplicate_ids_across_folders(tmp_path: Path) -> None:
+    write_case(tmp_path / "one", "same-id")
+    write_case(tmp_path / "two", "same-id")
+    library = load_library([tmp_path / "one", tmp_path / "two"])
+    assert list(library.cases) == ["same-id"]
+    assert any("duplicate id `same-id`" in p.message for p in library.errors)
+
+
+def test_validate_command_reports_all_problems_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_case(tmp_path, "good-case")
+    folder = tmp_path / "broken"
+    (folder / "images").mkdir(parents=True)
+    (folder / "case.yaml").write_text(BROKEN.format(long="y" * 1100))
+    assert main(["cases", "validate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count(str(folder / "case.yaml")) >= 10
+    assert "2 cases checked" in err
+
+
+def test_validate_passes_a_draft_with_warnings_unless_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_case(tmp_path, "draft-case", status="draft", images=False)
+    assert main(["cases", "validate", str(tmp_path)]) == 0
+    assert main(["cases", "validate", "--published", str(tmp_path)]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_validate_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cases", "validate", str(tmp_path / "nowhere")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_list_and_show_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    write_case(tmp_path, "good-case")
+    assert main(["cases", "list", "--cases", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.split("\t")[:2] == ["good-case", "A good case"]
+    assert main(["cases", "show", "good-case", "--json", "--cases", str(tmp_path)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {"id", "title", "history", "stages", "diagnosis", "teaching_points"} <= set(shown)
+    assert shown["stages"][0]["images"][0]["file"] == "images/01.png"
+    assert shown["stages"][0]["findings"] == ["A mass"] and shown["diagnosis"] == "Lung cancer"
+    assert main(["cases", "show", "nope", "--cases", str(tmp_path)]) == 1
+    assert "no case `nope`" in capsys.readouterr().err
