@@ -729,7 +729,7 @@ def mri_coronal_t1() -> Drawing:
         fill=220,
     )
     d.text((14, 40), "R", fill=255, font=font(26))
-    d.text((360, 20), "coronal T1", fill=255, font=font(18))
+    d.text((50, 46), "coronal T1", fill=255, font=font(18))
     arrows = [
         Arrow((110, 160), (246, 150), WHITE, "upper edge of marrow tumour"),
         Arrow((520, 250), (440, 320), YELLOW, "soft-tissue mass"),
