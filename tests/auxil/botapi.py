@@ -1,0 +1,1680 @@
+"""An emulator of the Telegram Bot API for tests, served over real HTTP on loopback.
+
+The real ``telegram.ext.Application`` talks to it exactly as it talks to Telegram::
+
+    async def test_start(botapi: BotApiEmulator) -> None:
+        app = botapi.application_builder().build()
+        app.add_handler(CommandHandler("start", start))
+        alice = botapi.user("Alice")
+        async with botapi.polling(app):
+            botapi.send_text(alice, None, "/start")          # None: Alice's private chat
+            reply = await botapi.wait_for(lambda m: m.chat_id == alice.id)
+        assert "Welcome" in reply.text
+
+Imports: ``tests/conftest.py`` puts the ``tests`` folder on ``sys.path`` (pytest's default
+``prepend`` import mode does the same for a rootdir conftest without ``__init__.py``), so test
+modules write ``from auxil.botapi import BotApiEmulator``. There are no ``__init__.py`` files.
+
+What it emulates (see the fixture ``botapi`` in ``tests/conftest.py``):
+
+* ``/bot<TOKEN>/<method>`` with JSON, urlencoded and multipart bodies; Telegram-shaped results
+  and errors (401 for a wrong token, 404 for an unknown method).
+* Long polling (``getUpdates`` with offset/limit/timeout/allowed_updates) and webhooks
+  (``setWebhook`` makes the emulator POST updates with ``X-Telegram-Bot-Api-Secret-Token``).
+* Sending, editing and deleting messages, photos and media groups with Telegram's validation
+  (HTML/Markdown parsing, length limits, callback_data size, "message is not modified", ...).
+* Fault injection: blocked users, queued 429/5xx answers, forgotten file_ids.
+* Every call is checked against the official ``api.json`` (see :mod:`auxil.botapi_schema`);
+  problems land in :attr:`BotApiEmulator.violations`, which the fixture asserts to be empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import json
+import re
+import time
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from auxil.botapi_format import EntityParseError, parse_text
+from auxil.botapi_schema import ApiSchema, UploadedFile, cached_schema
+
+if TYPE_CHECKING:
+    from telegram import Bot
+    from telegram.ext import Application, ApplicationBuilder
+
+JSONDict = dict[str, Any]
+T = TypeVar("T")
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_ANSWER = 200
+CHAT_ACTIONS = frozenset(
+    [
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    ]
+)
+DEFAULT_UPDATE_TYPES_EXCLUDED = frozenset(
+    {"chat_member", "message_reaction", "message_reaction_count"}
+)
+WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+POLL_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+#: Form fields decoded without api.json (only used when the description is absent).
+_JSON_FIELDS = frozenset(
+    [
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "media",
+        "commands",
+        "scope",
+        "allowed_updates",
+        "link_preview_options",
+        "reply_parameters",
+        "message_ids",
+    ]
+)
+_INT_RE = re.compile(r"-?\d+\Z")
+_COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
+
+
+class BotApiError(Exception):
+    """An error answer of the Bot API (raised inside method handlers)."""
+
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def to_json(self) -> JSONDict:
+        body: JSONDict = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+def bad_request(description: str) -> BotApiError:
+    return BotApiError(400, f"Bad Request: {description}")
+
+
+# -- people and chats ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    """A Telegram user who talks to the bot. ``chat`` is the private chat with the bot."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "en"
+
+    def to_dict(self) -> JSONDict:
+        data: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            data["last_name"] = self.last_name
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+    @property
+    def chat(self) -> FakeChat:
+        return FakeChat(
+            id=self.id,
+            type="private",
+            first_name=self.first_name,
+            last_name=self.last_name,
+            username=self.username,
+        )
+
+
+@dataclass(frozen=True)
+class FakeChat:
+    id: int
+    type: Literal["private", "group", "supergroup", "channel"]
+    title: str | None = None
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    is_forum: bool = False
+
+    def to_dict(self) -> JSONDict:
+        data: JSONDict = {"id": self.id, "type": self.type}
+        for key in ("title", "username", "first_name", "last_name"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        if self.is_forum:
+            data["is_forum"] = True
+        return data
+
+
+ChatRef = FakeChat | FakeUser | int
+
+
+def chat_id_of(chat: ChatRef) -> int:
+    return chat if isinstance(chat, int) else chat.id
+
+
+# -- what the bot sent --------------------------------------------------------------------------
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent; edits update it in place (earlier states are in ``history``)."""
+
+    method: str
+    message: JSONDict
+    params: JSONDict
+    parse_mode: str | None = None
+    history: list[JSONDict] = field(default_factory=list)
+    deleted: bool = False
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.message["chat"]["id"])
+
+    @property
+    def message_id(self) -> int:
+        return int(self.message["message_id"])
+
+    @property
+    def message_thread_id(self) -> int | None:
+        return self.message.get("message_thread_id")
+
+    @property
+    def text(self) -> str | None:
+        """Visible text (markup parsed away, as the user sees it); None for media."""
+        return self.message.get("text")
+
+    @property
+    def caption(self) -> str | None:
+        return self.message.get("caption")
+
+    @property
+    def content(self) -> str:
+        """Text or caption, whichever the message has ('' if none)."""
+        return self.message.get("text") or self.message.get("caption") or ""
+
+    @property
+    def raw_text(self) -> str | None:
+        """The ``text``/``caption`` parameter exactly as the bot last sent it (with markup)."""
+        return self.params.get("text", self.params.get("caption"))
+
+    @property
+    def entities(self) -> list[JSONDict]:
+        return list(self.message.get("entities") or self.message.get("caption_entities") or [])
+
+    @property
+    def reply_markup(self) -> JSONDict | None:
+        """The inline keyboard as sent (other keyboards are in ``params``)."""
+        return self.message.get("reply_markup")
+
+    @property
+    def buttons(self) -> list[JSONDict]:
+        """All inline keyboard buttons, row by row."""
+        markup = self.reply_markup or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    @property
+    def callback_data(self) -> list[str]:
+        return [b["callback_data"] for b in self.buttons if "callback_data" in b]
+
+    @property
+    def photo(self) -> list[JSONDict] | None:
+        return self.message.get("photo")
+
+    @property
+    def media_group_id(self) -> str | None:
+        return self.message.get("media_group_id")
+
+    @property
+    def reply_to_message_id(self) -> int | None:
+        reply = self.message.get("reply_to_message")
+        return int(reply["message_id"]) if reply else None
+
+    def __repr__(self) -> str:
+        what = self.content or ("<photo>" if self.photo else "<?>")
+        flags = " deleted" if self.deleted else ""
+        return (
+            f"<SentMessage {self.method} chat={self.chat_id} id={self.message_id}{flags}: {what!r}>"
+        )
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    data: bytes
+    kind: str
+    file_path: str
+    width: int = 0
+    height: int = 0
+    file_name: str | None = None
+    mime_type: str | None = None
+
+    def photo_size(self) -> JSONDict:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "width": self.width,
+            "height": self.height,
+            "file_size": len(self.data),
+        }
+
+
+@dataclass
+class Call:
+    method: str
+    params: JSONDict
+
+
+@dataclass
+class _Fault:
+    method: str | None
+    error: BotApiError
+    remaining: int
+
+
+@dataclass
+class _Pending:
+    update: JSONDict
+    forced: bool = False  # re-delivered: ignore the confirmed offset once
+
+
+@dataclass
+class WebhookDelivery:
+    update_id: int
+    status: int | None
+    error: str | None = None
+
+
+Handler = Callable[[JSONDict, dict[str, UploadedFile]], Awaitable[Any]]
+
+
+# -- the emulator -------------------------------------------------------------------------------
+
+
+class BotApiEmulator:
+    """Telegram's Bot API for one bot, on ``http://127.0.0.1:<port>``."""
+
+    def __init__(
+        self,
+        *,
+        bot_id: int = 123456789,
+        bot_username: str = "tutorbot_test_bot",
+        bot_first_name: str = "TutorBot",
+        schema: ApiSchema | Literal["auto"] | None = "auto",
+        strict_chats: bool = True,
+    ) -> None:
+        self.bot_id = bot_id
+        secret = base64.urlsafe_b64encode(hashlib.sha256(str(bot_id).encode()).digest()).decode()
+        self.token = f"{bot_id}:AAH{secret[:32]}"
+        self.bot_user: JSONDict = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self.schema: ApiSchema | None = cached_schema() if schema == "auto" else schema
+        #: Refuse sends to chats no fake user/group was created for ("chat not found").
+        self.strict_chats = strict_chats
+        #: Calls that contradict api.json; the fixture fails the test if this is not empty.
+        self.violations: list[str] = []
+        #: Crashes of the emulator itself and calls of methods it does not emulate.
+        self.errors: list[str] = []
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        self.callback_answers: list[JSONDict] = []
+
+        self._calls: list[Call] = []
+        self._sent: list[SentMessage] = []
+        self._messages: dict[tuple[int, int], JSONDict] = {}  # every message, by (chat, id)
+        self._sent_by_key: dict[tuple[int, int], SentMessage] = {}
+        self._next_message_id: dict[int, int] = {}
+        self._chats: dict[int, FakeChat] = {}
+        self._usernames: dict[str, int] = {}
+        self._next_user_id = 100_000_001
+        self._next_group_id = 1
+        self._blocked: set[int] = set()
+        self._faults: list[_Fault] = []
+        self._files: dict[str, StoredFile] = {}
+        self._photo_sets: dict[str, list[str]] = {}  # any size's file_id -> all sizes' ids
+        self._file_counter = 0
+        self._media_group_counter = 13_900_000_000_000_000
+        self._callback_counter = 0
+        self._open_callback_queries: dict[str, JSONDict] = {}
+        self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self._bot_texts: dict[tuple[str, str], str] = {}
+
+        self._all_updates: dict[int, JSONDict] = {}
+        self._pending: list[_Pending] = []
+        self._next_update_id = 500_000_001
+        self._allowed_updates: list[str] = []
+        self._poll_generation = 0
+
+        self.webhook_url: str = ""
+        self.webhook_secret: str | None = None
+        self._webhook_info: JSONDict = {}
+        self._webhook_task: asyncio.Task[None] | None = None
+
+        self._changed = asyncio.Event()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self._session: ClientSession | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+        self._handlers: dict[str, Handler] = self._method_table()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.host = host
+        self.port = self._runner.addresses[0][1]
+        self._session = ClientSession(timeout=ClientTimeout(total=10))
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._notify()
+        await self._stop_webhook_worker()
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        """For ``ApplicationBuilder().base_url(...)`` / ``Bot(base_url=...)``."""
+        return f"http://{self.host}:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://{self.host}:{self.port}/file/bot"
+
+    def application_builder(self) -> ApplicationBuilder:  # type: ignore[type-arg]
+        """``ApplicationBuilder`` with token and URLs of this emulator set."""
+        from telegram.ext import ApplicationBuilder
+
+        return (
+            ApplicationBuilder()
+            .token(self.token)
+            .base_url(self.base_url)
+            .base_file_url(self.base_file_url)
+        )
+
+    def bot(self) -> Bot:
+        """A plain ``telegram.Bot`` for this emulator (use ``async with`` or initialize it)."""
+        from telegram import Bot
+
+        return Bot(self.token, base_url=self.base_url, base_file_url=self.base_file_url)
+
+    @contextlib.asynccontextmanager
+    async def polling(
+        self,
+        app: Application,
+        *,
+        timeout: int = 1,  # type: ignore[type-arg]
+    ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+        """Run ``app`` with long polling for the duration of the ``async with`` block."""
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=timeout)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+
+    # -- people and chats -----------------------------------------------------------------------
+
+    def user(
+        self,
+        first_name: str = "Alice",
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "en",
+        user_id: int | None = None,
+    ) -> FakeUser:
+        """A new distinct user; their private chat with the bot is known from now on."""
+        if user_id is None:
+            user_id = self._next_user_id
+            self._next_user_id += 1
+        user = FakeUser(user_id, first_name, last_name, username, language_code)
+        self._register_chat(user.chat)
+        return user
+
+    def group(
+        self, title: str = "Radiology Club", *, supergroup: bool = True, forum: bool = False
+    ) -> FakeChat:
+        """A new group (basic group if ``supergroup=False``); ``forum`` implies supergroup."""
+        n = self._next_group_id
+        self._next_group_id += 1
+        if supergroup or forum:
+            chat = FakeChat(-1_001_000_000_000 - n, "supergroup", title=title, is_forum=forum)
+        else:
+            chat = FakeChat(-4_000_000_000 - n, "group", title=title)
+        self._register_chat(chat)
+        return chat
+
+    def _register_chat(self, chat: FakeChat) -> None:
+        self._chats[chat.id] = chat
+        if chat.username:
+            self._usernames[chat.username.lower()] = chat.id
+
+    # -- injecting updates ----------------------------------------------------------------------
+
+    def send_text(
+        self,
+        user: FakeUser,
+        chat: FakeChat | None,
+        text: str,
+        *,
+        message_thread_id: int | None = None,
+        reply_to: SentMessage | JSONDict | None = None,
+    ) -> JSONDict:
+        """``user`` writes ``text`` in ``chat`` (None: their private chat). Returns the Update.
+
+        ``/commands`` (also ``/start payload`` and ``/cmd@botname``) get ``bot_command``
+        entities. In a forum supergroup pass ``message_thread_id`` for a topic.
+        """
+        chat = chat or user.chat
+        self._register_chat(chat)
+        message = self._user_message(user, chat, message_thread_id)
+        message["text"] = text
+        entities = [
+            {
+                "type": "bot_command",
+                "offset": _utf16(text[: m.start()]),
+                "length": _utf16(m.group()),
+            }
+            for m in _COMMAND_RE.finditer(text)
+        ]
+        if entities:
+            message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = _without_reply(_message_of(reply_to))
+        return self.inject_update({"message": message})
+
+    def reply_to(
+        self, message: SentMessage | JSONDict, text: str, *, user: FakeUser | None = None
+    ) -> JSONDict:
+        """A user replies to ``message`` (the bot's or a user's; an Update is accepted too)."""
+        original = _message_of(message)
+        chat = self._chats.get(original["chat"]["id"]) or _chat_from_dict(original["chat"])
+        if user is None:
+            user = self._private_peer(chat)
+        return self.send_text(
+            user,
+            chat,
+            text,
+            message_thread_id=original.get("message_thread_id"),
+            reply_to=original,
+        )
+
+    def press(
+        self,
+        message: SentMessage | JSONDict,
+        callback_data: str,
+        *,
+        user: FakeUser | None = None,
+        check: bool = True,
+    ) -> JSONDict:
+        """A user presses the inline button with ``callback_data`` under ``message``.
+
+        With ``check`` (default) the button must exist in the message's current keyboard and
+        the message must not be deleted, as in a real client.
+        """
+        if isinstance(message, SentMessage):
+            if check and message.deleted:
+                raise ValueError(f"{message!r} was deleted; nobody can press its buttons")
+            if check and callback_data not in message.callback_data:
+                raise ValueError(
+                    f"no button with callback_data={callback_data!r} in {message!r}; "
+                    f"buttons: {message.callback_data}"
+                )
+            current = message.message
+        else:
+            current = _message_of(message)
+        chat = self._chats.get(current["chat"]["id"]) or _chat_from_dict(current["chat"])
+        if user is None:
+            user = self._private_peer(chat)
+        self._callback_counter += 1
+        query_id = str(4_000_000_000_000_000_000 + self._callback_counter)
+        query: JSONDict = {
+            "id": query_id,
+            "from": user.to_dict(),
+            "message": json.loads(json.dumps(current)),
+            "chat_instance": str(abs(hash(("instance", chat.id))) % 10**18),
+            "data": callback_data,
+        }
+        self._open_callback_queries[query_id] = query
+        return self.inject_update({"callback_query": query})
+
+    def press_button(
+        self, message: SentMessage, label: str, *, user: FakeUser | None = None
+    ) -> JSONDict:
+        """Press the callback button whose text is ``label``."""
+        for button in message.buttons:
+            if button.get("text") == label and "callback_data" in button:
+                return self.press(message, button["callback_data"], user=user)
+        raise ValueError(f"no callback button {label!r} in {message!r}")
+
+    def inject_update(self, update: JSONDict) -> JSONDict:
+        """Queue a raw Update (``update_id`` is assigned if missing). Returns it."""
+        if "update_id" not in update:
+            update = {"update_id": self._next_update_id, **update}
+            self._next_update_id += 1
+        else:
+            self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
+        self._all_updates[update["update_id"]] = update
+        self._pending.append(_Pending(update))
+        self._notify()
+        return update
+
+    def redeliver(self, update_id: int | JSONDict) -> JSONDict:
+        """Deliver an already delivered update again (same ``update_id``)."""
+        if isinstance(update_id, dict):
+            update_id = int(update_id["update_id"])
+        update = self._all_updates[update_id]
+        self._pending.append(_Pending(update, forced=True))
+        self._notify()
+        return update
+
+    @property
+    def pending_updates(self) -> list[JSONDict]:
+        return [p.update for p in self._pending]
+
+    def _user_message(
+        self, user: FakeUser, chat: FakeChat, message_thread_id: int | None
+    ) -> JSONDict:
+        message: JSONDict = {
+            "message_id": self._new_message_id(chat.id),
+            "from": user.to_dict(),
+            "chat": chat.to_dict(),
+            "date": int(time.time()),
+        }
+        if message_thread_id is not None:
+            message["message_thread_id"] = message_thread_id
+            if chat.is_forum:
+                message["is_topic_message"] = True
+        self._messages[(chat.id, message["message_id"])] = message
+        return message
+
+    def _private_peer(self, chat: FakeChat) -> FakeUser:
+        if chat.type != "private":
+            raise ValueError("in a group, say which user acts: pass user=...")
+        return FakeUser(chat.id, chat.first_name or "User", chat.last_name, chat.username)
+
+    # -- fault injection ------------------------------------------------------------------------
+
+    def block(self, chat: ChatRef) -> None:
+        """The user blocked the bot (or the bot was kicked from the group): sends get 403."""
+        self._blocked.add(chat_id_of(chat))
+
+    def unblock(self, chat: ChatRef) -> None:
+        self._blocked.discard(chat_id_of(chat))
+
+    def fail_next(
+        self,
+        method: str | None = None,
+        *,
+        code: int = 500,
+        description: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` calls of ``method`` answer with an error.
+
+        ``method=None`` matches every method except ``getUpdates`` (so the polling loop does
+        not swallow the fault); name ``getUpdates`` explicitly to break polling.
+        """
+        if description is None:
+            description = {
+                429: f"Too Many Requests: retry after {retry_after}",
+                500: "Internal Server Error",
+                502: "Bad Gateway",
+            }.get(code, f"Error {code}")
+        error = BotApiError(code, description, retry_after)
+        self._faults.append(_Fault(method.lower() if method else None, error, times))
+
+    def rate_limit(
+        self, method: str | None = None, *, retry_after: int = 3, times: int = 1
+    ) -> None:
+        """Queue ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``."""
+        self.fail_next(method, code=429, retry_after=retry_after, times=times)
+
+    def server_error(self, method: str | None = None, *, code: int = 500, times: int = 1) -> None:
+        self.fail_next(method, code=code, times=times)
+
+    def forget_file_ids(self, *file_ids: str) -> None:
+        """Forget the given file_ids (all if none given); sending them then gives 400."""
+        targets = set(file_ids) if file_ids else set(self._files)
+        for file_id in list(targets):
+            targets.update(self._photo_sets.get(file_id, []))
+        for file_id in targets:
+            self._files.pop(file_id, None)
+            self._photo_sets.pop(file_id, None)
+
+    # -- reading what the bot did ---------------------------------------------------------------
+
+    def sent(
+        self, chat: ChatRef | None = None, *, include_deleted: bool = True
+    ) -> list[SentMessage]:
+        """Messages the bot sent (to ``chat``, or everywhere), oldest first."""
+        wanted = None if chat is None else chat_id_of(chat)
+        return [
+            m
+            for m in self._sent
+            if (wanted is None or m.chat_id == wanted) and (include_deleted or not m.deleted)
+        ]
+
+    def last_sent(self, chat: ChatRef | None = None) -> SentMessage:
+        messages = self.sent(chat)
+        if not messages:
+            raise AssertionError(f"the bot sent nothing to {chat!r}")
+        return messages[-1]
+
+    def calls(self, method: str | None = None) -> list[tuple[str, JSONDict]]:
+        """``(method, params)`` of every API call (params decoded), optionally of one method."""
+        wanted = method.lower() if method else None
+        return [(c.method, c.params) for c in self._calls if wanted in (None, c.method.lower())]
+
+    def mark(self) -> int:
+        """A position in the sent-message log, for ``wait_for(..., since=mark)``."""
+        return len(self._sent)
+
+    async def wait_for(
+        self,
+        predicate: Callable[[SentMessage], bool] = lambda m: True,
+        timeout: float = 5.0,
+        *,
+        since: int = 0,
+    ) -> SentMessage:
+        """Wait until a message the bot sent (from position ``since`` on) matches.
+
+        The predicate sees messages in their current state, so it also catches edits.
+        Raises ``AssertionError`` listing what was sent if nothing matches in time.
+        """
+
+        def find() -> SentMessage | None:
+            return next((m for m in self._sent[since:] if predicate(m)), None)
+
+        try:
+            return await self._wait(find, timeout)
+        except TimeoutError:
+            sent = "\n  ".join(repr(m) for m in self._sent[since:]) or "(nothing)"
+            raise AssertionError(
+                f"no matching message within {timeout}s; the bot sent:\n  {sent}"
+            ) from None
+
+    async def wait_for_call(
+        self,
+        method: str,
+        predicate: Callable[[JSONDict], bool] = lambda p: True,
+        timeout: float = 5.0,
+        *,
+        since: int = 0,
+    ) -> JSONDict:
+        """Wait until the bot calls ``method`` with params matching; returns the params."""
+        wanted = method.lower()
+
+        def find() -> JSONDict | None:
+            for call in self._calls[since:]:
+                if call.method.lower() == wanted and predicate(call.params):
+                    return call.params
+            return None
+
+        try:
+            return await self._wait(find, timeout)
+        except TimeoutError:
+            names = [c.method for c in self._calls[since:]]
+            raise AssertionError(
+                f"no matching {method} call within {timeout}s; calls: {names}"
+            ) from None
+
+    async def wait_until_delivered(self, timeout: float = 5.0) -> None:
+        """Wait until the bot has fetched (and confirmed) every pending update."""
+        await self._wait(lambda: True if not self._pending else None, timeout)
+
+    async def _wait(self, find: Callable[[], T | None], timeout: float) -> T:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = find()
+            if found is not None:
+                return found
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError
+            event = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    # -- webhooks -------------------------------------------------------------------------------
+
+    async def post_to_webhook(
+        self, update: JSONDict, *, secret: str | None = "<current>", url: str | None = None
+    ) -> int:
+        """POST ``update`` to the webhook directly; returns the HTTP status.
+
+        ``secret`` defaults to the registered one; pass a wrong one (or None for no header)
+        to test that the bot rejects it.
+        """
+        assert self._session is not None
+        target = url or self.webhook_url
+        if not target:
+            raise RuntimeError("no webhook is set")
+        token = self.webhook_secret if secret == "<current>" else secret
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+        async with self._session.post(target, json=update, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    async def _webhook_worker(self) -> None:
+        attempts = 0
+        while not self._closing and self.webhook_url:
+            if not self._pending:
+                event = self._changed
+                await event.wait()
+                continue
+            pending = self._pending[0]
+            update = pending.update
+            if not self._allowed(update):
+                self._pending.pop(0)
+                continue
+            try:
+                status = await self.post_to_webhook(update)
+            except Exception as exc:  # connection refused, timeouts, ...
+                status, error = None, f"{type(exc).__name__}: {exc}"
+            else:
+                error = (
+                    None if 200 <= status < 300 else f"Wrong response from the webhook: {status}"
+                )
+            self.webhook_deliveries.append(WebhookDelivery(update["update_id"], status, error))
+            if error is None:
+                attempts = 0
+                if self._pending and self._pending[0] is pending:
+                    self._pending.pop(0)
+                self._notify()
+                continue
+            self._webhook_info["last_error_date"] = int(time.time())
+            self._webhook_info["last_error_message"] = error
+            attempts += 1
+            if attempts >= 8:  # give up on this update, as Telegram eventually does
+                attempts = 0
+                if self._pending and self._pending[0] is pending:
+                    self._pending.pop(0)
+            self._notify()
+            await asyncio.sleep(min(0.02 * 2**attempts, 1.0))
+
+    async def _stop_webhook_worker(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return _error_response(BotApiError(404, "Not Found"))
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error_response(BotApiError(401, "Unauthorized"))
+        path = request.match_info["path"]
+        for stored in self._files.values():
+            if stored.file_path == path:
+                return web.Response(body=stored.data, content_type="application/octet-stream")
+        return _error_response(BotApiError(404, "Not Found"))
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error_response(BotApiError(401, "Unauthorized"))
+        method = request.match_info["method"]
+        try:
+            raw = await _read_params(request)
+        except ValueError as exc:
+            return _error_response(bad_request(str(exc)))
+        attachments = _split_attachments(raw)
+        params = self._decode(method, raw)
+        self._calls.append(Call(method, params))
+        self._notify()
+        if self.schema is not None:
+            self.violations += self.schema.check(method, params)
+        handler = self._handlers.get(method.lower())
+        if handler is None:
+            if self.schema is not None and self.schema.canonical_method(method):
+                self.errors.append(f"{method}: documented but not emulated (extend botapi.py)")
+                return _error_response(BotApiError(501, f"Not Implemented: {method}"))
+            return _error_response(BotApiError(404, "Not Found"))
+        fault = self._take_fault(method)
+        if fault is not None:
+            return _error_response(fault)
+        try:
+            result = await handler(params, attachments)
+        except BotApiError as exc:
+            return _error_response(exc)
+        except Exception:
+            self.errors.append(f"{method} crashed the emulator:\n{traceback.format_exc()}")
+            return _error_response(BotApiError(500, "Internal Server Error"))
+        finally:
+            self._notify()
+        return web.json_response({"ok": True, "result": result})
+
+    def _decode(self, method: str, raw: JSONDict) -> JSONDict:
+        if self.schema is not None and self.schema.canonical_method(method):
+            return self.schema.decode(method, raw)
+        out: JSONDict = {}
+        for name, value in raw.items():
+            if isinstance(value, str) and name in _JSON_FIELDS:
+                with contextlib.suppress(ValueError):
+                    value = json.loads(value)
+            elif isinstance(value, str) and value in ("true", "false"):
+                value = value == "true"
+            elif (
+                isinstance(value, str) and _INT_RE.match(value) and name not in ("text", "caption")
+            ):
+                value = int(value)
+            out[name] = value
+        return out
+
+    def _take_fault(self, method: str) -> BotApiError | None:
+        name = method.lower()
+        for fault in self._faults:
+            if fault.method == name or (fault.method is None and name != "getupdates"):
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._faults.remove(fault)
+                return fault.error
+        return None
+
+    # -- method table ---------------------------------------------------------------------------
+
+    def _method_table(self) -> dict[str, Handler]:
+        table: dict[str, Handler] = {
+            "getMe": self._get_me,
+            "logOut": self._true,
+            "close": self._true,
+            "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info,
+            "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "setMyDescription": self._set_bot_text("description"),
+            "getMyDescription": self._get_bot_text("description"),
+            "setMyShortDescription": self._set_bot_text("short_description"),
+            "getMyShortDescription": self._get_bot_text("short_description"),
+            "setMyName": self._set_bot_text("name"),
+            "getMyName": self._get_bot_text("name"),
+            "setChatMenuButton": self._true,
+            "getChatMenuButton": self._get_menu_button,
+            "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
+            "sendDocument": self._send_document,
+            "sendMediaGroup": self._send_media_group,
+            "editMessageText": self._edit_message_text,
+            "editMessageCaption": self._edit_message_caption,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "deleteMessage": self._delete_message,
+            "deleteMessages": self._delete_messages,
+            "answerCallbackQuery": self._answer_callback_query,
+            "sendChatAction": self._send_chat_action,
+            "getFile": self._get_file,
+        }
+        return {name.lower(): handler for name, handler in table.items()}
+
+    async def _true(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        return True
+
+    async def _get_me(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        return dict(self.bot_user)
+
+    # getUpdates ---------------------------------------------------------------------------------
+
+    def _allowed(self, update: JSONDict) -> bool:
+        kind = next((k for k in update if k != "update_id"), "")
+        if self._allowed_updates:
+            return kind in self._allowed_updates
+        return kind not in DEFAULT_UPDATE_TYPES_EXCLUDED
+
+    async def _get_updates(
+        self, params: JSONDict, files: dict[str, UploadedFile]
+    ) -> list[JSONDict]:
+        if self.webhook_url:
+            raise BotApiError(409, WEBHOOK_CONFLICT)
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if not 1 <= limit <= 100:
+            limit = 100
+        if "allowed_updates" in params:
+            self._allowed_updates = list(params["allowed_updates"] or [])
+        if offset > 0:
+            self._pending = [
+                p for p in self._pending if p.forced or p.update["update_id"] >= offset
+            ]
+        elif offset < 0:
+            self._pending = self._pending[offset:]
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._notify()  # wakes an older long poll, which then ends with 409
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            self._pending = [p for p in self._pending if self._allowed(p.update)]
+            batch = self._pending[:limit]
+            if batch or self._closing:
+                for pending in batch:
+                    pending.forced = False
+                self._notify()
+                return [p.update for p in batch]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return []
+            event = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
+            if generation != self._poll_generation:
+                raise BotApiError(409, POLL_CONFLICT)
+            if self.webhook_url:
+                raise BotApiError(409, WEBHOOK_CONFLICT)
+
+    # webhooks -----------------------------------------------------------------------------------
+
+    async def _set_webhook(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._delete_webhook(params, files)
+        match = re.match(r"(https?)://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", url)
+        if not match:
+            raise bad_request(
+                "bad webhook: the emulator only delivers to http(s)://127.0.0.1 or localhost"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        if "allowed_updates" in params:
+            self._allowed_updates = list(params["allowed_updates"] or [])
+        self.webhook_url = url
+        self.webhook_secret = str(secret) if secret is not None else None
+        self._webhook_info = {"max_connections": int(params.get("max_connections") or 40)}
+        if params.get("ip_address"):
+            self._webhook_info["ip_address"] = params["ip_address"]
+        await self._stop_webhook_worker()
+        self._webhook_task = asyncio.create_task(self._webhook_worker())
+        self._notify()  # a pending getUpdates now ends with 409
+        return True
+
+    async def _delete_webhook(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        self.webhook_url = ""
+        self.webhook_secret = None
+        self._webhook_info = {}
+        await self._stop_webhook_worker()
+        return True
+
+    async def _get_webhook_info(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        info: JSONDict = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if self.webhook_url:
+            info.update(self._webhook_info)
+            if self._allowed_updates:
+                info["allowed_updates"] = list(self._allowed_updates)
+        return info
+
+    # commands and bot texts ---------------------------------------------------------------------
+
+    @staticmethod
+    def _command_key(params: JSONDict) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
+
+    async def _set_my_commands(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise bad_request('parameter "commands" is required')
+        if len(commands) > 100:
+            raise bad_request("too many commands specified")
+        for command in commands:
+            name = str(command.get("command", ""))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        self._commands[self._command_key(params)] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
+        return True
+
+    async def _get_my_commands(
+        self, params: JSONDict, files: dict[str, UploadedFile]
+    ) -> list[JSONDict]:
+        return list(self._commands.get(self._command_key(params), []))
+
+    async def _delete_my_commands(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        self._commands.pop(self._command_key(params), None)
+        return True
+
+    def _set_bot_text(self, key: str) -> Handler:
+        async def handler(params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+            self._bot_texts[(key, str(params.get("language_code") or ""))] = str(
+                params.get(key) or ""
+            )
+            return True
+
+        return handler
+
+    def _get_bot_text(self, key: str) -> Handler:
+        async def handler(params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+            value = self._bot_texts.get((key, str(params.get("language_code") or "")), "")
+            return {key: value}
+
+        return handler
+
+    async def _get_menu_button(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        return {"type": "default"}
+
+    # sending ------------------------------------------------------------------------------------
+
+    def _target_chat(self, params: JSONDict) -> FakeChat:
+        raw = params.get("chat_id")
+        if raw is None or raw == "":
+            raise bad_request("chat_id is empty")
+        if isinstance(raw, str) and raw.startswith("@"):
+            chat_id = self._usernames.get(raw[1:].lower())
+            if chat_id is None:
+                raise bad_request("chat not found")
+        else:
+            try:
+                chat_id = int(raw)
+            except (TypeError, ValueError):
+                raise bad_request("chat not found") from None
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if self.strict_chats:
+                raise bad_request("chat not found")
+            chat = FakeChat(chat_id, "private" if chat_id > 0 else "supergroup", first_name="?")
+        if chat.id in self._blocked:
+            if chat.type == "private":
+                raise BotApiError(403, "Forbidden: bot was blocked by the user")
+            kind = "group chat" if chat.type == "group" else f"{chat.type} chat"
+            raise BotApiError(403, f"Forbidden: bot was kicked from the {kind}")
+        return chat
+
+    def _new_message_id(self, chat_id: int) -> int:
+        message_id = self._next_message_id.get(chat_id, 1)
+        self._next_message_id[chat_id] = message_id + 1
+        return message_id
+
+    def _bot_message(self, chat: FakeChat, params: JSONDict) -> JSONDict:
+        message: JSONDict = {
+            "message_id": self._new_message_id(chat.id),
+            "from": {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")},
+            "chat": chat.to_dict(),
+            "date": int(time.time()),
+        }
+        thread = params.get("message_thread_id")
+        if thread is not None and chat.type != "private":
+            message["message_thread_id"] = int(thread)
+            if chat.is_forum:
+                message["is_topic_message"] = True
+        reply = self._reply_target(chat, params)
+        if reply is not None:
+            message["reply_to_message"] = _without_reply(reply)
+        return message
+
+    def _reply_target(self, chat: FakeChat, params: JSONDict) -> JSONDict | None:
+        reply_parameters = params.get("reply_parameters")
+        if isinstance(reply_parameters, dict):
+            message_id = reply_parameters.get("message_id")
+            chat_id = reply_parameters.get("chat_id", chat.id)
+            lenient = bool(reply_parameters.get("allow_sending_without_reply"))
+        elif params.get("reply_to_message_id") is not None:
+            message_id, chat_id = params["reply_to_message_id"], chat.id
+            lenient = bool(params.get("allow_sending_without_reply"))
+        else:
+            return None
+        try:
+            key = (int(chat_id), int(message_id))
+        except (TypeError, ValueError):
+            raise bad_request("message to be replied not found") from None
+        original = self._messages.get(key)
+        sent = self._sent_by_key.get(key)
+        if original is None or (sent is not None and sent.deleted):
+            if lenient:
+                return None
+            raise bad_request("message to be replied not found")
+        return original
+
+    def _formatted(
+        self, params: JSONDict, key: str, limit: int, *, required: bool
+    ) -> tuple[str, list[JSONDict]]:
+        raw = params.get(key)
+        entities_key = "entities" if key == "text" else "caption_entities"
+        if raw is None:
+            if required:
+                raise bad_request(f"message {key} is empty")
+            return "", []
+        parse_mode = params.get("parse_mode")
+        try:
+            visible, entities = parse_text(str(raw), parse_mode if parse_mode else None)
+        except EntityParseError as exc:
+            raise bad_request(f"can't parse entities: {exc}") from None
+        if not parse_mode and isinstance(params.get(entities_key), list):
+            entities = list(params[entities_key])
+        stripped = visible.strip()
+        if required and not stripped:
+            raise bad_request(f"message {key} is empty")
+        if len(stripped) > limit:
+            raise bad_request(
+                "message is too long" if key == "text" else "message caption is too long"
+            )
+        return visible, entities
+
+    def _inline_markup(self, params: JSONDict) -> JSONDict | None:
+        """Validate ``reply_markup``; return it if it is an inline keyboard."""
+        markup = params.get("reply_markup")
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise bad_request("can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" not in markup:
+            return None
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise bad_request(
+                'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+            )
+        for row in rows:
+            for button in row:
+                if not isinstance(button, dict) or not str(button.get("text", "")).strip():
+                    raise bad_request("BUTTON_TEXT_INVALID")
+                data = button.get("callback_data")
+                if (
+                    data is not None
+                    and not 1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA
+                ):
+                    raise bad_request("BUTTON_DATA_INVALID")
+                url = button.get("url")
+                if url is not None and not re.match(r"(https?|tg)://\S+", str(url)):
+                    raise bad_request("BUTTON_URL_INVALID")
+        return markup
+
+    def _record(self, method: str, message: JSONDict, params: JSONDict) -> SentMessage:
+        key = (message["chat"]["id"], message["message_id"])
+        self._messages[key] = message
+        sent = SentMessage(method, message, dict(params), params.get("parse_mode"))
+        self._sent.append(sent)
+        self._sent_by_key[key] = sent
+        return sent
+
+    async def _send_message(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        chat = self._target_chat(params)
+        text, entities = self._formatted(params, "text", MAX_TEXT, required=True)
+        markup = self._inline_markup(params)
+        message = self._bot_message(chat, params)
+        message["text"] = text
+        if entities:
+            message["entities"] = entities
+        if markup is not None:
+            message["reply_markup"] = markup
+        return self._record("sendMessage", message, params).message
+
+    async def _send_photo(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        chat = self._target_chat(params)
+        caption, entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
+        markup = self._inline_markup(params)
+        sizes = self._resolve_photo(params.get("photo"), files)
+        message = self._bot_message(chat, params)
+        message["photo"] = sizes
+        if caption:
+            message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
+        if params.get("has_spoiler"):
+            message["has_media_spoiler"] = True
+        if markup is not None:
+            message["reply_markup"] = markup
+        return self._record("sendPhoto", message, params).message
+
+    async def _send_document(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        chat = self._target_chat(params)
+        caption, entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
+        markup = self._inline_markup(params)
+        document = self._resolve_file(params.get("document"), files, "document")
+        message = self._bot_message(chat, params)
+        message["document"] = document
+        if caption:
+            message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
+        if markup is not None:
+            message["reply_markup"] = markup
+        return self._record("sendDocument", message, params).message
+
+    async def _send_media_group(
+        self, params: JSONDict, files: dict[str, UploadedFile]
+    ) -> list[JSONDict]:
+        chat = self._target_chat(params)
+        media = params.get("media")
+        if not isinstance(media, list):
+            raise bad_request("can't parse media JSON object")
+        if not 2 <= len(media) <= 10:
+            raise bad_request("wrong number of media in the group: must include 2-10 items")
+        kinds = {item.get("type") for item in media if isinstance(item, dict)}
+        if len(kinds) > 1 and kinds & {"document", "audio"}:
+            raise bad_request(
+                f"{sorted(kinds & {'document', 'audio'})[0]} can't be mixed with other media types"
+            )
+        prepared: list[tuple[JSONDict, JSONDict, str, list[JSONDict]]] = []
+        for item in media:
+            if not isinstance(item, dict) or "media" not in item:
+                raise bad_request("can't parse InputMedia JSON object")
+            caption, entities = self._formatted(item, "caption", MAX_CAPTION, required=False)
+            kind = str(item.get("type"))
+            if kind == "photo":
+                content: JSONDict = {"photo": self._resolve_photo(item["media"], files)}
+            else:
+                content = {kind: self._resolve_file(item["media"], files, kind)}
+            prepared.append((item, content, caption, entities))
+        self._media_group_counter += 1
+        group_id = str(self._media_group_counter)
+        results: list[JSONDict] = []
+        for index, (item, content, caption, entities) in enumerate(prepared):
+            message = self._bot_message(chat, params if index == 0 else _no_reply(params))
+            message["media_group_id"] = group_id
+            message.update(content)
+            if caption:
+                message["caption"] = caption
+            if entities:
+                message["caption_entities"] = entities
+            item_params = {**_no_reply(params), **{k: v for k, v in item.items() if k != "type"}}
+            item_params.pop("media", None)
+            results.append(self._record("sendMediaGroup", message, item_params).message)
+        return results
+
+    # files --------------------------------------------------------------------------------------
+
+    def _new_ids(self, kind: str) -> tuple[str, str]:
+        self._file_counter += 1
+        seed = hashlib.sha256(f"{self.bot_id}:{kind}:{self._file_counter}".encode()).digest()
+        blob = base64.urlsafe_b64encode(seed + seed[:18]).decode().rstrip("=")
+        prefix = {"photo": "AgACAgIAAxkDAAI", "document": "BQACAgIAAxkDAAI"}.get(
+            kind, "CAACAgIAAxkDAAI"
+        )
+        file_id = f"{prefix}{blob[:56]}"
+        unique = "AQAD" + base64.urlsafe_b64encode(seed[20:32]).decode().rstrip("=")
+        return file_id, unique
+
+    def _upload_of(self, value: Any, files: dict[str, UploadedFile]) -> UploadedFile | None:
+        if isinstance(value, UploadedFile):
+            return value
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = files.get(value.removeprefix("attach://"))
+            if upload is None:
+                raise bad_request(f"file {value} not found in the request")
+            return upload
+        return None
+
+    def _resolve_photo(self, value: Any, files: dict[str, UploadedFile]) -> list[JSONDict]:
+        upload = self._upload_of(value, files)
+        if upload is not None:
+            return self._store_photo(upload)
+        if not isinstance(value, str) or not value:
+            raise bad_request("there is no photo in the request")
+        if value not in self._files or self._files[value].kind != "photo":
+            raise bad_request(WRONG_FILE.removeprefix("Bad Request: "))
+        return [self._files[i].photo_size() for i in self._photo_sets[value] if i in self._files]
+
+    def _store_photo(self, upload: UploadedFile) -> list[JSONDict]:
+        if not upload.data:
+            raise bad_request("file must be non-empty")
+        width, height = image_size(upload.data) or (800, 600)
+        ids: list[str] = []
+        for side in (90, 320, 800, 1280, 2560):
+            if max(width, height) <= side:
+                w, h = width, height
+            else:
+                scale = side / max(width, height)
+                w, h = max(1, round(width * scale)), max(1, round(height * scale))
+            file_id, unique = self._new_ids("photo")
+            self._files[file_id] = StoredFile(
+                file_id, unique, upload.data, "photo", f"photos/file_{self._file_counter}.jpg", w, h
+            )
+            ids.append(file_id)
+            if max(width, height) <= side:
+                break
+        for file_id in ids:
+            self._photo_sets[file_id] = ids
+        return [self._files[i].photo_size() for i in ids]
+
+    def _resolve_file(self, value: Any, files: dict[str, UploadedFile], kind: str) -> JSONDict:
+        upload = self._upload_of(value, files)
+        if upload is not None:
+            file_id, unique = self._new_ids(kind)
+            stored = StoredFile(
+                file_id,
+                unique,
+                upload.data,
+                kind,
+                f"{kind}s/file_{self._file_counter}",
+                file_name=upload.filename,
+                mime_type=upload.content_type,
+            )
+            self._files[file_id] = stored
+        elif isinstance(value, str) and value in self._files:
+            stored = self._files[value]
+        else:
+            raise bad_request(WRONG_FILE.removeprefix("Bad Request: "))
+        data: JSONDict = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+        }
+        if stored.file_name:
+            data["file_name"] = stored.file_name
+        if stored.mime_type:
+            data["mime_type"] = stored.mime_type
+        return data
+
+    async def _get_file(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        stored = self._files.get(str(params.get("file_id")))
+        if stored is None:
+            raise bad_request("invalid file_id")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }
+
+    # editing ------------------------------------------------------------------------------------
+
+    def _editable(self, params: JSONDict) -> SentMessage:
+        if params.get("inline_message_id"):
+            raise bad_request("inline messages are not emulated")
+        try:
+            key = (int(params["chat_id"]), int(params["message_id"]))
+        except (KeyError, TypeError, ValueError):
+            raise bad_request("message to edit not found") from None
+        self._target_chat(params)
+        sent = self._sent_by_key.get(key)
+        if sent is None:
+            if key in self._messages:
+                raise bad_request("message can't be edited")
+            raise bad_request("message to edit not found")
+        if sent.deleted:
+            raise bad_request("message to edit not found")
+        return sent
+
+    def _apply_edit(self, sent: SentMessage, changes: JSONDict, params: JSONDict) -> JSONDict:
+        new = {k: v for k, v in sent.message.items() if k not in changes or changes[k] is not None}
+        new.update({k: v for k, v in changes.items() if v is not None})
+        if all(new.get(k) == sent.message.get(k) for k in changes):
+            raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
+        new["edit_date"] = int(time.time())
+        sent.history.append(sent.message)
+        sent.message = new
+        sent.params = {**sent.params, **params}
+        if "parse_mode" in params or "text" in params or "caption" in params:
+            sent.parse_mode = params.get("parse_mode")
+        self._messages[(sent.chat_id, sent.message_id)] = new
+        return new
+
+    async def _edit_message_text(
+        self, params: JSONDict, files: dict[str, UploadedFile]
+    ) -> JSONDict:
+        sent = self._editable(params)
+        if "text" not in sent.message:
+            raise bad_request("there is no text in the message to edit")
+        text, entities = self._formatted(params, "text", MAX_TEXT, required=True)
+        markup = self._inline_markup(params)
+        changes = {"text": text, "entities": entities or None, "reply_markup": markup}
+        return self._apply_edit(sent, changes, params)
+
+    async def _edit_message_caption(
+        self, params: JSONDict, files: dict[str, UploadedFile]
+    ) -> JSONDict:
+        sent = self._editable(params)
+        if "text" in sent.message:
+            raise bad_request("there is no caption in the message to edit")
+        caption, entities = self._formatted(params, "caption", MAX_CAPTION, required=False)
+        markup = self._inline_markup(params)
+        changes = {
+            "caption": caption or None,
+            "caption_entities": entities or None,
+            "reply_markup": markup,
+        }
+        return self._apply_edit(sent, changes, params)
+
+    async def _edit_message_reply_markup(
+        self, params: JSONDict, files: dict[str, UploadedFile]
+    ) -> JSONDict:
+        sent = self._editable(params)
+        markup = self._inline_markup(params)
+        return self._apply_edit(sent, {"reply_markup": markup}, params)
+
+    async def _delete_message(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        chat = self._target_chat(params)
+        self._delete_one(chat.id, params.get("message_id"))
+        return True
+
+    async def _delete_messages(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        chat = self._target_chat(params)
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise bad_request("message_ids must contain 1-100 identifiers")
+        for message_id in ids:
+            with contextlib.suppress(BotApiError):
+                self._delete_one(chat.id, message_id)
+        return True
+
+    def _delete_one(self, chat_id: int, message_id: Any) -> None:
+        try:
+            key = (chat_id, int(message_id))
+        except (TypeError, ValueError):
+            raise bad_request("message identifier is not specified") from None
+        if key not in self._messages:
+            raise bad_request("message to delete not found")
+        del self._messages[key]
+        sent = self._sent_by_key.get(key)
+        if sent is not None:
+            sent.deleted = True
+
+    # callbacks and actions ----------------------------------------------------------------------
+
+    async def _answer_callback_query(
+        self, params: JSONDict, files: dict[str, UploadedFile]
+    ) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self._open_callback_queries:
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        if len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
+            raise bad_request("MESSAGE_TOO_LONG")
+        del self._open_callback_queries[query_id]
+        self.callback_answers.append(dict(params))
+        return True
+
+    async def _send_chat_action(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        self._target_chat(params)
+        if params.get("action") not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        return True
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _message_of(value: SentMessage | JSONDict) -> JSONDict:
+    if isinstance(value, SentMessage):
+        return value.message
+    for key in ("message", "edited_message", "channel_post"):
+        if key in value and isinstance(value[key], dict):
+            return dict(value[key])
+    if "callback_query" in value:
+        return dict(value["callback_query"]["message"])
+    return value
+
+
+def _without_reply(message: JSONDict) -> JSONDict:
+    return {k: v for k, v in message.items() if k != "reply_to_message"}
+
+
+def _no_reply(params: JSONDict) -> JSONDict:
+    return {k: v for k, v in params.items() if k not in ("reply_parameters", "reply_to_message_id")}
+
+
+def _chat_from_dict(data: JSONDict) -> FakeChat:
+    return FakeChat(
+        id=int(data["id"]),
+        type=data["type"],
+        title=data.get("title"),
+        username=data.get("username"),
+        first_name=data.get("first_name"),
+        last_name=data.get("last_name"),
+        is_forum=bool(data.get("is_forum")),
+    )
+
+
+def _error_response(error: BotApiError) -> web.Response:
+    return web.json_response(error.to_json(), status=error.code)
+
+
+async def _read_params(request: web.Request) -> JSONDict:
+    """Query string plus body (JSON, urlencoded or multipart) as one dict."""
+    params: JSONDict = dict(request.query)
+    if not request.body_exists:
+        return params
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ValueError("can't parse JSON object") from None
+        if not isinstance(body, dict):
+            raise ValueError("JSON body must be an object")
+        params.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        for name, value in form.items():
+            if isinstance(value, web.FileField):
+                params[name] = UploadedFile(
+                    name, value.filename, value.content_type, value.file.read()
+                )
+            else:
+                params[name] = value
+    return params
+
+
+def _split_attachments(params: JSONDict) -> dict[str, UploadedFile]:
+    """Move uploads referenced as ``attach://<name>`` out of the parameters."""
+    text = " ".join(v for v in params.values() if isinstance(v, str))
+    attachments: dict[str, UploadedFile] = {}
+    for name, value in list(params.items()):
+        if isinstance(value, UploadedFile) and f"attach://{name}" in text:
+            attachments[name] = params.pop(name)
+    return attachments
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG or JPEG header; None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+                i += 1 if marker == 0xFF else 2
+                continue
+            length = int.from_bytes(data[i + 2 : i + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height = int.from_bytes(data[i + 5 : i + 7], "big")
+                width = int.from_bytes(data[i + 7 : i + 9], "big")
+                return width, height
+            i += 2 + length
+    return None
+
+
+def tiny_png(width: int = 640, height: int = 480) -> bytes:
+    """A valid (blank, grey) PNG of the given size, for upload tests."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
+
+    row = b"\x00" + b"\x80" * width
+    raw = zlib.compress(row * height, 9)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
