@@ -1,0 +1,229 @@
+"""Helpers every importer shares: clean text, case ids, accepted answers, modality tags."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """One line of text: control characters dropped, runs of white space made one space."""
+    kept = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in text
+        if unicodedata.category(c) not in ("Cs", "Co", "Cn") and c not in "\ufeff\u200b"
+    )
+    return _SPACES.sub(" ", kept).strip()
+
+
+def slugify(title: str, fallback_seed: str = "") -> str:
+    """A case id from a title: ``a-z0-9`` words joined by hyphens, cut at a word, at most 48.
+
+    A title with no usable letters gives ``case-<hash>`` so every import has an id.
+    """
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", ascii_text)
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > ID_MAX_LENGTH:
+            break
+        slug = candidate
+    if not slug and words:
+        slug = words[0][:ID_MAX_LENGTH]
+    if not slug or not ID_PATTERN.match(slug):
+        digest = hashlib.sha256((title + fallback_seed).encode("utf-8", "replace")).hexdigest()
+        slug = f"case-{digest[:8]}"
+    return slug
+
+
+# British and American spellings of medical words, as (American, British) regex pairs
+# applied word by word. Only roots that are unambiguous are listed: "hemi-" stays.
+_TO_BRITISH: tuple[tuple[str, str], ...] = (
+    (r"\bhem(?=[ao])", "haem"),
+    (r"(?<=[a-z])(?<!a)emia\b", "aemia"),
+    (r"(?<=[a-z])(?<!a)emias\b", "aemias"),
+    (r"\bped(?=iatr)", "paed"),
+    (r"(?<=ortho)ped", "paed"),
+    (r"\bedema", "oedema"),
+    (r"\besophag", "oesophag"),
+    (r"\bestrogen", "oestrogen"),
+    (r"diarrhea", "diarrhoea"),
+    (r"\btumor", "tumour"),
+    (r"\bcolor", "colour"),
+    (r"\bcenter", "centre"),
+    (r"\bfiber", "fibre"),
+    (r"\banesthe", "anaesthe"),
+    (r"\bcec(?=um|al)", "caec"),
+    (r"\bgynecolog", "gynaecolog"),
+    (r"\betiolog", "aetiolog"),
+    (r"(?<=[a-z]{3})ization", "isation"),
+)
+_TO_AMERICAN: tuple[tuple[str, str], ...] = (
+    (r"\bhaem", "hem"),
+    (r"(?<=[a-z])aemia", "emia"),
+    (r"\bpaed", "ped"),
+    (r"(?<=ortho)paed", "ped"),
+    (r"\boedema", "edema"),
+    (r"\boesophag", "esophag"),
+    (r"\boestrogen", "estrogen"),
+    (r"diarrhoea", "diarrhea"),
+    (r"\btumour", "tumor"),
+    (r"\bcolour", "color"),
+    (r"\bcentre", "center"),
+    (r"\bfibre", "fiber"),
+    (r"\banaesthe", "anesthe"),
+    (r"\bcaec", "cec"),
+    (r"\bgynaecolog", "gynecolog"),
+    (r"\baetiolog", "etiolog"),
+    (r"(?<=[a-z]{3})isation", "ization"),
+)
+# Forms that are the same word spelt two ways (not synonyms in general).
+_SAME_WORD: tuple[tuple[str, str], ...] = ((r"ematopoie", "emopoie"), (r"emopoie", "ematopoie"))
+
+
+def _respell(text: str, rules: Iterable[tuple[str, str]]) -> str:
+    def keep_case(replacement: str) -> Callable[[re.Match[str]], str]:
+        def swap(match: re.Match[str]) -> str:
+            found = match.group(0)
+            if found.isupper():
+                return replacement.upper()
+            if found[:1].isupper():
+                return replacement[:1].upper() + replacement[1:]
+            return replacement
+
+        return swap
+
+    for pattern, replacement in rules:
+        text = re.sub(pattern, keep_case(replacement), text, flags=re.IGNORECASE)
+    return text
+
+
+def spelling_variants(answer: str) -> list[str]:
+    """American and British spellings of ``answer`` (and hemopoiesis/hematopoiesis), without it."""
+    forms = {answer}
+    for pattern, replacement in _SAME_WORD:
+        forms |= {re.sub(pattern, replacement, form, flags=re.IGNORECASE) for form in forms}
+    forms |= {_respell(form, _TO_BRITISH) for form in forms} | {
+        _respell(form, _TO_AMERICAN) for form in forms
+    }
+    return _unique(
+        sorted(forms, key=lambda form: (form != _respell(form, _TO_AMERICAN), form)), answer
+    )
+
+
+_ABBREVIATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&/-]{0,11}$")
+
+
+def _is_abbreviation(text: str) -> bool:
+    return bool(_ABBREVIATION.match(text)) and sum(c.isupper() for c in text) >= 2
+
+
+def split_abbreviation(diagnosis: str) -> tuple[str, list[str]]:
+    """``"Extramedullary hematopoiesis (EMH)"`` → ``("Extramedullary hematopoiesis", ["EMH"])``.
+
+    Also ``"EMH (extramedullary hematopoiesis)"``; other parentheses stay in the answer.
+    """
+    match = re.fullmatch(r"(.+?)\s*\(([^()]+)\)\s*\.?", diagnosis)
+    if not match:
+        return diagnosis, []
+    outside, inside = match.group(1).strip(), match.group(2).strip()
+    if _is_abbreviation(inside) and not _is_abbreviation(outside):
+        return outside, [inside]
+    if _is_abbreviation(outside) and not _is_abbreviation(inside):
+        return inside, [outside]
+    return diagnosis, []
+
+
+def lexicon_synonyms(answer: str, cases_dir: Path | None = None) -> list[str]:
+    """Synonyms and abbreviations of ``answer`` from the grading lexicon, when it offers them.
+
+    The grading package owns the lexicon; this asks it through whichever of its
+    functions exists and returns nothing when there is none, so importing never
+    depends on grading being finished.
+    """
+    try:
+        from tutorbot import grading
+    except ImportError:  # pragma: no cover - grading is part of the package
+        return []
+    load: Any = getattr(grading, "load_lexicon", None)
+    if load is None:
+        return []
+    try:
+        lexicon: Any = load(cases_dir) if cases_dir is not None else load(None)
+    except Exception:  # the lexicon is a helper here: a broken one must not stop an import
+        return []
+    for method in ("synonyms", "equivalents", "forms_of", "expand"):
+        find: Any = getattr(lexicon, method, None)
+        if callable(find):
+            try:
+                found = find(answer)
+            except Exception:
+                return []
+            return [str(item) for item in found if isinstance(item, str)]
+    return []
+
+
+def accepted_answers(
+    diagnosis: str, cases_dir: Path | None = None
+) -> tuple[str, list[str], list[str]]:
+    """The answer, its accepted forms and notes about where they came from.
+
+    Accepted forms are: an abbreviation given in parentheses, American/British
+    spelling variants, and synonyms from the grading lexicon.
+    """
+    answer, abbreviations = split_abbreviation(clean(diagnosis).rstrip(".").strip())
+    notes: list[str] = []
+    accepted = [*abbreviations]
+    if abbreviations:
+        notes.append(f"accepted {', '.join(abbreviations)} (given in parentheses)")
+    variants = spelling_variants(answer)
+    accepted += variants
+    synonyms = lexicon_synonyms(answer, cases_dir)
+    accepted += synonyms
+    if synonyms:
+        notes.append(f"accepted {', '.join(synonyms)} (from the grading lexicon)")
+    return answer, _unique(accepted, answer), notes
+
+
+def _unique(items: Iterable[str], *without: str) -> list[str]:
+    seen = {w.casefold() for w in without}
+    out: list[str] = []
+    for item in items:
+        key = item.strip().casefold()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(item.strip())
+    return out
+
+
+_MODALITIES: tuple[tuple[str, str], ...] = (
+    (r"\b(radiograph\w*|x-?rays?|plain films?|cxr|axr)\b", "radiograph"),
+    (r"\b(ct|cta|computed tomography|hrct)\b", "CT"),
+    (r"\b(mri|mra|magnetic resonance)\b", "MRI"),
+    (r"\b(ultrasound|ultrasonograph\w*|sonograph\w*|doppler)\b", "ultrasound"),
+    (r"\b(mammogra\w*|tomosynthesis)\b", "mammography"),
+    (r"\b(fluoroscop\w*|barium|swallow)\b", "fluoroscopy"),
+    (r"\b(pet|pet-ct)\b", "PET"),
+    (r"\b(scintigra\w*|nuclear|spect|bone scan)\b", "nuclear medicine"),
+    (r"\b(angiogra\w*)\b", "angiography"),
+)
+
+
+def modalities(texts: Iterable[str]) -> tuple[str, ...]:
+    """Modality tags named in stage headings or captions, in the order they first appear."""
+    found: dict[str, int] = {}
+    for text in texts:
+        for pattern, tag in _MODALITIES:
+            match = re.search(pattern, text, flags=re.IGNORECASE)
+            if match and tag not in found:
+                found[tag] = len(found)
+    return tuple(found)

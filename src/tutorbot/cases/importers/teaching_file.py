@@ -1,0 +1,367 @@
+"""Read a teaching-file text (the layout of the seed in ``shared/seeds/``) as a draft case.
+
+The recognised layout, top to bottom (blank lines anywhere, CRLF or LF, a BOM)::
+
+    Title line
+    Case contribution: Dr A. Name          (or "Case contributed by ...", optional)
+    History:                               (optional heading)
+      • history bullet                     (•, -, *, ·, "1." or "1)" bullets)
+    Image caption line
+    Another image caption line
+    <anything> findings:                   (e.g. "CT scan findings:", "MRI findings:")
+      • finding bullet                     (the findings of the captions just above)
+    Diagnosis: The diagnosis (ABBR)
+    Discussion:                            (optional heading)
+      • teaching point bullet
+    Author: name                           (optional)
+    References:                            (optional; everything after it is ignored)
+
+:func:`parse_teaching_file` never raises: it returns an :class:`Imported` or an
+:class:`ImportFailure` naming the line and what was expected there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from tutorbot.cases.importers import Imported, ImportFailure, ImportOutcome
+from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
+from tutorbot.cases.model import CAPTION_LIMIT, Case, DiagnosisSpec, Image, Source, Stage
+
+_BULLET = re.compile(r"^(?:[•●○◦▪▫■□▸►‣⁃·∙➢➤✓-]\s*|[*+–—]\s+|\(?\d{1,3}[.)]\s+)(?P<text>.*)$")
+_CONTRIBUTOR = re.compile(
+    r"^(?:case\s+contribution|case\s+contributed\s+by|contributed\s+by|contributor|"
+    r"case\s+courtesy\s+of|courtesy\s+of)\s*:?\s*(?P<text>.*)$",
+    re.IGNORECASE,
+)
+_AUTHOR = re.compile(r"^(?:authors?|written\s+by)\s*:\s*(?P<text>.*)$", re.IGNORECASE)
+_DIAGNOSIS = re.compile(
+    r"^(?:final\s+|working\s+)?(?:diagnosis|dx)\s*[:\-–]\s*(?P<text>.*)$", re.IGNORECASE
+)
+_DIAGNOSIS_BARE = re.compile(r"^(?:final\s+)?diagnosis\s*$", re.IGNORECASE)
+_FINDINGS = re.compile(r"^(?P<heading>.{0,80}?)\s*\bfindings\s*:\s*(?P<text>.*)$", re.IGNORECASE)
+_HISTORY = re.compile(
+    r"^(?:clinical\s+)?(?:history|presentation|details|information)\s*:\s*(?P<text>.*)$",
+    re.IGNORECASE,
+)
+_DISCUSSION = re.compile(
+    r"^(?:discussion|teaching\s+points?|key\s+points?|learning\s+points?|pearls?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_REFERENCES = re.compile(r"^(?:references?|further\s+reading|sources?)\s*:?\s*$", re.IGNORECASE)
+_TITLE_PREFIX = re.compile(r"^(?:title|case(?:\s+title)?)\s*:\s*", re.IGNORECASE)
+
+
+@dataclass
+class _Stage:
+    heading: str
+    line: int
+    captions: list[tuple[int, str]]
+    findings: list[str] = field(default_factory=list)
+    bulleted: bool = False
+
+
+class _Stop(Exception):
+    """Raised inside the parser to return one failure; never leaves this module."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class _Parser:
+    name: str
+    title: str | None = None
+    contributor: tuple[int, str] | None = None
+    author: tuple[int, str] | None = None
+    history: list[str] = field(default_factory=list)
+    history_heading: int | None = None
+    discussion_heading: int | None = None
+    stages: list[_Stage] = field(default_factory=list)
+    pending: list[tuple[int, str]] = field(default_factory=list)
+    diagnosis: tuple[int, str] | None = None
+    teaching: list[str] = field(default_factory=list)
+    phase: str = "title"  # title, head, body, discussion, end, references
+    notes: list[str] = field(default_factory=list)
+    ignored: int = 0
+
+    # -- helpers -------------------------------------------------------------------
+
+    def open_stage(self) -> _Stage | None:
+        return self.stages[-1] if self.stages and not self.pending else None
+
+    def check_stage_closed(self, line: int, what: str) -> None:
+        if self.stages and not self.stages[-1].findings and not self.pending:
+            stage = self.stages[-1]
+            raise _Stop(
+                line,
+                f"expected finding bullets after '{_heading_label(stage.heading)}' "
+                f"(line {stage.line}), found {what}",
+            )
+
+    def check_no_pending(self, line: int, what: str) -> None:
+        if self.pending:
+            first = self.pending[-1][0]
+            raise _Stop(
+                line,
+                f"expected a '… findings:' heading after the image caption on line {first}, "
+                f"found {what}",
+            )
+
+    # -- one line ------------------------------------------------------------------
+
+    def feed(self, number: int, raw: str) -> None:
+        text = clean(raw)
+        if not text:
+            return
+        bullet = _BULLET.match(text)
+        if self.phase == "references":
+            return
+        if self.phase == "title":
+            self.take_title(number, text, bullet is not None)
+            return
+        if bullet is not None:
+            item = clean(bullet.group("text"))
+            if item:
+                self.take_bullet(number, item)
+            return
+        self.take_line(number, text)
+
+    def take_title(self, number: int, text: str, is_bullet: bool) -> None:
+        if is_bullet:
+            raise _Stop(number, "expected the case title on the first line, found a bullet")
+        for pattern, label in (
+            (_DIAGNOSIS, "Diagnosis:"),
+            (_FINDINGS, "… findings:"),
+            (_AUTHOR, "Author:"),
+            (_CONTRIBUTOR, "Case contribution:"),
+            (_HISTORY, "History:"),
+        ):
+            if pattern.match(text):
+                raise _Stop(
+                    number, f"expected the case title on the first line, found a '{label}' line"
+                )
+        title = _TITLE_PREFIX.sub("", text).strip()
+        if not title:
+            raise _Stop(number, "expected the case title on the first line")
+        if len(title) > 200:
+            raise _Stop(
+                number,
+                f"expected a short case title on the first line, found {len(title)} characters "
+                "of text (is this a teaching file in the supported layout?)",
+            )
+        self.title = title
+        self.phase = "head"
+
+    def take_bullet(self, number: int, item: str) -> None:
+        if self.phase == "head":
+            self.history.append(item)
+        elif self.phase == "body":
+            self.check_no_pending(number, "a bullet")
+            stage = self.open_stage()
+            if stage is None:  # pragma: no cover - body always has a stage or captions
+                raise _Stop(number, "expected an image caption line before this bullet")
+            stage.findings.append(item)
+            stage.bulleted = True
+        elif self.phase == "discussion":
+            self.teaching.append(item)
+        else:
+            self.ignored += 1
+
+    def take_line(self, number: int, text: str) -> None:
+        if match := _CONTRIBUTOR.match(text):
+            self.take_contributor(number, clean(match.group("text")))
+        elif match := _AUTHOR.match(text):
+            if self.author is not None:
+                raise _Stop(
+                    number, f"found a second 'Author:' line (the first is on line {self.author[0]})"
+                )
+            self.author = (number, clean(match.group("text")))
+            if self.phase == "discussion":
+                self.phase = "end"
+        elif (match := _DIAGNOSIS.match(text)) or _DIAGNOSIS_BARE.match(text):
+            self.take_diagnosis(number, clean(match.group("text")) if match else "")
+        elif self.phase in ("head", "body") and (match := _FINDINGS.match(text)):
+            self.take_findings(number, clean(match.group("heading")), clean(match.group("text")))
+        elif self.phase == "head" and (match := _HISTORY.match(text)):
+            if self.history_heading is not None or self.history:
+                where = self.history_heading or "above"
+                raise _Stop(
+                    number, f"found a second 'History:' heading (the first is on line {where})"
+                )
+            self.history_heading = number
+            if inline := clean(match.group("text")):
+                self.history.append(inline)
+        elif self.phase in ("discussion", "end") and _DISCUSSION.match(text):
+            if self.discussion_heading is not None:
+                raise _Stop(
+                    number,
+                    f"found a second discussion heading (the first is on line {self.discussion_heading})",
+                )
+            self.discussion_heading = number
+            self.phase = "discussion"
+        elif self.phase in ("discussion", "end") and _REFERENCES.match(text):
+            self.phase = "references"
+        elif self.phase in ("discussion", "end") and _FINDINGS.match(text):
+            raise _Stop(
+                number,
+                "found a findings heading after the 'Diagnosis:' line; findings belong before the diagnosis",
+            )
+        elif self.phase == "head":
+            self.phase = "body"
+            self.take_caption(number, text)
+        elif self.phase == "body":
+            stage = self.open_stage()
+            if stage is not None and not stage.bulleted:
+                stage.findings.append(text)  # findings written as sentences, not bullets
+            else:
+                self.take_caption(number, text)
+        elif self.phase == "discussion":
+            self.teaching.append(text)
+        else:
+            self.ignored += 1
+
+    def take_contributor(self, number: int, name: str) -> None:
+        if self.contributor is not None:
+            raise _Stop(
+                number,
+                f"found a second contributor line (the first is on line {self.contributor[0]})",
+            )
+        self.contributor = (number, name)
+
+    def take_caption(self, number: int, text: str) -> None:
+        if len(text) > CAPTION_LIMIT:
+            raise _Stop(
+                number,
+                f"expected an image caption of at most {CAPTION_LIMIT} characters, found "
+                f"{len(text)} (is this a teaching file in the supported layout?)",
+            )
+        self.pending.append((number, text))
+
+    def take_findings(self, number: int, heading: str, inline: str) -> None:
+        self.check_stage_closed(number, f"another findings heading '{_heading_label(heading)}'")
+        if not self.pending:
+            if self.phase == "head":
+                raise _Stop(
+                    number,
+                    f"expected an image caption line before '{_heading_label(heading)}'",
+                )
+            raise _Stop(
+                number,
+                f"expected an image caption line before '{_heading_label(heading)}' "
+                f"(the findings on line {self.stages[-1].line} already have theirs)",
+            )
+        stage = _Stage(heading, number, self.pending)
+        if inline:
+            stage.findings.append(inline)
+        self.stages.append(stage)
+        self.pending = []
+        self.phase = "body"
+
+    def take_diagnosis(self, number: int, text: str) -> None:
+        if self.diagnosis is not None:
+            raise _Stop(
+                number,
+                f"found a second 'Diagnosis:' line (the first is on line {self.diagnosis[0]})",
+            )
+        if not text.strip(" .:-–"):
+            raise _Stop(number, "expected a diagnosis after 'Diagnosis:', found nothing")
+        self.check_no_pending(number, "the 'Diagnosis:' line")
+        self.check_stage_closed(number, "the 'Diagnosis:' line")
+        if not self.stages:
+            raise _Stop(
+                number,
+                "expected image caption lines and a '… findings:' block before the 'Diagnosis:' line",
+            )
+        self.diagnosis = (number, text)
+        self.phase = "discussion"
+
+    def finish(self, last_line: int) -> None:
+        if self.title is None:
+            raise _Stop(0, "the file has no text")
+        if self.diagnosis is None:
+            self.check_no_pending(last_line, "the end of the file")
+            self.check_stage_closed(last_line, "the end of the file")
+            if not self.stages:
+                raise _Stop(
+                    last_line,
+                    "expected image caption lines, a '… findings:' block and a 'Diagnosis:' "
+                    "line, found the end of the file (is this a teaching file in the supported layout?)",
+                )
+            raise _Stop(
+                last_line,
+                "expected a 'Diagnosis:' line after the findings, found the end of the file",
+            )
+
+
+def _heading_label(heading: str) -> str:
+    return f"{heading} findings:" if heading else "Findings:"
+
+
+def parse_teaching_file(
+    text: str, name: str = "<text>", *, cases_dir: Path | None = None
+) -> ImportOutcome:
+    """Read a teaching-file text as a draft case, or say which line is not as expected.
+
+    ``name`` is the file name used in messages and the written header;
+    ``cases_dir`` is passed to the grading lexicon for synonyms.
+    """
+    parser = _Parser(name)
+    lines = text.lstrip("\ufeff").splitlines()
+    try:
+        for number, raw in enumerate(lines, 1):
+            parser.feed(number, raw)
+        parser.finish(len(lines))
+    except _Stop as stop:
+        return ImportFailure(name, stop.line, stop.message)
+    return _build(parser, name, cases_dir)
+
+
+def _build(p: _Parser, name: str, cases_dir: Path | None) -> ImportOutcome:
+    assert p.title is not None and p.diagnosis is not None
+    stages: list[Stage] = []
+    number = 0
+    for stage in p.stages:
+        images = []
+        for _line, caption in stage.captions:
+            number += 1
+            images.append(Image(file=f"images/{number:02d}.jpg", caption=caption))
+        stages.append(
+            Stage(images=tuple(images), findings=tuple(stage.findings), title=stage.heading)
+        )
+    answer, accepted, notes = accepted_answers(p.diagnosis[1], cases_dir)
+    if not answer:
+        return ImportFailure(
+            name, p.diagnosis[0], "expected a diagnosis after 'Diagnosis:', found nothing"
+        )
+    notes = [*p.notes, *notes]
+    if not p.history:
+        notes.append("no history bullets found after the title; add the history")
+    if not p.teaching:
+        notes.append("no discussion found after the diagnosis; add teaching points")
+    if p.contributor is None:
+        notes.append("no contributor line found; fill in source.contributor")
+    if p.ignored:
+        notes.append(f"ignored {p.ignored} line(s) after the 'Author:' line")
+    case = Case(
+        id=slugify(p.title, name),
+        title=p.title,
+        history=tuple(p.history),
+        stages=tuple(stages),
+        diagnosis=DiagnosisSpec(answer=answer, accepted=tuple(accepted)),
+        teaching_points=tuple(p.teaching),
+        status="draft",
+        source=Source(
+            contributor=p.contributor[1] if p.contributor else "",
+            author=p.author[1] if p.author else "",
+            note=f"Imported from {PurePath(name).name}",
+        ),
+        modality=modalities(
+            [s.heading for s in p.stages] + [c for s in p.stages for _, c in s.captions]
+        ),
+    )
+    return Imported(case=case, source=name, notes=tuple(notes))
