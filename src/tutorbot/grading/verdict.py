@@ -24,12 +24,16 @@ class Verdict:
     feedback: str
     why: tuple[str, ...] = ()
     empty: bool = False
+    # The accepted form's spelling, when a typo-level slip was forgiven.
+    spelling_note: str | None = None
 
     @property
     def mark(self) -> str:
+        """The emoji mark of the verdict (✅ 🟡 ❌)."""
         return MARKS[self.verdict]
 
     def to_json(self) -> dict[str, Any]:
+        """The verdict as plain JSON data (``tutorbot grade`` prints one per line)."""
         return {
             "answer": self.answer,
             "verdict": self.verdict,
@@ -38,4 +42,5 @@ class Verdict:
             "feedback": self.feedback,
             "why": list(self.why),
             "empty": self.empty,
+            "spelling_note": self.spelling_note,
         }

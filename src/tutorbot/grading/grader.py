@@ -1,0 +1,610 @@
+"""The grader: a free-text diagnosis against a case's :class:`DiagnosisSpec`.
+
+The steps, in order (docs/grading.md explains them to instructors):
+
+1. fold and normalise the text (case, accents, spelling, plurals, prefixes);
+2. correct typos in words the grader does not know, only towards a single
+   clearly closest known word, never across a meaning-changing prefix;
+3. rewrite lexicon synonyms and abbreviations to their canonical form;
+4. mark negated words (NegEx-style triggers with a scope), drop hedges;
+5. split the answer into candidates (a differential) at "or", "vs", commas ...;
+6. match each candidate against the case's accepted, partial and wrong forms,
+   check qualifiers and competing diagnoses, and combine the candidates.
+
+``grade`` is pure and deterministic; compiled specs are cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from tutorbot.cases.model import DiagnosisSpec
+from tutorbot.grading.lexicon import Lexicon, Phrase, opposites_of, shipped_lexicon
+from tutorbot.grading.normalise import (
+    MAX_CHARS,
+    SEPARATOR,
+    Token,
+    contrasting,
+    meaning_prefix,
+    tokens,
+    words,
+)
+from tutorbot.grading.verdict import Outcome, Verdict
+
+EMPTY_FEEDBACK = "Please type a diagnosis."
+CORRECT_FEEDBACK = "Correct."
+WRONG_FEEDBACK = (
+    "Not quite — that is not the diagnosis here. Look again at the key findings and try again."
+)
+
+
+def _phrases(*items: str) -> tuple[Phrase, ...]:
+    # Trigger and hedge lists go through the same normalisation as answers.
+    out = {words(item) for item in items}
+    return tuple(sorted((p for p in out if p), key=len, reverse=True))
+
+
+# NegEx-style triggers. Each negates the words after it up to a terminator;
+# when nothing follows ("lymphoma unlikely") it negates the words before it.
+NEGATIONS = _phrases(
+    "not", "no", "without", "unlikely", "less likely", "not likely", "negative for", "negative",
+    "no evidence of", "no sign of", "no signs of", "absence of", "absent", "exclude",
+    "excluded", "excluding", "excludes", "ruled out", "rules out", "is ruled out",
+    "rather than", "instead of", "other than", "never", "neither", "nor", "free of",
+    "not seen", "not present", "against", "isn't", "wasn't", "doesn't look like",
+    "does not look like", "not consistent with", "not in keeping with", "not favoured",
+)  # fmt: skip
+# Phrases that contain a trigger but negate nothing.
+PSEUDO_NEGATIONS = _phrases(
+    "no doubt", "without doubt", "not only", "not sure", "no change", "not certain",
+    "no question", "not just",
+)  # fmt: skip
+# Words that end the scope of a negation going forward ...
+FORWARD_STOP = frozenset(
+    words("but however although though yet except apart aside which because instead so")
+    + words("therefore more likely probably it this is favour favor think")
+)
+# ... and going backward.
+BACKWARD_STOP = frozenset(words("but however although though yet which because so therefore"))
+
+# Hedges and filler, removed before matching (recorded in "why").
+HEDGES = _phrases(
+    "i think it's", "i think it is", "i think", "i believe", "i guess", "i'd say", "i would say",
+    "probably", "probable", "likely", "most likely", "more likely", "most probably", "possibly",
+    "possible", "maybe", "perhaps", "presumably", "could be", "might be", "may be", "query",
+    "consistent with", "suggestive of", "suggests", "suggesting", "in keeping with",
+    "keeping with", "compatible with", "looks like", "look like", "looks to be", "appears to be",
+    "appearance of", "suspect", "suspected", "suspicious for", "suspicious of", "suspicion of",
+    "concerning for", "worrisome for", "favour", "favor", "favoured", "in favour of",
+    "dx", "diagnosis", "the diagnosis is", "my diagnosis is", "final diagnosis", "impression",
+    "answer", "my answer is", "definitely", "certainly", "clearly", "classic", "classical",
+    "typical", "pretty sure", "sure", "not sure", "no doubt", "rule out", "represents",
+    "representing", "i'm", "im", "it's", "guess", "think", "hmm", "um", "uh", "ok", "okay",
+    "well", "so", "yes", "please", "not sure but", "seen", "see", "showing", "shows", "show",
+    "evidence of", "findings of", "features of", "picture of", "case of",
+)  # fmt: skip
+# Words that split a differential into candidates (besides punctuation).
+SPLITTERS = frozenset(words("or vs versus v either ddx differential differentials dd"))
+# Words carrying no meaning for matching (both sides drop them).
+STOPWORDS = frozenset(
+    words("a an the of is are was were be been it this that these those its there here i")
+    + words("we my our your his her their he she they has have had and also very quite")
+    + words("just on at by as to")
+)
+# Detail after these words describes cause or context, not a competing diagnosis.
+CONNECTORS = frozenset(
+    words("secondary due caused from with in complicating associated setting after following")
+    + words("because given underlying background")
+)
+EXPLICIT_DIFFERENTIAL = frozenset(words("ddx differential differentials dd"))
+
+
+def allowed_edits(length: int) -> int:
+    """Typos tolerated in a word of this length: none up to 4 letters, 1 up to 7, then 2."""
+    if length <= 4:
+        return 0
+    if length <= 7:
+        return 1
+    return 2
+
+
+@dataclass(frozen=True)
+class Form:
+    """One answer the case foresaw, compiled."""
+
+    kind: Outcome  # "correct" for the answer and accepted forms
+    text: str
+    feedback: str
+    core: Phrase  # the words that must all appear, in order
+    compact: str  # the core without spaces ("extra medullary" = "extramedullary")
+    quals: tuple[str, ...]  # opposite-group qualifiers of the form (left, acute ...)
+
+
+@dataclass
+class Compiled:
+    """A spec compiled against a lexicon: forms, vocabulary and lookup tables."""
+
+    spec: DiagnosisSpec
+    lexicon: Lexicon
+    forms: tuple[Form, ...]
+    vocab: frozenset[str]
+    vocab_list: list[str]
+    harmless: frozenset[str]
+    consistent: frozenset[str]
+    required: tuple[str, ...]
+    opposite: dict[str, frozenset[str]]
+    terms: tuple[Phrase, ...]
+    trigger_words: frozenset[str]
+    typos: dict[str, tuple[str, int] | None] = field(default_factory=dict)
+
+
+@dataclass
+class Word:
+    """A word of the answer on its way through the steps."""
+
+    text: str
+    raw: str
+    negated: bool = False
+    dropped: bool = False
+
+
+@dataclass
+class Candidate:
+    """One candidate of a (possibly one-item) differential, judged."""
+
+    text: str
+    outcome: Outcome | None  # None: names nothing the grader recognises
+    form: Form | None = None
+    feedback: str = ""
+    why: list[str] = field(default_factory=list)
+    negated: bool = False
+    diagnosis_like: bool = False
+    detail: bool = False  # a partial form beside the right answer: consistent detail
+
+
+def canonicalise(phrase: Phrase, lexicon: Lexicon) -> tuple[Phrase, list[str]]:
+    """Rewrite synonyms to their canonical form, longest phrase first; notes what changed."""
+    pairs, notes = canonicalise_aligned(list(phrase), list(phrase), lexicon)
+    return tuple(w for w, _ in pairs), notes
+
+
+def canonicalise_aligned(
+    phrase: list[str], raws: list[str], lexicon: Lexicon
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """As :func:`canonicalise`, keeping what was typed: a rewritten phrase's raw
+    text goes with its first canonical word, the others get ""."""
+    out: list[tuple[str, str]] = []
+    notes: list[str] = []
+    longest = lexicon.longest
+    i = 0
+    while i < len(phrase):
+        for size in range(min(longest, len(phrase) - i), 0, -1):
+            key = tuple(phrase[i : i + size])
+            canon = lexicon.synonyms.get(key)
+            if canon is not None:
+                raw = " ".join(raws[i : i + size])
+                out.extend((w, raw if k == 0 else "") for k, w in enumerate(canon))
+                written, target = lexicon.labels.get(key, (" ".join(key), " ".join(canon)))
+                notes.append(f"lexicon: {written} = {target}")
+                i += size
+                break
+        else:
+            out.append((phrase[i], raws[i]))
+            i += 1
+    return out, notes
+
+
+def _core(phrase: Phrase, opposite: dict[str, frozenset[str]]) -> tuple[Phrase, tuple[str, ...]]:
+    content = tuple(w for w in phrase if w not in STOPWORDS)
+    quals = tuple(w for w in content if w in opposite)
+    core = tuple(w for w in content if w not in opposite)
+    return (core, quals) if core else (content, ())
+
+
+def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
+    """Compile a spec (cached: see :func:`compiled`)."""
+    opposite = opposites_of(lexicon)
+    forms: list[Form] = []
+    case_words: set[str] = set()
+    consistent: set[str] = set()
+
+    def add(kind: Outcome, text: str, feedback: str) -> None:
+        phrase, _ = canonicalise(words(text), lexicon)
+        case_words.update(words(text))
+        case_words.update(phrase)
+        core, quals = _core(phrase, opposite)
+        if not core:
+            return
+        if kind != "wrong":
+            consistent.update(core)
+        forms.append(Form(kind, text, feedback, core, "".join(core), quals))
+
+    for text in (spec.answer, *spec.accepted):
+        add("correct", text, CORRECT_FEEDBACK)
+    for item in spec.partial:
+        add("partial", item.answer, item.feedback)
+    for item in spec.wrong:
+        add("wrong", item.answer, item.feedback)
+    required: list[str] = []
+    for text in spec.required:
+        phrase, _ = canonicalise(words(text), lexicon)
+        required.extend(w for w in phrase if w not in STOPWORDS)
+        case_words.update(phrase)
+    # Longest first, so "tension pneumothorax" wins over "pneumothorax"; at
+    # equal length a known wrong answer is tried before the others.
+    rank = {"wrong": 0, "correct": 1, "partial": 2}
+    forms.sort(key=lambda f: (-len(f.core), rank[f.kind]))
+    vocab = lexicon.vocabulary() | case_words
+    trigger_words = (
+        frozenset(w for p in (*NEGATIONS, *HEDGES, *PSEUDO_NEGATIONS) for w in p)
+        | STOPWORDS
+        | SPLITTERS
+        | CONNECTORS
+    )
+    terms = tuple(sorted({t for t in lexicon.terms}, key=len, reverse=True))
+    return Compiled(
+        spec=spec,
+        lexicon=lexicon,
+        forms=tuple(forms),
+        vocab=vocab,
+        vocab_list=sorted(vocab),
+        harmless=frozenset(lexicon.modifiers | consistent | STOPWORDS | CONNECTORS),
+        consistent=frozenset(consistent),
+        required=tuple(required),
+        opposite=opposite,
+        terms=terms,
+        trigger_words=trigger_words,
+    )
+
+
+@lru_cache(maxsize=4096)
+def compiled(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
+    """The compiled spec, cached by the (frozen) spec and the lexicon's identity."""
+    return compile_spec(spec, lexicon)
+
+
+def _typo(word: str, c: Compiled) -> tuple[str, int] | None:
+    """The known word ``word`` is a slip of, with the number of edits, or None."""
+    if word in c.typos:
+        return c.typos[word]
+    found: tuple[str, int] | None = None
+    if len(word) >= 5 and word.isalpha() and word not in c.vocab and word not in c.trigger_words:
+        best = process.extract(word, c.vocab_list, scorer=OSA.distance, limit=2, score_cutoff=2)
+        if best:
+            target, edits = str(best[0][0]), int(best[0][1])
+            unique = len(best) == 1 or int(best[1][1]) > edits
+            if (
+                unique
+                and edits <= allowed_edits(len(target))
+                and target[0] == word[0]
+                and meaning_prefix(target) == meaning_prefix(word)
+            ):
+                found = (target, edits)
+    c.typos[word] = found
+    return found
+
+
+def _starts(items: list[Word], i: int, phrase: Phrase) -> bool:
+    n = len(phrase)
+    return tuple(w.text for w in items[i : i + n]) == phrase and all(
+        w.text != SEPARATOR for w in items[i : i + n]
+    )
+
+
+def _mark_negations(items: list[Word], why: list[str]) -> None:
+    i = 0
+    while i < len(items):
+        pseudo = next((p for p in PSEUDO_NEGATIONS if _starts(items, i, p)), None)
+        if pseudo:
+            i += len(pseudo)
+            continue
+        trigger = next((p for p in NEGATIONS if _starts(items, i, p)), None)
+        if trigger is None:
+            i += 1
+            continue
+        for w in items[i : i + len(trigger)]:
+            w.dropped = True
+        scope: list[Word] = []
+        j = i + len(trigger)
+        while j < len(items) and items[j].text != SEPARATOR and items[j].text not in FORWARD_STOP:
+            scope.append(items[j])
+            j += 1
+        if not any(w.text not in STOPWORDS for w in scope):
+            scope = []
+            j = i - 1
+            while j >= 0 and items[j].text != SEPARATOR and items[j].text not in BACKWARD_STOP:
+                scope.append(items[j])
+                j -= 1
+        if scope:
+            for w in scope:
+                w.negated = True
+            why.append(f"negated by '{' '.join(trigger)}'")
+        i += len(trigger)
+
+
+def _drop_hedges(items: list[Word], why: list[str]) -> None:
+    seen: list[str] = []
+    i = 0
+    while i < len(items):
+        hedge = next((p for p in HEDGES if _starts(items, i, p)), None)
+        if hedge is None:
+            i += 1
+            continue
+        for w in items[i : i + len(hedge)]:
+            w.dropped = True
+        seen.append(" ".join(hedge))
+        i += len(hedge)
+    if seen:
+        why.append("hedge removed: " + ", ".join(f"'{h}'" for h in dict.fromkeys(seen)))
+
+
+def _find(words_: list[str], form: Form) -> tuple[int, int] | None:
+    n = len(form.core)
+    for i in range(len(words_) - n + 1):
+        if tuple(words_[i : i + n]) == form.core:
+            return i, i + n
+    # Spacing differences: "pneumo thorax", "osteo sarcoma".
+    for i in range(len(words_)):
+        joined = ""
+        for j in range(i, len(words_)):
+            joined += words_[j]
+            if joined == form.compact:
+                return i, j + 1
+            if not form.compact.startswith(joined):
+                break
+    return None
+
+
+def _judge(segment: list[Word], c: Compiled) -> Candidate:
+    content = [w for w in segment if w.text not in STOPWORDS]
+    text = " ".join(w.raw for w in segment if w.raw)
+    seq = [w.text for w in content]
+    found: list[tuple[Form, tuple[int, int]]] = []
+    for form in c.forms:
+        span = _find(seq, form)
+        if span is not None:
+            found.append((form, span))
+    diagnosis_like = bool(found) or any(_contains(seq, t) for t in c.terms)
+    if not found:
+        return Candidate(text, None, diagnosis_like=diagnosis_like)
+    form, (start, end) = found[0]
+    cand = Candidate(text, form.kind, form, form.feedback, diagnosis_like=True)
+    cand.why.append(f"matched {_kind_name(form.kind)} '{form.text}'")
+    if any(w.negated for w in content[start:end]):
+        cand.negated = True
+        return cand
+    inside = set(range(start, end))
+    # Words after a connector ("secondary to", "with") describe context.
+    context_from = next((i for i in range(end, len(seq)) if seq[i] in CONNECTORS), len(seq))
+    extras = [i for i in range(len(seq)) if i not in inside]
+    # Qualifiers: a contradicted one is wrong; a missing required one is partial.
+    for qual in dict.fromkeys((*form.quals, *c.required)):
+        if qual in seq:
+            continue
+        clash = [seq[i] for i in extras if seq[i] in c.opposite.get(qual, ())]
+        if clash:
+            cand.outcome, cand.feedback = (
+                "wrong",
+                (f"Not quite — check the detail: you wrote '{clash[0]}'."),
+            )
+            cand.why.append(f"qualifier: '{clash[0]}' contradicts '{qual}'")
+            return cand
+        if qual in c.required and form.kind == "correct":
+            options = sorted(c.opposite.get(qual, frozenset()) | {qual})
+            cand.outcome = "partial"
+            cand.feedback = "Nearly — be more specific: " + (
+                " or ".join(options) + "?" if len(options) > 1 else f"which {qual}?"
+            )
+            cand.why.append(f"required qualifier '{qual}' missing")
+    if form.kind == "wrong":
+        return cand
+    # Competing diagnoses among the extra words.
+    competing: list[str] = []
+    for other, (s, e) in found[1:]:
+        if other.kind == "wrong" and not inside & set(range(s, e)):
+            competing.append(other.text)
+    for i in extras:
+        if any(contrasting(seq[i], core) for core in form.core):
+            competing.append(content[i].raw or seq[i])
+    if form.kind == "correct":
+        for term in c.terms:
+            span = _find_phrase(seq, term)
+            if span is None or set(range(*span)) & inside or span[0] >= context_from:
+                continue
+            if all(w in c.consistent for w in term):
+                continue
+            competing.append(" ".join(content[k].raw for k in range(*span) if content[k].raw))
+    if competing:
+        names = ", ".join(f"'{n}'" for n in dict.fromkeys(competing))
+        cand.why.append(f"competing diagnosis: {names}")
+        if form.kind == "correct":
+            cand.outcome = "partial"
+            cand.feedback = (
+                f"Part of your answer is right, but you also named {names}. "
+                "Which one is it? Commit to a single diagnosis."
+            )
+        else:
+            cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+        return cand
+    if form.kind == "partial":
+        unknown = [content[i].raw or seq[i] for i in extras if seq[i] not in c.harmless]
+        if unknown:
+            cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+            cand.why.append("unrecognised words beside a partial answer: " + ", ".join(unknown))
+    elif extras:
+        cand.why.append(
+            "extra detail: " + " ".join(content[i].raw for i in extras if content[i].raw)
+        )
+    return cand
+
+
+def _find_phrase(seq: list[str], phrase: Phrase) -> tuple[int, int] | None:
+    n = len(phrase)
+    for i in range(len(seq) - n + 1):
+        if tuple(seq[i : i + n]) == phrase:
+            return i, i + n
+    return None
+
+
+def _contains(seq: list[str], phrase: Phrase) -> bool:
+    return _find_phrase(seq, phrase) is not None
+
+
+def _kind_name(kind: Outcome) -> str:
+    return {"correct": "accepted", "partial": "partial", "wrong": "known wrong"}[kind]
+
+
+def _empty(answer: str, why: str, empty: bool = True) -> Verdict:
+    return Verdict(answer, "wrong", 0.0, None, EMPTY_FEEDBACK, (why,), empty)
+
+
+def grade_compiled(answer: str, c: Compiled) -> Verdict:
+    """Grade one answer against a compiled spec (see the module docstring)."""
+    text = answer if isinstance(answer, str) else str(answer)
+    why: list[str] = []
+    if len(text) > MAX_CHARS:
+        why.append(f"truncated to the first {MAX_CHARS} characters")
+    toks: list[Token] = tokens(text)
+    if not any(not t.sep for t in toks):
+        return _empty(answer, "empty: nothing to grade")
+    if not any(ch.isascii() and ch.isalnum() for t in toks for ch in t.text):
+        return _empty(answer, "no Latin letters or digits", empty=False)
+    if any(t.respelt for t in toks):
+        why.append("spelling: British→American")
+    # Step 2: typos, word by word (separators kept).
+    corrected: list[str] = []
+    slips: list[tuple[str, str, int]] = []
+    for t in toks:
+        if t.sep:
+            corrected.append(SEPARATOR)
+            continue
+        fix = _typo(t.text, c)
+        if fix is None:
+            corrected.append(t.text)
+        else:
+            corrected.append(fix[0])
+            slips.append((t.raw, fix[0], fix[1]))
+    for raw, fixed, edits in slips:
+        why.append(f"typo: '{raw}'≈'{fixed}' ({edits} edit{'s' if edits > 1 else ''})")
+    # Step 3: the lexicon, within each run of words.
+    items: list[Word] = []
+    raws = [t.raw for t in toks]
+    run: list[int] = []
+    for k in range(len(corrected) + 1):
+        if k < len(corrected) and corrected[k] != SEPARATOR:
+            run.append(k)
+            continue
+        if run:
+            pairs, notes = canonicalise_aligned(
+                [corrected[r] for r in run], [raws[r] for r in run], c.lexicon
+            )
+            why.extend(notes)
+            items.extend(Word(w, raw) for w, raw in pairs)
+            run = []
+        if k < len(corrected):
+            items.append(Word(SEPARATOR, raws[k]))
+    # Step 4: negation, then hedges.
+    _mark_negations(items, why)
+    _drop_hedges(items, why)
+    # Step 5: candidates.
+    segments: list[list[Word]] = [[]]
+    explicit = False
+    for w in items:
+        if w.text in EXPLICIT_DIFFERENTIAL:
+            explicit = True
+        if w.text == SEPARATOR or w.text in SPLITTERS:
+            segments.append([])
+        elif not w.dropped:
+            segments[-1].append(w)
+    judged = [_judge(s, c) for s in segments if any(w.text not in STOPWORDS for w in s)]
+    return _combine(answer, judged, slips, explicit, why, c)
+
+
+def _combine(
+    answer: str,
+    judged: list[Candidate],
+    slips: list[tuple[str, str, int]],
+    explicit: bool,
+    why: list[str],
+    c: Compiled,
+) -> Verdict:
+    negated = [j for j in judged if j.negated]
+    live = [j for j in judged if not j.negated]
+    candidates = [j for j in live if j.diagnosis_like]
+    if not candidates:
+        if negated or any(w.startswith("negated") for w in why):
+            said = negated[0].text if negated else "something"
+            return Verdict(
+                answer, "wrong", 0.0, None,
+                f"You ruled out {said}, but did not say what it is. What is your diagnosis?",
+                (*why, "no diagnosis left after negation"),
+            )  # fmt: skip
+        if not live:
+            return _empty(answer, "empty: only hedges or filler")
+        return Verdict(answer, "wrong", 0.0, None, WRONG_FEEDBACK, (*why, "no known form matched"))
+    correct = [j for j in candidates if j.outcome == "correct"]
+    if correct:
+        for j in candidates:
+            # A partial form beside the right answer is detail ("EMH, thalassaemia").
+            if j.outcome == "partial" and j.form is not None and j.form.kind == "partial":
+                j.detail = True
+    others = [j for j in candidates if j.outcome != "correct" and not j.detail]
+    if len(candidates) > 1 or explicit:
+        why.append(
+            f"differential of {len(candidates)} candidate{'s' if len(candidates) > 1 else ''}"
+        )
+    first = correct[0] if correct else None
+    if first is not None and first.form is not None:
+        why.extend(first.why)
+        if others:
+            listed = ", ".join(j.text for j in candidates if not j.detail)
+            return Verdict(
+                answer, "partial", 0.5, first.form.text,
+                f"You listed several possibilities ({listed}). One of them is right — "
+                "commit to a single diagnosis: which is it?",
+                (*why, "not committed: right answer among others"),
+            )  # fmt: skip
+        note = None
+        feedback = CORRECT_FEEDBACK
+        score = 1.0
+        own = set(c_words(first.form)) | set(words(first.form.text))
+        relevant = [s for s in slips if set(canonicalise((s[1],), c.lexicon)[0]) & own]
+        if relevant:
+            note = first.form.text
+            feedback = f"Correct — note the spelling: {note}."
+            score = 0.9
+        return Verdict(answer, "correct", score, first.form.text, feedback, tuple(why), False, note)
+    partial = [j for j in candidates if j.outcome == "partial"]
+    wrong = [j for j in candidates if j.outcome != "partial"]
+    if partial and not wrong:
+        p = partial[0]
+        why.extend(p.why)
+        matched = p.form.text if p.form else None
+        return Verdict(answer, "partial", 0.5, matched, p.feedback, tuple(why))
+    # Wrong: prefer an authored misconception's own feedback.
+    authored = next((j for j in candidates if j.form is not None and j.outcome == "wrong"), None)
+    pick = authored or candidates[0]
+    why.extend(pick.why)
+    if pick.form is not None and pick.outcome == "wrong":
+        return Verdict(answer, "wrong", 0.0, pick.form.text, pick.feedback, tuple(why))
+    if partial:
+        why.append("a partial answer among wrong ones")
+    return Verdict(answer, "wrong", 0.0, None, WRONG_FEEDBACK, (*why, "no known form matched"))
+
+
+def c_words(form: Form) -> tuple[str, ...]:
+    """The words of a form, for deciding whether a typo concerned it."""
+    return form.core + form.quals
+
+
+def grade(answer: str, spec: DiagnosisSpec, lexicon: Lexicon | None = None) -> Verdict:
+    """Grade a free-text diagnosis against a case's spec.
+
+    ``lexicon`` defaults to the shipped lexicon (see :func:`load_lexicon` for
+    a cases folder's own). Never raises on any text; pure and deterministic.
+    """
+    return grade_compiled(answer, compiled(spec, lexicon or shipped_lexicon()))

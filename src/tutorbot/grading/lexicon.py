@@ -1,0 +1,227 @@
+"""The grading lexicon: synonyms, ambiguous abbreviations, known terms, opposites.
+
+The shipped lexicon (``lexicon.yaml`` beside this module) holds medical
+knowledge that is true in every case; an instructor adds to it with
+``<cases folder>/lexicon.yaml`` in the same format. Every entry is normalised
+exactly like an answer, so any spelling may be used in the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from tutorbot.grading.normalise import words
+
+LEXICON_FILE = "lexicon.yaml"
+SHIPPED = Path(__file__).with_name(LEXICON_FILE)
+SECTIONS = ("synonyms", "ambiguous", "terms", "opposites", "modifiers")
+
+Phrase = tuple[str, ...]
+
+
+class LexiconError(ValueError):
+    """A lexicon file is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """Normalised lexicon data. Compared and hashed by identity (it is a cache key)."""
+
+    # variant phrase -> canonical phrase, e.g. ("emh",) -> ("extramedullary", "hematopoiesis")
+    synonyms: Mapping[Phrase, Phrase] = field(default_factory=dict)
+    # variant phrase -> (variant as written, canonical as written), for the "why" notes
+    labels: Mapping[Phrase, tuple[str, str]] = field(default_factory=dict)
+    ambiguous: frozenset[Phrase] = frozenset()
+    terms: frozenset[Phrase] = frozenset()
+    opposites: tuple[frozenset[str], ...] = ()
+    modifiers: frozenset[str] = frozenset()
+
+    @property
+    def longest(self) -> int:
+        """The longest synonym phrase, in words."""
+        return max((len(p) for p in self.synonyms), default=0)
+
+    def canonical(self, phrase: Phrase) -> Phrase:
+        """The canonical form of a phrase (itself if it is no variant)."""
+        return self.synonyms.get(phrase, phrase)
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every word the lexicon knows; none of them is ever read as a typo."""
+        known: set[str] = set(self.modifiers)
+        for phrase in (*self.synonyms, *self.synonyms.values(), *self.ambiguous, *self.terms):
+            known.update(phrase)
+        for group in self.opposites:
+            known.update(group)
+        return frozenset(known)
+
+    def merged(self, other: Lexicon) -> Lexicon:
+        """This lexicon extended by ``other``; ``other`` wins where they differ.
+
+        An abbreviation the instructor maps in ``synonyms`` is no longer
+        ambiguous for their cases.
+        """
+        synonyms = {**self.synonyms, **other.synonyms}
+        labels = {**self.labels, **other.labels}
+        ambiguous = (self.ambiguous - set(other.synonyms)) | other.ambiguous
+        for phrase in ambiguous:
+            synonyms.pop(phrase, None)
+        return Lexicon(
+            synonyms=synonyms,
+            labels=labels,
+            ambiguous=frozenset(ambiguous),
+            terms=self.terms | other.terms,
+            opposites=self.opposites + other.opposites,
+            modifiers=self.modifiers | other.modifiers,
+        )
+
+
+def _fail(file: Path, node: yaml.Node | None, message: str) -> LexiconError:
+    line = node.start_mark.line + 1 if node is not None else 1
+    return LexiconError(f"{file}:{line}: {message}")
+
+
+def _text(file: Path, node: yaml.Node, where: str) -> str:
+    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+        raise _fail(file, node, f"{where} must be a non-empty word or phrase")
+    return str(node.value).strip()
+
+
+def _list(file: Path, node: yaml.Node, where: str) -> list[yaml.Node]:
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise _fail(file, node, f"{where} must be a list (write `- item` lines or `[a, b]`)")
+    return list(node.value)
+
+
+def _phrase(file: Path, node: yaml.Node, where: str) -> tuple[str, Phrase]:
+    text = _text(file, node, where)
+    phrase = words(text)
+    if not phrase:
+        raise _fail(file, node, f"{where} `{text}` has no letters or digits")
+    return text, phrase
+
+
+def parse_lexicon(source: str, file: Path) -> Lexicon:
+    """Build a lexicon from YAML text; raise :class:`LexiconError` naming ``file:line``."""
+    try:
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise LexiconError(f"{file}:{line}: not valid YAML ({error.problem})") from None
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.value == ""):
+        return Lexicon()
+    if not isinstance(root, yaml.MappingNode):
+        raise _fail(file, root, f"the lexicon must be a mapping with keys {', '.join(SECTIONS)}")
+    synonyms: dict[Phrase, Phrase] = {}
+    labels: dict[Phrase, tuple[str, str]] = {}
+    ambiguous: set[Phrase] = set()
+    terms: set[Phrase] = set()
+    opposites: list[frozenset[str]] = []
+    modifiers: set[str] = set()
+    for key_node, value in root.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key not in SECTIONS:
+            raise _fail(file, key_node, f"unknown section `{key}` (use {', '.join(SECTIONS)})")
+        if key == "synonyms":
+            for group in _list(file, value, "synonyms"):
+                items = [
+                    _phrase(file, n, "a synonym") for n in _list(file, group, "a synonym group")
+                ]
+                if len(items) < 2:
+                    raise _fail(file, group, "a synonym group needs at least two terms")
+                (canon_text, canon), *variants = items
+                for text, phrase in variants:
+                    if phrase != canon:
+                        synonyms[phrase] = canon
+                        labels[phrase] = (text, canon_text)
+        elif key == "ambiguous":
+            if not isinstance(value, yaml.MappingNode):
+                raise _fail(file, value, "ambiguous must map each abbreviation to its meanings")
+            for abbr_node, meanings in value.value:
+                ambiguous.add(_phrase(file, abbr_node, "an ambiguous abbreviation")[1])
+                for meaning in _list(file, meanings, "the meanings"):
+                    terms.add(_phrase(file, meaning, "a meaning")[1])
+        elif key == "terms":
+            for node in _list(file, value, "terms"):
+                terms.add(_phrase(file, node, "a term")[1])
+        elif key == "opposites":
+            for group in _list(file, value, "opposites"):
+                items = [_phrase(file, n, "an opposite") for n in _list(file, group, "a group")]
+                if len(items) < 2 or any(len(p) != 1 for _, p in items):
+                    raise _fail(file, group, "an opposites group needs two or more single words")
+                opposites.append(frozenset(p[0] for _, p in items))
+        else:
+            for node in _list(file, value, "modifiers"):
+                modifiers.update(_phrase(file, node, "a modifier")[1])
+    for phrase in ambiguous:
+        synonyms.pop(phrase, None)
+    # Terms are stored canonically so a term and its synonyms are one concept.
+    canonical_terms = frozenset(synonyms.get(t, t) for t in terms)
+    return Lexicon(
+        synonyms=synonyms,
+        labels=labels,
+        ambiguous=frozenset(ambiguous),
+        terms=canonical_terms,
+        opposites=tuple(opposites),
+        modifiers=frozenset(modifiers),
+    )
+
+
+def read_lexicon(file: Path) -> Lexicon:
+    """Parse one lexicon file (undecodable bytes are an error naming the file)."""
+    try:
+        source = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LexiconError(f"{file}:1: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise LexiconError(f"{file}:1: cannot be read ({error.strerror})") from None
+    return parse_lexicon(source, file)
+
+
+@lru_cache(maxsize=1)
+def shipped_lexicon() -> Lexicon:
+    """The lexicon shipped with tutorbot (read once)."""
+    return read_lexicon(SHIPPED)
+
+
+@lru_cache(maxsize=64)
+def _extended(file: Path, mtime_ns: int, size: int) -> Lexicon:
+    # Keyed by modification time and size so an edited file is read again,
+    # while an unchanged one keeps its identity (and the compiled-spec cache).
+    return shipped_lexicon().merged(read_lexicon(file))
+
+
+def load_lexicon(cases_dir: Path | None = None) -> Lexicon:
+    """The shipped lexicon plus ``<cases_dir>/lexicon.yaml`` if that file exists.
+
+    Raises :class:`LexiconError` ("file:line: problem") for a broken file.
+    """
+    if cases_dir is None:
+        return shipped_lexicon()
+    file = cases_dir / LEXICON_FILE
+    try:
+        stat = file.stat()
+    except OSError:
+        return shipped_lexicon()
+    return _extended(file.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+def opposites_of(lexicon: Lexicon) -> dict[str, frozenset[str]]:
+    """Each opposite word -> the words that contradict it."""
+    out: dict[str, set[str]] = {}
+    for group in lexicon.opposites:
+        for word in group:
+            out.setdefault(word, set()).update(group - {word})
+    return {word: frozenset(others) for word, others in out.items()}
+
+
+def phrases(items: Iterable[Phrase]) -> frozenset[Phrase]:
+    """A frozenset of phrases (helper for typing)."""
+    return frozenset(items)

@@ -1,0 +1,227 @@
+"""Text normalisation shared by answers, case forms and the lexicon.
+
+Everything that is compared goes through the same functions, so a rule that
+is slightly imperfect ("aeration" -> "eration") is harmless: both sides are
+changed the same way. The functions here are pure and cached.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Longer answers are cut before grading: a diagnosis never needs more, and it
+# keeps the cost of a 10,000-character paste bounded.
+MAX_CHARS = 500
+
+# Letters NFKD leaves alone but that have an obvious ASCII spelling.
+_FOLD = str.maketrans(
+    {
+        "æ": "ae",
+        "œ": "oe",
+        "ß": "ss",
+        "ø": "o",
+        "đ": "d",
+        "ł": "l",
+        "ı": "i",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "´": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "&": " and ",
+        "+": " and ",
+    }
+)
+
+# Shorthand that contains a separator character and must be read before
+# "/" splits a differential.
+_SHORTHAND = (
+    (re.compile(r"\bc\s*/\s*w\b"), " consistent with "),
+    (re.compile(r"\br\s*/\s*o\b"), " rule out "),
+    (re.compile(r"\bs\s*/\s*p\b"), " status post "),
+    (re.compile(r"\bw\s*/\s*o\b"), " without "),
+    (re.compile(r"\bw/"), " with "),
+    (re.compile(r"\band\s*/\s*or\b"), " or "),
+    (re.compile(r"\bd\s*/\s*dx\b"), " ddx "),
+)
+
+# A numbered list marker ("1.", "2)") at the start or after a space, a word
+# (with inner apostrophes), a decimal number, or a separator.
+_TOKEN = re.compile(
+    r"(?P<marker>(?:(?<=\s)|^)\d{1,2}[.)](?!\d))"
+    r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
+    r"|(?P<sep>[,;:/?!()\[\]\n|]|\.(?!\d)|\s-\s|->|=>)"
+)
+
+SEPARATOR = "|"
+_OE = re.compile(r"(?:^|(?<=[hcfmnt]))oe")
+
+# Prefixes written apart or hyphenated ("extra-medullary", "sub dural") are
+# joined to the word after them so both spellings give one token.
+JOIN_PREFIXES = frozenset(
+    {
+        "extra", "intra", "sub", "epi", "para", "retro", "peri", "hyper", "hypo", "non",
+        "supra", "infra", "pseudo", "inter", "trans", "anti", "pre", "post", "pan",
+    }
+)  # fmt: skip
+
+# Prefixes that change the meaning of a word: two words that differ in one of
+# these are never typos of each other ("subdural" / "extradural").
+MEANING_PREFIXES = (
+    "extra", "intra", "inter", "infra", "supra", "retro", "para", "peri", "epi", "sub",
+    "hyper", "hypo", "non", "un", "pseudo", "pre", "post", "anti", "pan", "endo", "exo",
+    "uni", "bi", "multi", "poly", "mono", "an", "a",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word or separator of a normalised text; ``raw`` is what was typed."""
+
+    text: str
+    raw: str
+    sep: bool = False
+    respelt: bool = False  # a British->American or plural rule changed it
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and ligatures removed, control characters dropped."""
+    text = text[:MAX_CHARS].casefold().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text).translate(_FOLD)
+    out = []
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        if ch in "\n\r\u2028\u2029":
+            out.append("\n")
+        elif unicodedata.category(ch)[0] == "C":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out).casefold()
+
+
+@lru_cache(maxsize=65536)
+def singular(word: str) -> str:
+    """Plural -> singular by simple, conservative rules (short words left alone)."""
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("sses") and len(w) > 5:
+        return w[:-2]
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith(("ss", "us", "is", "ys", "as", "os")):
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=65536)
+def americanise(word: str) -> str:
+    """British -> American spelling: haem/hem, oe/e, ae/e, -our, -tre, -ise, -yse."""
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    # haematoma, oedema, leukaemia, oesophagus ("haem" is covered by "ae").
+    w = w.replace("ae", "e")
+    # "oe" only where British spelling has it (oedema, coeliac, foetal,
+    # diarrhoea), not in Greek "-poesis" misspellings or "aloe".
+    w = _OE.sub("e", w)
+    if len(w) > 5 and w.endswith("our"):
+        w = w[:-3] + "or"
+    if len(w) > 4 and w.endswith("tre"):
+        w = w[:-3] + "ter"
+    if len(w) > 5:
+        w = re.sub(r"(?<=[a-z]{3})is(e|ed|ing|ation)$", r"iz\1", w)
+        w = re.sub(r"(?<=[a-z]{2})ys(e|ed|ing)$", r"yz\1", w)
+    return w
+
+
+def respell(word: str) -> str:
+    """Singular, American spelling: the form every word is compared in."""
+    return americanise(singular(word))
+
+
+def tokens(text: str) -> list[Token]:
+    """Fold, read shorthand and split into word and separator tokens.
+
+    Contractions are expanded ("isn't" -> "is not"), possessives dropped
+    ("Ewing's" -> "ewing"), hyphenated and spaced prefixes joined
+    ("extra-medullary" -> "extramedullary") and words respelt.
+    """
+    folded = fold(text)
+    for pattern, replacement in _SHORTHAND:
+        folded = pattern.sub(replacement, folded)
+    out: list[Token] = []
+    for match in _TOKEN.finditer(folded):
+        if match.lastgroup in ("marker", "sep"):
+            if not out or not out[-1].sep:
+                out.append(Token(SEPARATOR, match.group(), sep=True))
+            continue
+        raw = match.group()
+        words: list[str]
+        if raw.endswith("n't"):
+            words = [raw[:-3] or "not", "not"]
+        elif "'" in raw:
+            head, _, tail = raw.partition("'")
+            words = [head] if tail in ("s", "re", "m", "d", "ll", "ve", "") else [head + tail]
+        else:
+            words = [raw]
+        for word in words:
+            single = singular(word)
+            new = americanise(single)
+            out.append(Token(new, raw, respelt=new != single))
+    return _join_prefixes(out)
+
+
+def _join_prefixes(toks: list[Token]) -> list[Token]:
+    joined: list[Token] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.text in JOIN_PREFIXES and i + 1 < len(toks) and not toks[i + 1].sep:
+            nxt = toks[i + 1]
+            word = respell(tok.text + nxt.text)
+            joined.append(Token(word, f"{tok.raw}-{nxt.raw}", respelt=nxt.respelt))
+            i += 2
+            continue
+        joined.append(tok)
+        i += 1
+    return joined
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The normalised words of ``text``, separators dropped (for forms and lexicon entries)."""
+    return tuple(t.text for t in tokens(text) if not t.sep)
+
+
+def meaning_prefix(word: str) -> str:
+    """The meaning-changing prefix ``word`` starts with ("" if none), leaving a stem of 3+."""
+    for prefix in MEANING_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return prefix
+    return ""
+
+
+def contrasting(a: str, b: str) -> bool:
+    """Two different words that share a stem but differ in a meaning prefix.
+
+    "subdural" and "extradural", "intramedullary" and "extramedullary",
+    "hyperdense" and "hypodense".
+    """
+    if a == b:
+        return False
+    pa, pb = meaning_prefix(a), meaning_prefix(b)
+    if pa == pb:
+        return False
+    sa, sb = a[len(pa) :], b[len(pb) :]
+    # Single-letter prefixes ("a", "an") are too common to trust alone.
+    if min(len(pa), len(pb)) == 0 and max(len(pa), len(pb)) <= 2:
+        return False
+    return sa == sb and len(sa) >= 4
