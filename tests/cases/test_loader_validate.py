@@ -246,3 +246,29 @@ def test_list_and_show_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert shown["stages"][0]["findings"] == ["A mass"] and shown["diagnosis"] == "Lung cancer"
     assert main(["cases", "show", "nope", "--cases", str(tmp_path)]) == 1
     assert "no case `nope`" in capsys.readouterr().err
+
+
+def test_an_unquoted_colon_gets_a_quoting_hint(tmp_path: Path) -> None:
+    text = GOOD.format(id="colon-case", status="draft").replace(
+        "  - A 40-year-old with a cough", "  - Cough: three weeks"
+    )
+    problems = load_case(write_case(tmp_path, "colon-case", text)).problems
+    assert any("put the whole text in quotes" in p.hint and p.line == 11 for p in problems)
+
+
+def test_empty_history_is_an_error_when_published(tmp_path: Path) -> None:
+    text = GOOD.format(id="empty-case", status="published").replace(
+        "history:\n  - A 40-year-old with a cough", "history: []"
+    )
+    problems = load_case(write_case(tmp_path, "empty-case", text)).problems
+    assert [(p.line, p.severity) for p in problems if "history is empty" in p.message] == [
+        (10, "error")
+    ]
+
+
+def test_only_used_images_count_in_the_version(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, "good-case")
+    before = load_case(folder).case
+    (folder / "images" / "unused.png").write_bytes(PNG)
+    after = load_case(folder).case
+    assert before is not None and after is not None and before.version == after.version

@@ -3,8 +3,9 @@
 The YAML is composed with PyYAML's safe loader into nodes, so every value
 keeps its line number and every problem can be reported as ``file:line``.
 The loader checks shape and types and collects *all* problems instead of
-stopping at the first; :mod:`tutorbot.cases.validate` adds the checks that
-need the file system (images, symlinks, duplicates).
+stopping at the first, including the image checks that need the file system
+(missing files, paths or links that leave the case folder); the library adds
+duplicate ids.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 import yaml
@@ -120,6 +121,13 @@ class _Reader:
                 return ""
             self.problem(node, f"{where} is empty", "write some text after the colon")
             return None
+        if isinstance(node, yaml.MappingNode):
+            self.problem(
+                node,
+                f"{where} must be text, but a colon followed by a space made YAML read it as `key: value`",
+                "put the whole text in quotes",
+            )
+            return None
         self.problem(node, f"{where} must be text", "write it on the same line after the colon")
         return None
 
@@ -178,34 +186,30 @@ def _image(r: _Reader, node: yaml.Node, where: str) -> Image | None:
     fields = r.mapping(node, where, ("file", "caption"), ("alt", "annotated", "annotated_caption"))
     if fields is None:
         return None
-    file = r.text(fields.get("file"), f"{where} file")
-    caption = r.text(fields.get("caption"), f"{where} caption")
+    values = {
+        key: r.text(value, f"{where} {key}", allow_empty=key == "alt")
+        for key, value in fields.items()
+    }
     for key in ("caption", "annotated_caption"):
-        value = r.text(fields.get(key), f"{where} {key}") if key in fields else None
+        value = values.get(key)
         if value and len(value) > CAPTION_LIMIT:
             r.problem(
                 fields[key],
                 f"{where} {key} has {len(value)} characters; Telegram allows {CAPTION_LIMIT}",
                 "shorten it and move the rest into the stage's findings",
             )
+    for key in ("file", "annotated"):
+        if values.get(key):
+            r.file_lines.setdefault(str(values[key]), fields[key].start_mark.line + 1)
+    file, caption = values.get("file"), values.get("caption")
     if file is None or caption is None:
         return None
-    for key in ("file", "annotated"):
-        if key in fields:
-            r.file_lines.setdefault(str(fields[key].value), fields[key].start_mark.line + 1)
-    annotated = (
-        r.text(fields.get("annotated"), f"{where} annotated") if "annotated" in fields else None
-    )
     return Image(
         file=file,
         caption=caption,
-        alt=r.text(fields.get("alt"), f"{where} alt", allow_empty=True) or "",
-        annotated=annotated,
-        annotated_caption=(
-            r.text(fields.get("annotated_caption"), f"{where} annotated_caption")
-            if "annotated_caption" in fields
-            else None
-        ),
+        alt=values.get("alt") or "",
+        annotated=values.get("annotated"),
+        annotated_caption=values.get("annotated_caption"),
     )
 
 
@@ -287,9 +291,7 @@ TOP_REQUIRED = (
 TOP_OPTIONAL = ("source", "tags", "difficulty", "hints", "question")
 
 
-def _case(
-    r: _Reader, root: yaml.Node, folder: Path, version: str, as_published: bool
-) -> Case | None:
+def _case(r: _Reader, root: yaml.Node, folder: Path, raw: bytes, as_published: bool) -> Case | None:
     fields = r.mapping(root, "the case", TOP_REQUIRED, TOP_OPTIONAL)
     if fields is None:
         return None
@@ -324,6 +326,14 @@ def _case(
     question = r.text(fields.get("question"), "question") if "question" in fields else None
     strict = as_published or status == "published"
     r.problems.extend(image_problems(stages, folder, strict=strict, lines=r.file_lines))
+    for key, items in (("history", history), ("teaching_points", teaching_points)):
+        if key in fields and not items:
+            r.problem(
+                fields[key],
+                f"{key} is empty",
+                f"list at least one item under `{key}:`",
+                "error" if strict else "warning",
+            )
     if case_id is None or title is None or diagnosis is None:
         return None
     return Case(
@@ -341,7 +351,7 @@ def _case(
         hints=r.texts(fields.get("hints"), "hints"),
         question=question or Case.question,
         folder=folder,
-        version=version,
+        version=_version(raw, folder, stages),
     )
 
 
@@ -422,13 +432,17 @@ def image_problems(
     return problems
 
 
-def _hash(case_file: Path, raw: bytes) -> str:
-    """The case's content hash: the YAML plus every image file beside it."""
+def _version(raw: bytes, folder: Path, stages: Iterable[Stage]) -> str:
+    """The case's content hash: its YAML plus the images it uses (so edits change it)."""
     digest = hashlib.sha256(raw)
-    for image in sorted(case_file.parent.rglob("*")):
-        if image.is_file() and image.suffix.lower() in IMAGE_SUFFIXES and not image.is_symlink():
-            digest.update(str(image.relative_to(case_file.parent)).encode())
-            digest.update(hashlib.sha256(image.read_bytes()).digest())
+    root = folder.resolve()
+    for stage in stages:
+        for image in stage.images:
+            for relative in filter(None, (image.file, image.annotated)):
+                full = folder / relative
+                if full.is_file() and full.resolve().is_relative_to(root):
+                    digest.update(PurePosixPath(relative).as_posix().encode())
+                    digest.update(hashlib.sha256(full.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 
@@ -485,7 +499,7 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
             "remove the tag",
         )
         return LoadResult(case_file, None, r.problems)
-    case = _case(r, root, folder, _hash(case_file, raw), as_published)
+    case = _case(r, root, folder, raw, as_published)
     r.problems.sort(key=lambda p: p.line)
     has_errors = any(p.severity == "error" for p in r.problems)
     return LoadResult(case_file, None if has_errors else case, r.problems)
