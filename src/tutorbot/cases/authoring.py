@@ -25,7 +25,7 @@ from tutorbot.cases.importers.writer import (
     write_case_folder,
 )
 from tutorbot.cases.library import CaseNotFound, resolve_case
-from tutorbot.cases.loader import load_case
+from tutorbot.cases.loader import IMAGE_SUFFIXES, load_case
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
 
 
@@ -128,6 +128,8 @@ def import_header(imported: Imported, folder: Path) -> list[str]:
                     continue
                 origin = imported.origins.get(file)
                 copied = " (copied)" if file in imported.images else ""
+                if origin and Path(origin).suffix.lower() not in IMAGE_SUFFIXES:
+                    copied = " (convert it to JPEG or PNG)"
                 label = f"from {origin}{copied}" if origin else image.caption
                 lines.append(f"       {file}  {label}"[:200])
     lines += [

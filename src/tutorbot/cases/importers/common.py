@@ -29,7 +29,8 @@ def slugify(title: str, fallback_seed: str = "") -> str:
 
     A title with no usable letters gives ``case-<hash>`` so every import has an id.
     """
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    unquoted = re.sub(r"(?<=\w)['’](?=\w)", "", title)  # "Ewing's" -> "ewings"
+    ascii_text = unicodedata.normalize("NFKD", unquoted).encode("ascii", "ignore").decode().lower()
     words = re.findall(r"[a-z0-9]+", ascii_text)
     slug = ""
     for word in words:

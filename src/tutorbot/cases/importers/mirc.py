@@ -135,6 +135,20 @@ _DIFFERENTIAL = re.compile(r"^(?:differential\s+diagnos[ie]s|differentials?|ddx)
 _DISCUSSION = re.compile(r"^(?:discussion|teaching\s+points?|key\s+points?|pearls)$", re.IGNORECASE)
 
 
+# DICOM modality codes as MIRC documents give them, to the words the tags use.
+_DICOM_MODALITIES = {
+    "CR": "radiograph",
+    "DX": "radiograph",
+    "MR": "MRI",
+    "US": "ultrasound",
+    "NM": "nuclear medicine",
+    "MG": "mammography",
+    "RF": "fluoroscopy",
+    "XA": "angiography",
+    "PT": "PET",
+}
+
+
 @dataclass
 class _Document:
     history: list[str] = field(default_factory=list)
@@ -168,7 +182,8 @@ class _Document:
             elif tag == "diagnosis" and not self.diagnosis:
                 self.diagnosis += [t for t in [_text(child)] if t]
             elif tag == "modality":
-                self.modality_tags.append(_text(child))
+                code = _text(child)
+                self.modality_tags.append(_DICOM_MODALITIES.get(code.upper(), code))
             else:
                 self.walk(child)
 

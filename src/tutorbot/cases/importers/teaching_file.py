@@ -282,8 +282,15 @@ class _Parser:
 
     def finish(self, last_line: int) -> None:
         if self.title is None:
-            raise _Stop(0, "the file has no text")
+            raise _Stop(0, "the file is empty: it has no text")
         if self.diagnosis is None:
+            if self.pending and not self.stages:
+                raise _Stop(
+                    self.pending[0][0],
+                    "expected image caption lines followed by a '… findings:' heading, found text "
+                    "with no findings heading up to the end of the file (is this a teaching file "
+                    "in the supported layout?)",
+                )
             self.check_no_pending(last_line, "the end of the file")
             self.check_stage_closed(last_line, "the end of the file")
             if not self.stages:
