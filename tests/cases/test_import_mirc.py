@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorbot.cases.importers import ImportFailure, Imported, import_file
+from tutorbot.cases.importers import Imported, ImportFailure, import_file
 from tutorbot.cases.importers.mirc import parse_mirc
 from tutorbot.cases.importers.writer import case_yaml, write_case_folder
 from tutorbot.cases.loader import load_case

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorbot.cases.importers import ImportFailure, Imported, import_file
+from tutorbot.cases.importers import Imported, ImportFailure, import_file
 from tutorbot.cases.importers.common import slugify, spelling_variants, split_abbreviation
 from tutorbot.cases.importers.teaching_file import parse_teaching_file
 from tutorbot.cases.importers.writer import case_yaml, write_case_folder
