@@ -48,8 +48,9 @@ from auxil.botapi_format import EntityParseError, parse_text
 from auxil.botapi_schema import ApiSchema, UploadedFile, cached_schema
 
 if TYPE_CHECKING:
-    from telegram import Bot
     from telegram.ext import Application, ApplicationBuilder
+
+    from telegram import Bot
 
 JSONDict = dict[str, Any]
 T = TypeVar("T")
@@ -104,6 +105,7 @@ _JSON_FIELDS = frozenset(
         "message_ids",
     ]
 )
+_BUTTON_DECORATION = frozenset({"text", "icon_custom_emoji_id", "style"})
 _INT_RE = re.compile(r"-?\d+\Z")
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
@@ -490,12 +492,22 @@ class BotApiEmulator:
         return user
 
     def group(
-        self, title: str = "Radiology Club", *, supergroup: bool = True, forum: bool = False
+        self,
+        title: str = "Radiology Club",
+        *,
+        supergroup: bool = True,
+        forum: bool = False,
+        chat_id: int | None = None,
     ) -> FakeChat:
         """A new group (basic group if ``supergroup=False``); ``forum`` implies supergroup."""
         n = self._next_group_id
         self._next_group_id += 1
-        if supergroup or forum:
+        if chat_id is not None:
+            kind: Literal["group", "supergroup"] = (
+                "group" if not (supergroup or forum) else "supergroup"
+            )
+            chat = FakeChat(chat_id, kind, title=title, is_forum=forum)
+        elif supergroup or forum:
             chat = FakeChat(-1_001_000_000_000 - n, "supergroup", title=title, is_forum=forum)
         else:
             chat = FakeChat(-4_000_000_000 - n, "group", title=title)
@@ -527,14 +539,7 @@ class BotApiEmulator:
         self._register_chat(chat)
         message = self._user_message(user, chat, message_thread_id)
         message["text"] = text
-        entities = [
-            {
-                "type": "bot_command",
-                "offset": _utf16(text[: m.start()]),
-                "length": _utf16(m.group()),
-            }
-            for m in _COMMAND_RE.finditer(text)
-        ]
+        entities = _command_entities(text)
         if entities:
             message["entities"] = entities
         if reply_to is not None:
@@ -556,6 +561,17 @@ class BotApiEmulator:
             message_thread_id=original.get("message_thread_id"),
             reply_to=original,
         )
+
+    def edit_text(self, update_or_message: JSONDict, text: str) -> JSONDict:
+        """The user edits their earlier message (an ``edited_message`` Update)."""
+        original = _message_of(update_or_message)
+        edited = {**original, "text": text, "edit_date": int(time.time())}
+        entities = _command_entities(text)
+        edited.pop("entities", None)
+        if entities:
+            edited["entities"] = entities
+        self._messages[(original["chat"]["id"], original["message_id"])] = edited
+        return self.inject_update({"edited_message": edited})
 
     def press(
         self,
@@ -593,7 +609,6 @@ class BotApiEmulator:
             "chat_instance": str(abs(hash(("instance", chat.id))) % 10**18),
             "data": callback_data,
         }
-        self._open_callback_queries[query_id] = query
         return self.inject_update({"callback_query": query})
 
     def press_button(
@@ -613,6 +628,9 @@ class BotApiEmulator:
         else:
             self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
         self._all_updates[update["update_id"]] = update
+        query = update.get("callback_query")
+        if isinstance(query, dict) and "id" in query:
+            self._open_callback_queries[str(query["id"])] = query
         self._pending.append(_Pending(update))
         self._notify()
         return update
@@ -1246,6 +1264,11 @@ class BotApiEmulator:
             for button in row:
                 if not isinstance(button, dict) or not str(button.get("text", "")).strip():
                     raise bad_request("BUTTON_TEXT_INVALID")
+                if not set(button) - _BUTTON_DECORATION:
+                    raise bad_request(
+                        "can't parse inline keyboard button: "
+                        "Text buttons are unallowed in the inline keyboard"
+                    )
                 data = button.get("callback_data")
                 if (
                     data is not None
@@ -1566,6 +1589,13 @@ class BotApiEmulator:
 
 def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+def _command_entities(text: str) -> list[JSONDict]:
+    return [
+        {"type": "bot_command", "offset": _utf16(text[: m.start()]), "length": _utf16(m.group())}
+        for m in _COMMAND_RE.finditer(text)
+    ]
 
 
 def _message_of(value: SentMessage | JSONDict) -> JSONDict:

@@ -9,13 +9,6 @@ import time
 
 import aiohttp
 import pytest
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    Update,
-)
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
@@ -28,6 +21,13 @@ from telegram.ext import (
 
 from auxil.botapi import BotApiEmulator, SentMessage, image_size, tiny_png
 from auxil.botapi_format import EntityParseError, parse_html, parse_markdown_v2
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Update,
+)
 
 
 def keyboard(*data: str) -> InlineKeyboardMarkup:
@@ -121,6 +121,27 @@ async def test_offset_limit_redelivery_and_allowed_updates(botapi: BotApiEmulato
         updates = await bot.get_updates(offset=third + 1, allowed_updates=["callback_query"])
         assert [u.callback_query.data for u in updates if u.callback_query] == ["yes"]
         assert updates[0].callback_query.message.message_id == question.message_id
+
+
+async def test_second_poller_terminates_the_first(botapi: BotApiEmulator) -> None:
+    async with botapi.bot() as first, botapi.bot() as second:
+        waiting = asyncio.create_task(first.get_updates(timeout=5, read_timeout=10))
+        await botapi.wait_for_call("getUpdates")
+        assert await second.get_updates(timeout=0) == ()
+        with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates"):
+            await waiting
+
+
+async def test_user_edits_arrive_as_edited_message(botapi: BotApiEmulator) -> None:
+    alice = botapi.user()
+    original = botapi.send_text(alice, None, "/start x")
+    edited = botapi.edit_text(original, "/start y")
+    async with botapi.bot() as bot:
+        updates = await bot.get_updates()
+    assert [u.update_id for u in updates] == [original["update_id"], edited["update_id"]]
+    assert updates[1].edited_message is not None
+    assert updates[1].edited_message.text == "/start y"
+    assert updates[1].edited_message.message_id == updates[0].message.message_id
 
 
 async def test_duplicate_update_reaches_the_handler_twice(botapi: BotApiEmulator) -> None:
@@ -297,6 +318,10 @@ async def test_valid_html_and_limits(botapi: BotApiEmulator) -> None:
         with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
             await bot.send_message(alice.id, "q", reply_markup=keyboard("é" * 33))
         assert await bot.send_message(alice.id, "q", reply_markup=keyboard("x" * 64))
+        with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed"):
+            await bot.send_message(
+                alice.id, "q", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("t")]])
+            )
 
 
 async def test_edits_and_deletes(botapi: BotApiEmulator) -> None:
@@ -451,6 +476,17 @@ async def test_api_json_violations_are_recorded(botapi: BotApiEmulator) -> None:
         )
         assert any("disable_notification" in v and "Boolean" in v for v in botapi.violations)
         botapi.violations.clear()
+
+
+async def test_documented_but_unemulated_method_is_reported(botapi: BotApiEmulator) -> None:
+    if botapi.schema is None:
+        pytest.skip("api.json not available")
+    alice = botapi.user()
+    async with botapi.bot() as bot:
+        with pytest.raises(NetworkError, match="Not Implemented: sendDice"):
+            await bot.send_dice(alice.id)
+    assert botapi.errors == ["sendDice: documented but not emulated (extend botapi.py)"]
+    botapi.errors.clear()
 
 
 # -- webhooks ------------------------------------------------------------------------------------
