@@ -93,7 +93,7 @@ SPLITTERS = frozenset(words("or vs versus v either ddx differential differential
 STOPWORDS = frozenset(
     words("a an the of is are was were be been it this that these those its there here i")
     + words("we my our your his her their he she they has have had and also very quite")
-    + words("just on at by as to")
+    + words("just on at by as to under")
 )
 # Detail after these words describes cause or context, not a competing diagnosis.
 CONNECTORS = frozenset(
@@ -136,6 +136,7 @@ class Compiled:
     harmless: frozenset[str]
     consistent: frozenset[str]
     required: tuple[str, ...]
+    case_quals: tuple[str, ...]
     opposite: dict[str, frozenset[str]]
     terms: tuple[Phrase, ...]
     trigger_words: frozenset[str]
@@ -252,9 +253,10 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         forms=tuple(forms),
         vocab=vocab,
         vocab_list=sorted(vocab),
-        harmless=frozenset(lexicon.modifiers | consistent | STOPWORDS | CONNECTORS),
+        harmless=frozenset(lexicon.modifiers | consistent | STOPWORDS | CONNECTORS | set(opposite)),
         consistent=frozenset(consistent),
         required=tuple(required),
+        case_quals=tuple(dict.fromkeys(q for f in forms if f.kind == "correct" for q in f.quals)),
         opposite=opposite,
         terms=terms,
         trigger_words=trigger_words,
@@ -347,6 +349,12 @@ def _find(words_: list[str], form: Form) -> tuple[int, int] | None:
     for i in range(len(words_) - n + 1):
         if tuple(words_[i : i + n]) == form.core:
             return i, i + n
+    # The same words in another order: "pneumothorax (under) tension".
+    if n > 1:
+        wanted = sorted(form.core)
+        for i in range(len(words_) - n + 1):
+            if sorted(words_[i : i + n]) == wanted:
+                return i, i + n
     # Spacing differences: "pneumo thorax", "osteo sarcoma".
     for i in range(len(words_)):
         joined = ""
@@ -369,20 +377,27 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
         if span is not None:
             found.append((form, span))
     diagnosis_like = bool(found) or any(_contains(seq, t) for t in c.terms)
-    if not found:
+    negated = {i for i, w in enumerate(content) if w.negated}
+    live = [(f, span) for f, span in found if not negated & set(range(*span))]
+    if content and len(negated) == len(content):
+        return Candidate(text, None, negated=True, diagnosis_like=diagnosis_like)
+    if not live:
+        if found:
+            return Candidate(text, found[0][0].kind, found[0][0], negated=True)
         return Candidate(text, None, diagnosis_like=diagnosis_like)
+    found = live
     form, (start, end) = found[0]
     cand = Candidate(text, form.kind, form, form.feedback, diagnosis_like=True)
     cand.why.append(f"matched {_kind_name(form.kind)} '{form.text}'")
-    if any(w.negated for w in content[start:end]):
-        cand.negated = True
-        return cand
     inside = set(range(start, end))
     # Words after a connector ("secondary to", "with") describe context.
     context_from = next((i for i in range(end, len(seq)) if seq[i] in CONNECTORS), len(seq))
-    extras = [i for i in range(len(seq)) if i not in inside]
+    # Negated words are what the learner ruled out: never competing detail.
+    extras = [i for i in range(len(seq)) if i not in inside and i not in negated]
     # Qualifiers: a contradicted one is wrong; a missing required one is partial.
-    for qual in dict.fromkeys((*form.quals, *c.required)):
+    # Qualifiers of any accepted form count for the case ("Left tension
+    # pneumothorax" accepted: "right tension pneumothorax" contradicts it).
+    for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
         if qual in seq:
             continue
         clash = [seq[i] for i in extras if seq[i] in c.opposite.get(qual, ())]
@@ -393,7 +408,11 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
             )
             cand.why.append(f"qualifier: '{clash[0]}' contradicts '{qual}'")
             return cand
-        if qual in c.required and form.kind == "correct":
+        if (
+            qual in c.required
+            and form.kind == "correct"
+            and not any(seq[i] in c.opposite.get(qual, ()) for i in extras)
+        ):
             options = sorted(c.opposite.get(qual, frozenset()) | {qual})
             cand.outcome = "partial"
             cand.feedback = "Nearly — be more specific: " + (
@@ -413,7 +432,7 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     if form.kind == "correct":
         for term in c.terms:
             span = _find_phrase(seq, term)
-            if span is None or set(range(*span)) & inside or span[0] >= context_from:
+            if span is None or set(range(*span)) & (inside | negated) or span[0] >= context_from:
                 continue
             if all(w in c.consistent for w in term):
                 continue
