@@ -1,0 +1,306 @@
+"""Tutor actions → Telegram messages, as plain data (no Bot API calls here).
+
+Every case and user string is HTML-escaped; text is built from lines so it
+can be split on line boundaries without breaking a tag. Lengths count
+UTF-16 code units, as Telegram does for message limits and entity offsets
+(https://core.telegram.org/api/entities#entity-length).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tutorbot.tutor import actions as a
+
+# https://core.telegram.org/bots/api#sendmessage: 1-4096 characters after entities parsing.
+TEXT_LIMIT = 4096
+# https://core.telegram.org/bots/api#sendphoto: caption 0-1024 characters after entities parsing.
+CAPTION_LIMIT = 1024
+# https://core.telegram.org/bots/api#sendmediagroup: 2-10 items.
+ALBUM_MAX = 10
+# https://core.telegram.org/bots/api#inlinekeyboardbutton: callback_data 1-64 bytes.
+CALLBACK_DATA_LIMIT = 64
+CALLBACK_VERSION = "v1"
+VERDICT_WORDS = {"correct": "Correct.", "partial": "Partly right.", "wrong": "Not right."}
+
+
+def units(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram's limits."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def esc(text: str) -> str:
+    """Escape a case or user string for parse_mode=HTML."""
+    return html.escape(text, quote=False)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a message: its HTML and its visible (plain) text."""
+
+    html: str
+    plain: str
+
+    @staticmethod
+    def text(text: str) -> Line:
+        return Line(esc(text), text)
+
+    @staticmethod
+    def bold(text: str) -> Line:
+        return Line(f"<b>{esc(text)}</b>", text)
+
+    @staticmethod
+    def italic(text: str) -> Line:
+        return Line(f"<i>{esc(text)}</i>", text)
+
+    @staticmethod
+    def blank() -> Line:
+        return Line("", "")
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline keyboard button with versioned callback data."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text message; ``force_reply`` is the input placeholder when the bot wants a reply."""
+
+    lines: tuple[Line, ...]
+    buttons: tuple[Button, ...] = ()
+    force_reply: str | None = None
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(line.plain for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An image to send: its file and its caption lines."""
+
+    path: str
+    caption: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class Photos:
+    """One photo (caption and buttons on it) or an album (buttons on a message after it)."""
+
+    photos: tuple[Photo, ...]
+    after: Text | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+Out = Text | Photos
+
+
+def callback(kind: str, version: int, *extra: str) -> str:
+    """Short versioned callback data, ``v1:<kind>:<session version>[:extra]``."""
+    data = ":".join((CALLBACK_VERSION, kind, str(version), *extra))
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+    return data
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """Parsed callback data."""
+
+    kind: str
+    version: int
+    extra: tuple[str, ...] = field(default=())
+
+
+def parse_callback(data: str | None) -> Pressed | None:
+    """The button pressed, or ``None`` for data we did not make (or an older format)."""
+    if not data:
+        return None
+    parts = data.split(":")
+    if len(parts) < 3 or parts[0] != CALLBACK_VERSION or not parts[2].isdigit():
+        return None
+    return Pressed(parts[1], int(parts[2]), tuple(parts[3:]))
+
+
+def _bullets(items: Iterable[str]) -> list[Line]:
+    return [Line.text(f"• {item}") for item in items]
+
+
+def _stage_heading(n: int, total: int, title: str, what: str = "Stage") -> str:
+    return f"{what} {n} of {total}" + (f": {title}" if title else "")
+
+
+def render(actions: Sequence[a.Action], version: int) -> list[Out]:
+    """The messages for the actions of one step; buttons carry the session ``version``."""
+    outs: list[Out] = []
+    nxt = callback("next", version)
+    for action in actions:
+        match action:
+            case a.ShowHistory(title=title, history=history, stages=stages):
+                lines = [Line.bold(title), Line.blank(), Line.text("Clinical history:")]
+                lines += _bullets(history)
+                lines += [Line.blank(), Line.italic(f"{stages} stage(s) of images follow.")]
+                outs.append(Text(tuple(lines), (Button("Images ▶", nxt),)))
+            case a.ShowImages(stage=n, stages=total, title=title, images=images, question=q):
+                heading = Line.bold(_stage_heading(n, total, title))
+                prompt = (
+                    [Line.blank(), Line.text(q), Line.italic("Type what you see, or tap Findings.")]
+                    if q
+                    else []
+                )
+                buttons = (Button("Findings ▶", nxt),)
+                outs.append(_photos(heading, images, prompt, buttons))
+            case a.ShowFindings(stage=n, stages=total, title=title, findings=findings, images=ims):
+                heading = Line.bold(_stage_heading(n, total, title, "Findings, stage"))
+                label = "Diagnosis ▶" if n >= total else "Next stage ▶"
+                buttons = (Button(label, nxt),)
+                body = _bullets(findings)
+                if ims:
+                    outs.append(_photos(heading, ims, body, buttons))
+                else:
+                    outs.append(Text((heading, *body), buttons))
+            case a.AskDiagnosis(question=question, attempt=attempt, attempts=attempts, again=again):
+                prefix = "Try again: " if again else ""
+                line = Line(
+                    f"<b>{esc(prefix + question)}</b> (attempt {attempt} of {attempts})",
+                    f"{prefix}{question} (attempt {attempt} of {attempts})",
+                )
+                outs.append(
+                    Text((line, Line.italic("Reply with your diagnosis.")), (), "Your diagnosis")
+                )
+            case a.ShowVerdict(verdict=verdict, attempts_left=left):
+                said = verdict.feedback.strip() or VERDICT_WORDS[verdict.verdict]
+                text = f"{verdict.mark} {said}"
+                if verdict.verdict != "correct" and left:
+                    text += f" ({left} attempt{'s' if left != 1 else ''} left)"
+                outs.append(Text((Line.text(text),)))
+            case a.ShowHint(text=text, number=number, total=total):
+                outs.append(
+                    Text(
+                        (
+                            Line(
+                                f"💡 <b>Hint {number} of {total}:</b> {esc(text)}",
+                                f"💡 Hint {number} of {total}: {text}",
+                            ),
+                        )
+                    )
+                )
+            case a.Notice(text=text):
+                outs.append(Text((Line.text(text),)))
+            case a.RevealDiagnosis(
+                diagnosis=diagnosis, explanation=explanation, teaching_points=points, source=src
+            ):
+                lines = [
+                    Line(f"<b>Diagnosis:</b> {esc(diagnosis)}", f"Diagnosis: {diagnosis}"),
+                ]
+                if explanation:
+                    lines.append(Line.text(explanation))
+                if points:
+                    lines += [Line.blank(), Line.bold("Teaching points"), *_bullets(points)]
+                credit = src.contributor or src.author
+                if credit:
+                    extra = f", {src.licence}" if src.licence else ""
+                    lines += [Line.blank(), Line.italic(f"Case credit: {credit}{extra}")]
+                outs.append(Text(tuple(lines)))
+            case a.OfferNextCase():
+                outs.append(Text((), (Button("Next case ▶", callback("case", version)),)))
+            case a.StartNextCase():
+                pass  # the adapter opens the next case before rendering
+    return merge(outs)
+
+
+def _photos(
+    heading: Line, images: Sequence[a.ImageView], body: list[Line], buttons: tuple[Button, ...]
+) -> Photos:
+    if len(images) == 1:
+        image = images[0]
+        caption = (heading, Line.text(image.caption), *body)
+        return Photos((Photo(str(image.path), caption),), None, buttons)
+    photos = tuple(
+        Photo(str(image.path), ((heading,) if i == 0 else ()) + (Line.text(image.caption),))
+        for i, image in enumerate(images)
+    )
+    after = Text((heading, *body), buttons)
+    return Photos(photos, after)
+
+
+def merge(outs: list[Out]) -> list[Out]:
+    """Join consecutive texts into one message where Telegram allows it, to save calls.
+
+    A message has one reply markup, so a text joins the one before only if
+    that one has neither buttons nor a ForceReply; the joined message keeps
+    the later markup. A lone button (no lines) that cannot join gets a short line.
+    """
+    merged: list[Out] = []
+    for out in outs:
+        last = merged[-1] if merged else None
+        if (
+            isinstance(out, Text)
+            and isinstance(last, Text)
+            and not last.buttons
+            and last.force_reply is None
+            and units(last.plain) + units(out.plain) + 2 <= TEXT_LIMIT
+        ):
+            gap = (Line.blank(),) if last.lines and out.lines else ()
+            merged[-1] = Text(last.lines + gap + out.lines, out.buttons, out.force_reply)
+            continue
+        if isinstance(out, Text) and not out.lines:
+            out = Text((Line.text("Ready for another case?"),), out.buttons, out.force_reply)
+        merged.append(out)
+    return merged
+
+
+def split(lines: Sequence[Line], limit: int) -> list[str]:
+    """HTML chunks of at most ``limit`` visible units, split at line boundaries.
+
+    A single line longer than the limit is cut into plain-text pieces (its
+    formatting is dropped, never left half-open).
+    """
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        n = units(line.plain)
+        if n > limit:
+            if current:
+                chunks.append("\n".join(current))
+                current, size = [], 0
+            chunks.extend(esc(piece) for piece in _cut(line.plain, limit))
+            continue
+        extra = n + (1 if current else 0)
+        if current and size + extra > limit:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+            extra = n
+        current.append(line.html)
+        size += extra
+    if current:
+        chunks.append("\n".join(current))
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    piece = ""
+    for char in text:
+        if units(piece) + units(char) > limit:
+            pieces.append(piece)
+            piece = ""
+        piece += char
+    if piece:
+        pieces.append(piece)
+    return pieces
+
+
+def caption_and_rest(caption: Sequence[Line]) -> tuple[str, list[str]]:
+    """A caption within the 1024 limit, and what does not fit as following text messages."""
+    chunks = split(caption, CAPTION_LIMIT)
+    if not chunks:
+        return "", []
+    return chunks[0], chunks[1:]

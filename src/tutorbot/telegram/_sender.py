@@ -1,0 +1,273 @@
+"""Rendered messages → Bot API calls: retries, RetryAfter, blocked users, the media cache."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    Message,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from tutorbot.storage import Store
+from tutorbot.telegram._render import (
+    ALBUM_MAX,
+    TEXT_LIMIT,
+    Button,
+    Out,
+    Photo,
+    Photos,
+    Text,
+    caption_and_rest,
+    split,
+)
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+ReplyMarkup = InlineKeyboardMarkup | ForceReply | None
+
+# Words in Telegram's 400 descriptions when a file_id is not (or no longer) usable,
+# e.g. "Bad Request: wrong file identifier/HTTP URL specified".
+FILE_ID_ERRORS = ("file identifier", "file_id", "wrong remote file", "file reference")
+
+
+class Blocked(Exception):
+    """The user blocked the bot or deleted their account (403 Forbidden): stop writing to them."""
+
+
+class Sender:
+    """Sends rendered messages to one chat, retrying what is worth retrying.
+
+    NetworkError, TimedOut and 5xx (PTB raises them as NetworkError) are retried
+    with exponential backoff; RetryAfter waits as long as Telegram asks
+    (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this);
+    403 raises :class:`Blocked`; other 400s propagate.
+    """
+
+    def __init__(
+        self,
+        store: Store | None,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        attempts: int = 5,
+        backoff: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.sleep = sleep
+        self.attempts = attempts
+        self.backoff = backoff
+        self._digests: dict[Path, tuple[float, str]] = {}
+        self._file_ids: dict[tuple[int, str], str] = {}
+        self.calls = 0
+
+    @property
+    def db(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("the sender has no store yet")
+        return self.store
+
+    # -- the retry loop ---------------------------------------------------------------
+
+    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Run one Bot API call with retries; raises :class:`Blocked` on 403."""
+        delay = self.backoff
+        for attempt in range(1, self.attempts + 1):
+            try:
+                self.calls += 1
+                return await make()
+            except RetryAfter as error:
+                if attempt == self.attempts:
+                    raise
+                await self.sleep(_seconds(error))
+            except Forbidden as error:
+                raise Blocked(str(error)) from None
+            except BadRequest:
+                raise
+            except NetworkError as error:
+                if attempt == self.attempts:
+                    raise
+                log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
+                await self.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- messages ---------------------------------------------------------------------
+
+    async def send(self, bot: Bot, chat_id: int, thread_id: int, outs: Sequence[Out]) -> None:
+        """Send the messages in order."""
+        for out in outs:
+            if isinstance(out, Text):
+                await self._text(bot, chat_id, thread_id, out)
+            else:
+                await self._photos(bot, chat_id, thread_id, out)
+
+    async def text(
+        self, bot: Bot, chat_id: int, thread_id: int, html_text: str, markup: ReplyMarkup = None
+    ) -> Message:
+        """One HTML message (at most 4096 visible characters)."""
+        return await self.call(
+            lambda: bot.send_message(
+                chat_id,
+                html_text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                message_thread_id=thread_id or None,
+            )
+        )
+
+    async def _text(self, bot: Bot, chat_id: int, thread_id: int, out: Text) -> None:
+        chunks = split(out.lines, TEXT_LIMIT)
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            await self.text(bot, chat_id, thread_id, chunk, _markup(out) if last else None)
+
+    async def _photos(self, bot: Bot, chat_id: int, thread_id: int, out: Photos) -> None:
+        groups = [out.photos[i : i + ALBUM_MAX] for i in range(0, len(out.photos), ALBUM_MAX)]
+        for number, group in enumerate(groups):
+            last = number == len(groups) - 1
+            buttons = out.buttons if last and out.after is None else ()
+            await self._group(bot, chat_id, thread_id, group, buttons)
+        if out.after is not None:
+            await self._text(bot, chat_id, thread_id, out.after)
+
+    async def _group(
+        self,
+        bot: Bot,
+        chat_id: int,
+        thread_id: int,
+        photos: Sequence[Photo],
+        buttons: tuple[Button, ...],
+    ) -> None:
+        captions = [caption_and_rest(photo.caption) for photo in photos]
+        rest = [chunk for _, more in captions for chunk in more]
+        # Buttons go on the last message we send for this group.
+        photo_buttons = buttons if not rest and len(photos) == 1 else ()
+        for upload in (False, True):
+            inputs = [await self._input(bot, Path(photo.path), upload) for photo in photos]
+            try:
+                if len(photos) == 1:
+                    sent = [
+                        await self.call(
+                            lambda: bot.send_photo(
+                                chat_id,
+                                inputs[0][0],  # noqa: B023 (awaited within this iteration)
+                                caption=captions[0][0] or None,
+                                parse_mode=ParseMode.HTML,
+                                reply_markup=_keyboard(photo_buttons),
+                                message_thread_id=thread_id or None,
+                            )
+                        )
+                    ]
+                else:
+                    media = [
+                        InputMediaPhoto(item, caption=caption or None, parse_mode=ParseMode.HTML)
+                        for (item, _), (caption, _) in zip(inputs, captions, strict=True)
+                    ]
+                    sent = list(
+                        await self.call(
+                            lambda: bot.send_media_group(
+                                chat_id,
+                                media,  # noqa: B023 (awaited within this iteration)
+                                message_thread_id=thread_id or None,
+                            )
+                        )
+                    )
+            except BadRequest as error:
+                reused = [digest for _, digest in inputs if digest]
+                if upload or not reused or not _about_file_id(error):
+                    raise
+                log.info("Telegram rejected a stored file_id (%s); uploading again", error)
+                for digest in reused:
+                    await self._forget(bot.id, digest)
+                continue
+            await self._remember(bot.id, photos, sent)
+            break
+        if len(photos) > 1 and buttons and not rest:
+            rest = ["⬆️"]  # an album cannot carry an inline keyboard
+        for i, chunk in enumerate(rest):
+            markup = _keyboard(buttons) if i == len(rest) - 1 else None
+            await self.text(bot, chat_id, thread_id, chunk, markup)
+
+    # -- the media cache --------------------------------------------------------------
+
+    def _digest(self, path: Path) -> str:
+        mtime = path.stat().st_mtime
+        known = self._digests.get(path)
+        if known is not None and known[0] == mtime:
+            return known[1]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        self._digests[path] = (mtime, digest)
+        return digest
+
+    async def _input(self, bot: Bot, path: Path, upload: bool) -> tuple[str | InputFile, str]:
+        """A stored file_id and "" (nothing to remember), or the file to upload and its hash."""
+        digest = self._digest(path)
+        if not upload:
+            file_id = self._file_ids.get((bot.id, digest))
+            if file_id is None:
+                file_id = await self.db.get_file_id(bot.id, digest)
+                if file_id is not None:
+                    self._file_ids[(bot.id, digest)] = file_id
+            if file_id is not None:
+                return file_id, digest
+        return InputFile(path.read_bytes(), filename=path.name, attach=True), digest
+
+    async def _remember(self, bot_id: int, photos: Sequence[Photo], sent: Sequence[Any]) -> None:
+        for photo, message in zip(photos, sent, strict=False):
+            sizes = getattr(message, "photo", ())
+            if not sizes:
+                continue
+            digest = self._digest(Path(photo.path))
+            file_id = sizes[-1].file_id
+            if self._file_ids.get((bot_id, digest)) != file_id:
+                self._file_ids[(bot_id, digest)] = file_id
+                await self.db.put_file_id(bot_id, digest, file_id)
+
+    async def _forget(self, bot_id: int, digest: str) -> None:
+        self._file_ids.pop((bot_id, digest), None)
+        await self.db.forget_file_id(bot_id, digest)
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+def _about_file_id(error: BadRequest) -> bool:
+    message = str(error).lower()
+    return any(words in message for words in FILE_ID_ERRORS)
+
+
+def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]]
+    )
+
+
+def _markup(out: Text) -> ReplyMarkup:
+    if out.force_reply is not None:
+        # ForceReply makes the client open a reply to this message: the answer
+        # then reaches the bot in groups with privacy mode on, too
+        # (https://core.telegram.org/bots/api#forcereply).
+        return ForceReply(input_field_placeholder=out.force_reply[:64])
+    return _keyboard(out.buttons)
