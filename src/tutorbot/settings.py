@@ -32,6 +32,9 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     instructors: frozenset[int] = frozenset()
     token: str = field(default="", repr=False)
+    # Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token); "" means
+    # `tutorbot run --webhook` makes up one per start.
+    webhook_secret: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -45,6 +48,7 @@ class Settings:
             api_url=(env.get("TUTORBOT_API_URL") or DEFAULT_API_URL).rstrip("/"),
             instructors=_user_ids(env.get("TUTORBOT_INSTRUCTORS", "")),
             token=_token_from(env),
+            webhook_secret=env.get("TUTORBOT_WEBHOOK_SECRET", "").strip(),
         )
         given = {key: value for key, value in overrides.items() if value is not None}
         if "attempts" in given:
