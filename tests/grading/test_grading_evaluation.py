@@ -104,7 +104,7 @@ def test_evaluation_set(request: pytest.FixtureRequest) -> None:
     false_accepts: list[str] = []
     false_rejects: list[str] = []
     exact = binary = 0
-    for case_id, label, kind, answer in items:
+    for case_id, label, _kind, answer in items:
         verdict = grade(answer, specs[case_id], lexicon)
         exact += verdict.verdict == label
         binary += (verdict.verdict == "correct") == (label == "correct")
