@@ -436,7 +436,9 @@ class BotApiEmulator:
     def base_file_url(self) -> str:
         return f"http://{self.host}:{self.port}/file/bot"
 
-    def application_builder(self) -> ApplicationBuilder:  # type: ignore[type-arg]
+    def application_builder(
+        self,
+    ) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
         """``ApplicationBuilder`` with token and URLs of this emulator set."""
         from telegram.ext import ApplicationBuilder
 
@@ -456,10 +458,10 @@ class BotApiEmulator:
     @contextlib.asynccontextmanager
     async def polling(
         self,
-        app: Application,
+        app: Application[Any, Any, Any, Any, Any, Any],
         *,
-        timeout: int = 1,  # type: ignore[type-arg]
-    ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+        timeout: int = 1,
+    ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
         """Run ``app`` with long polling for the duration of the ``async with`` block."""
         await app.initialize()
         await app.start()
@@ -849,6 +851,8 @@ class BotApiEmulator:
             if not self._allowed(update):
                 self._pending.pop(0)
                 continue
+            status: int | None
+            error: str | None
             try:
                 status = await self.post_to_webhook(update)
             except Exception as exc:  # connection refused, timeouts, ...
@@ -1201,8 +1205,8 @@ class BotApiEmulator:
     def _reply_target(self, chat: FakeChat, params: JSONDict) -> JSONDict | None:
         reply_parameters = params.get("reply_parameters")
         if isinstance(reply_parameters, dict):
-            message_id = reply_parameters.get("message_id")
-            chat_id = reply_parameters.get("chat_id", chat.id)
+            message_id: Any = reply_parameters.get("message_id")
+            chat_id: Any = reply_parameters.get("chat_id", chat.id)
             lenient = bool(reply_parameters.get("allow_sending_without_reply"))
         elif params.get("reply_to_message_id") is not None:
             message_id, chat_id = params["reply_to_message_id"], chat.id
@@ -1341,7 +1345,7 @@ class BotApiEmulator:
             raise bad_request("can't parse media JSON object")
         if not 2 <= len(media) <= 10:
             raise bad_request("wrong number of media in the group: must include 2-10 items")
-        kinds = {item.get("type") for item in media if isinstance(item, dict)}
+        kinds = {str(item.get("type")) for item in media if isinstance(item, dict)}
         if len(kinds) > 1 and kinds & {"document", "audio"}:
             raise bad_request(
                 f"{sorted(kinds & {'document', 'audio'})[0]} can't be mixed with other media types"

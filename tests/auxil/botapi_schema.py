@@ -158,11 +158,11 @@ class ApiSchema:
         if "subtypes" in spec:
             best: list[str] | None = None
             for sub in spec["subtypes"]:
-                problems = self._check_object(value, sub, where, depth)
-                if not problems:
+                candidate = self._check_object(value, sub, where, depth)
+                if not candidate:
                     return []
-                if best is None or len(problems) < len(best):
-                    best = problems
+                if best is None or len(candidate) < len(best):
+                    best = candidate
             return best or []
         fields = {f["name"]: f for f in spec.get("fields", [])}
         problems: list[str] = []

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dtm
 import socket
 import time
+from typing import Any, TypeAlias
 
 import aiohttp
 import pytest
@@ -29,6 +30,8 @@ from telegram import (
     Update,
 )
 
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
 
 def keyboard(*data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(d.upper(), callback_data=d)] for d in data])
@@ -50,7 +53,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def app(botapi: BotApiEmulator) -> Application:  # type: ignore[type-arg]
+def app(botapi: BotApiEmulator) -> App:
     application = botapi.application_builder().build()
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     return application
@@ -59,7 +62,7 @@ def app(botapi: BotApiEmulator) -> Application:  # type: ignore[type-arg]
 # -- polling ------------------------------------------------------------------------------------
 
 
-async def test_text_is_echoed_over_long_polling(botapi: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_text_is_echoed_over_long_polling(botapi: BotApiEmulator, app: App) -> None:
     alice = botapi.user("Alice")
     async with botapi.polling(app):
         botapi.send_text(alice, None, "hello")
@@ -120,7 +123,9 @@ async def test_offset_limit_redelivery_and_allowed_updates(botapi: BotApiEmulato
         botapi.press(botapi.last_sent(alice), "yes")
         updates = await bot.get_updates(offset=third + 1, allowed_updates=["callback_query"])
         assert [u.callback_query.data for u in updates if u.callback_query] == ["yes"]
-        assert updates[0].callback_query.message.message_id == question.message_id
+        query = updates[0].callback_query
+        assert query is not None and query.message is not None
+        assert query.message.message_id == question.message_id
 
 
 async def test_second_poller_terminates_the_first(botapi: BotApiEmulator) -> None:
@@ -141,6 +146,7 @@ async def test_user_edits_arrive_as_edited_message(botapi: BotApiEmulator) -> No
     assert [u.update_id for u in updates] == [original["update_id"], edited["update_id"]]
     assert updates[1].edited_message is not None
     assert updates[1].edited_message.text == "/start y"
+    assert updates[0].message is not None
     assert updates[1].edited_message.message_id == updates[0].message.message_id
 
 
@@ -195,7 +201,7 @@ async def test_callback_press_answer_and_edit(botapi: BotApiEmulator) -> None:
         botapi.press(question, "rul")
 
 
-async def test_reply_to_and_forum_topics(botapi: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_reply_to_and_forum_topics(botapi: BotApiEmulator, app: App) -> None:
     replies: list[int | None] = []
 
     async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -306,6 +312,7 @@ async def test_valid_html_and_limits(botapi: BotApiEmulator) -> None:
     )
     async with botapi.bot() as bot:
         message = await bot.send_message(alice.id, html, parse_mode="HTML")
+        assert message.text is not None
         assert message.text.endswith('👍 <>&"!')
         assert {e.type for e in message.entities} >= {"bold", "spoiler", "text_link", "pre"}
         assert await bot.send_message(alice.id, f"<b>{'x' * 4096}</b>", parse_mode="HTML")
@@ -492,9 +499,7 @@ async def test_documented_but_unemulated_method_is_reported(botapi: BotApiEmulat
 # -- webhooks ------------------------------------------------------------------------------------
 
 
-async def test_webhook_delivery_with_ptb_and_secret(
-    botapi: BotApiEmulator, app: Application
-) -> None:  # type: ignore[type-arg]
+async def test_webhook_delivery_with_ptb_and_secret(botapi: BotApiEmulator, app: App) -> None:
     port = free_port()
     alice = botapi.user()
     await app.initialize()
