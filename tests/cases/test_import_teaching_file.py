@@ -63,6 +63,7 @@ def test_the_seed(tmp_path: Path) -> None:
     assert case.diagnosis.answer == "Extramedullary hematopoiesis"
     assert "Extramedullary haematopoiesis" in case.diagnosis.accepted
     assert "Extramedullary haemopoiesis" in case.diagnosis.accepted
+    assert "EMH" in case.diagnosis.accepted  # from the grading lexicon
     assert len(case.teaching_points) == 7
     assert case.teaching_points[-1] == "Diffuse hepatosplenomegaly is also a common finding."
     assert case.source.contributor == "Dr Radhiana Hassan"

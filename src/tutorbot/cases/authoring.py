@@ -19,6 +19,7 @@ from typing import Any
 
 from tutorbot.cases.importers import Imported, ImportFailure, import_file
 from tutorbot.cases.importers.writer import (
+    CaseExistsError,
     WriteError,
     case_yaml,
     replace_file_text,
@@ -155,7 +156,7 @@ def import_one(
 ) -> tuple[str, Any]:
     """Import one file into ``out``: ``("written", folder)``, ``("skipped", folder)`` or
     ``("failed", reason)``. Never raises for bad input."""
-    outcome = import_file(path)
+    outcome = import_file(path, cases_dir=cases_dir)
     if isinstance(outcome, ImportFailure):
         return "failed", str(outcome)
     folder = out / outcome.case.id
@@ -164,7 +165,7 @@ def import_one(
     text = case_yaml(outcome.case, import_header(outcome, folder))
     try:
         write_case_folder(folder, text, copies=outcome.images, force=force)
-    except FileExistsError:
+    except CaseExistsError:
         return "skipped", folder
     except WriteError as error:
         details = "; ".join(p.message for p in error.problems[:3])
@@ -183,7 +184,7 @@ def import_cases(args: argparse.Namespace) -> int:
     for number, path in enumerate(args.files, 1):
         name = str(path)
         print(f"[{number}/{total}] importing {name} …", file=sys.stderr, flush=True)
-        status, detail = import_one(path, out, force=args.force, cases_dir=settings.cases)
+        status, detail = import_one(path, out, force=args.force, cases_dir=out)
         if status == "written":
             summary.written.append(detail)
             print(detail, flush=True)
@@ -299,7 +300,7 @@ def new_case(args: argparse.Namespace) -> int:
         raise CommandError(f"{folder} already exists; choose another id or edit that case")
     try:
         write_case_folder(folder, new_case_text(case_id, folder))
-    except FileExistsError:
+    except CaseExistsError:
         raise CommandError(
             f"{folder} already exists; choose another id or edit that case"
         ) from None

@@ -121,8 +121,13 @@ def looks_like_xml(data: bytes) -> bool:
     return head.startswith((b"<?xml", b"<mircdocument", b"<!doctype"))
 
 
-def import_file(path: Path, *, display_name: str | None = None) -> ImportOutcome:
-    """Read one teaching file (text or MIRCdocument XML) as a draft case; never raises."""
+def import_file(
+    path: Path, *, display_name: str | None = None, cases_dir: Path | None = None
+) -> ImportOutcome:
+    """Read one teaching file (text or MIRCdocument XML) as a draft case; never raises.
+
+    ``cases_dir`` is the cases folder whose ``lexicon.yaml`` adds accepted answers.
+    """
     from tutorbot.cases.importers import mirc, teaching_file
 
     name = display_name or str(path)
@@ -130,11 +135,11 @@ def import_file(path: Path, *, display_name: str | None = None) -> ImportOutcome
     if isinstance(data, ImportFailure):
         return ImportFailure(name, data.line, data.message)
     if path.suffix.lower() == ".xml" or looks_like_xml(data):
-        return mirc.parse_mirc(data, name, base=path.parent)
+        return mirc.parse_mirc(data, name, base=path.parent, cases_dir=cases_dir)
     decoded = decode_text(data, name)
     if isinstance(decoded, ImportFailure):
         return decoded
-    return teaching_file.parse_teaching_file(decoded.text, name)
+    return teaching_file.parse_teaching_file(decoded.text, name, cases_dir=cases_dir)
 
 
 __all__ = [

@@ -7,7 +7,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
 
@@ -145,32 +144,37 @@ def split_abbreviation(diagnosis: str) -> tuple[str, list[str]]:
 
 
 def lexicon_synonyms(answer: str, cases_dir: Path | None = None) -> list[str]:
-    """Synonyms and abbreviations of ``answer`` from the grading lexicon, when it offers them.
+    """Synonyms and abbreviations of the whole ``answer`` in the grading lexicon.
 
-    The grading package owns the lexicon; this asks it through whichever of its
-    functions exists and returns nothing when there is none, so importing never
-    depends on grading being finished.
+    Uses the shipped lexicon plus ``<cases_dir>/lexicon.yaml``; a broken
+    instructor lexicon is left out (``tutorbot grade`` reports it), so an
+    import never fails because of it. Short one-word forms are written in
+    capitals, as abbreviations are (``EMH``).
     """
+    from tutorbot.grading.lexicon import LexiconError, load_lexicon, shipped_lexicon
+    from tutorbot.grading.normalise import words
+
     try:
-        from tutorbot import grading
-    except ImportError:  # pragma: no cover - grading is part of the package
+        lexicon = load_lexicon(cases_dir)
+    except (LexiconError, OSError):
+        lexicon = shipped_lexicon()
+    phrase = words(answer)
+    if not phrase:
         return []
-    load: Any = getattr(grading, "load_lexicon", None)
-    if load is None:
-        return []
-    try:
-        lexicon: Any = load(cases_dir) if cases_dir is not None else load(None)
-    except Exception:  # the lexicon is a helper here: a broken one must not stop an import
-        return []
-    for method in ("synonyms", "equivalents", "forms_of", "expand"):
-        find: Any = getattr(lexicon, method, None)
-        if callable(find):
-            try:
-                found = find(answer)
-            except Exception:
-                return []
-            return [str(item) for item in found if isinstance(item, str)]
-    return []
+    canonical = lexicon.canonical(phrase)
+    found: list[str] = []
+    for variant, target in lexicon.synonyms.items():
+        if target != canonical or variant == phrase:
+            continue
+        written, canonical_written = lexicon.labels.get(variant, (" ".join(variant), ""))
+        found.append(_as_abbreviation(written))
+        if canonical != phrase and canonical_written:
+            found.append(canonical_written)
+    return _unique(found, answer)
+
+
+def _as_abbreviation(form: str) -> str:
+    return form.upper() if len(form) <= 4 and form.isalpha() and form.islower() else form
 
 
 def accepted_answers(

@@ -125,6 +125,10 @@ def case_yaml(case: Case, header: Sequence[str] = ()) -> str:
     return comment(header) + ("\n" if header else "") + dump_yaml(case_data(case))
 
 
+class CaseExistsError(FileExistsError):
+    """The case folder already exists (and replacing it was not asked for)."""
+
+
 class WriteError(Exception):
     """The case folder could not be written; nothing was left behind."""
 
@@ -147,14 +151,14 @@ def write_case_folder(
     place. With ``force`` an existing folder is replaced, keeping the files it
     had besides ``case.yaml`` (the instructor's images) unless ``copies``
     brings new ones. With ``check`` the written case must load without errors.
-    Raises :class:`FileExistsError` when ``target`` exists and ``force`` is off,
+    Raises :class:`CaseExistsError` when ``target`` exists and ``force`` is off,
     :class:`WriteError` when the case does not load, and :class:`OSError` on I/O
     errors; in every case nothing is left behind.
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not force:
-        raise FileExistsError(str(target))
+        raise CaseExistsError(str(target))
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     try:
         staged = work / target.name
@@ -187,7 +191,7 @@ def _swap(staged: Path, target: Path, work: Path, force: bool) -> None:
     moved = False
     if target.exists():
         if not force:
-            raise FileExistsError(str(target))
+            raise CaseExistsError(str(target))
         os.rename(target, old)
         moved = True
     try:
