@@ -15,7 +15,30 @@ Imports: ``tests/conftest.py`` puts the ``tests`` folder on ``sys.path`` (pytest
 ``prepend`` import mode does the same for a rootdir conftest without ``__init__.py``), so test
 modules write ``from auxil.botapi import BotApiEmulator``. There are no ``__init__.py`` files.
 
-What it emulates (see the fixture ``botapi`` in ``tests/conftest.py``):
+API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one, started):
+
+* wiring: ``token``, ``base_url``, ``base_file_url``, ``application_builder()``, ``bot()``,
+  ``async with polling(app, timeout=1)`` (initialize/start/start_polling ... stop/shutdown).
+* people: ``user(first_name, username=, user_id=)`` -> ``FakeUser`` (``.chat`` = private chat),
+  ``group(title, supergroup=True, forum=False, chat_id=None)`` -> ``FakeChat``.
+* updates: ``send_text(user, chat|None, text, message_thread_id=, reply_to=)``,
+  ``reply_to(message, text, user=)``, ``edit_text(update, text)``,
+  ``press(message, callback_data, user=, check=True)``, ``press_button(message, label)``,
+  ``inject_update(raw)``, ``redeliver(update_id)``; all return the Update dict.
+* reading: ``sent(chat=None, include_deleted=True)`` / ``last_sent(chat)`` -> ``SentMessage``
+  (``text``, ``caption``, ``content``, ``raw_text``, ``parse_mode``, ``entities``,
+  ``reply_markup``, ``buttons``, ``callback_data``, ``photo``, ``media_group_id``,
+  ``message_thread_id``, ``history``, ``deleted``, ``params``), ``calls(method)``,
+  ``callback_answers``, ``await wait_for(pred, timeout, since=mark())``,
+  ``await wait_for_call(method, pred)``, ``await wait_until_delivered()``.
+* faults: ``block(chat)``/``unblock``, ``rate_limit(method=None, retry_after=3, times=1)``,
+  ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``,
+  ``forget_file_ids(*ids)``; webhooks: ``webhook_url``, ``webhook_deliveries``,
+  ``await post_to_webhook(update, secret=...)``.
+* ``violations`` (api.json) and ``errors`` (emulator crashes, unemulated methods): the fixture
+  fails the test at teardown unless both are empty.
+
+What it emulates:
 
 * ``/bot<TOKEN>/<method>`` with JSON, urlencoded and multipart bodies; Telegram-shaped results
   and errors (401 for a wrong token, 404 for an unknown method).
