@@ -1,0 +1,304 @@
+"""Bot behaviour over real HTTP: hints, give up, deep links, stale buttons, restarts,
+duplicates, blocked users, 429 and 5xx, file_id reuse, webhooks, the token in logs."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from pathlib import Path
+
+import pytest
+from botflow import SEED, Waits, asks_reply, eventually, running, settings_for, with_button
+
+from auxil.botapi import BotApiEmulator, tiny_png
+from tutorbot.storage import open_store
+from tutorbot.telegram import build_application
+from tutorbot.telegram.commands import webhook_from
+
+STALE_WORDS = "earlier step"
+
+
+def write_case(root: Path, case_id: str, *, status: str = "published", **extra: str) -> None:
+    folder = root / case_id
+    (folder / "images").mkdir(parents=True)
+    (folder / "images" / "a.png").write_bytes(tiny_png(32, 32))
+    history = extra.get("history", "  - A <b>bold</b> & odd history line.")
+    findings = extra.get("findings", "      - A finding with <angle> brackets.")
+    (folder / "case.yaml").write_text(
+        f"""format: 1
+id: {case_id}
+title: Case {case_id} <&>
+status: {status}
+source:
+  contributor: Test
+  licence: CC0
+tags:
+  modality: [CT]
+  system: [chest]
+history:
+{history}
+stages:
+  - images:
+      - file: images/a.png
+        caption: An image
+        annotated: images/a.png
+    findings:
+{findings}
+hints:
+  - First hint.
+diagnosis:
+  answer: Pneumothorax
+teaching_points:
+  - Point one.
+""",
+        encoding="utf-8",
+    )
+
+
+async def test_hints_skip_and_give_up(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        await botapi.wait_for(with_button("Images ▶"))
+        botapi.send_text(alice, None, "/hint")
+        hint = await botapi.wait_for(lambda m: "Hint 1 of 3" in m.content)
+        assert hint.content.startswith("💡")
+        botapi.send_text(alice, None, "/skip")
+        await botapi.wait_for(asks_reply)
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/reveal")
+        reveal = await botapi.wait_for(with_button("Next case ▶"), since=mark)
+        assert "Diagnosis: Extramedullary hematopoiesis" in reveal.content
+        assert "Teaching points" in reveal.content
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/hint")
+        finished = await botapi.wait_for(since=mark)
+        assert "finished" in finished.content
+        botapi.send_text(alice, None, "/stats")
+        stats = await botapi.wait_for(lambda m: "Cases done: 1" in m.content)
+        assert "Accuracy: 0%" in stats.content
+
+
+async def test_deep_link_switch_unknown_and_draft(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    write_case(cases, "case-one")
+    write_case(cases, "case-two")
+    write_case(cases, "secret-draft", status="draft")
+    settings = settings_for(botapi, tmp_path / "bot.db", cases)
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, "/case case-one")
+        first = await botapi.wait_for(with_button("Images ▶"))
+        assert "Case case-one <&>" in first.content  # escaped, shown literally
+
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/start case-two")
+        prompt = await botapi.wait_for(with_button("Switch"), since=mark)
+        assert "middle of" in prompt.content
+        botapi.press_button(prompt, "Switch")
+        switched = await botapi.wait_for(with_button("Images ▶"), since=mark)
+        assert "Case case-two" in switched.content
+
+        for unknown in ("no-such-case", "secret-draft"):
+            mark = botapi.mark()
+            botapi.send_text(alice, None, f"/start {unknown}")
+            reply = await botapi.wait_for(since=mark)
+            assert "I have no case called" in reply.content
+            assert (
+                "/case case-one" in reply.content
+                and "secret-draft" not in reply.content.split("These are")[1]
+            )
+
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/case chest")  # a tag
+        await botapi.wait_for(since=mark)
+
+
+async def test_stale_buttons_get_a_polite_answer(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        botapi.press_button(history, "Images ▶")
+        await botapi.wait_for(with_button("Findings ▶"))
+        mark = botapi.mark()
+        botapi.press_button(history, "Images ▶")  # again: the session moved on
+        await botapi.wait_for_call(
+            "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
+        )
+        botapi.send_text(alice, None, "/reveal")
+        done = await botapi.wait_for(with_button("Next case ▶"), since=mark)
+        assert len(botapi.sent(alice)[mark:]) == 1  # the stale press sent no message
+        botapi.press_button(history, "Images ▶")  # a finished case's old button
+        answers = botapi.callback_answers
+        await botapi.wait_for_call(
+            "answerCallbackQuery",
+            lambda p: p is not answers[0] and STALE_WORDS in p.get("text", ""),
+        )
+        botapi.press(done, "v0:garbage", check=False)  # data we never made
+        await botapi.wait_until_delivered()
+        botapi.press_button(done, "Next case ▶")
+        await botapi.wait_for(with_button("Images ▶"), since=mark)
+
+
+async def test_restart_mid_case_continues_on_a_new_application(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        botapi.press_button(history, "Images ▶")
+        stage1 = await botapi.wait_for(with_button("Findings ▶"))
+    # A brand-new Application (a new process, as after SIGKILL) on the same database file.
+    mark = botapi.mark()
+    async with running(botapi, settings):
+        botapi.press_button(stage1, "Findings ▶")
+        findings = await botapi.wait_for(with_button("Next stage ▶"), since=mark)
+        assert "anterior ribs" in findings.content
+
+
+async def test_duplicate_update_is_handled_once(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        await botapi.wait_for(with_button("Images ▶"))
+        update = botapi.send_text(alice, None, "/hint")
+        await botapi.wait_for(lambda m: "Hint 1 of 3" in m.content)
+        botapi.redeliver(update)
+        botapi.send_text(alice, None, "/help")  # same chat: handled after the duplicate
+        await botapi.wait_for(lambda m: "/stats" in m.content and "/hint" in m.content)
+        hints = [m for m in botapi.sent(alice) if "Hint" in m.content]
+        assert len(hints) == 1
+
+
+async def test_blocked_user_is_marked_inactive(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    store = await open_store(f"sqlite:///{tmp_path / 'bot.db'}")
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    try:
+        async with running(botapi, settings, store=store):
+            botapi.send_text(alice, None, "/help")
+            await botapi.wait_for(lambda m: m.chat_id == alice.id)
+            assert await store.user_active(alice.id) is True
+            botapi.block(alice)
+            botapi.send_text(alice, None, f"/start {SEED}")
+
+            async def inactive() -> bool:
+                return await store.user_active(alice.id) is False
+
+            await eventually(inactive)
+            sends = [
+                p for m, p in botapi.calls() if m.startswith("send") and p["chat_id"] == alice.id
+            ]
+            assert len(sends) == 2  # one answered, one refused with 403: no retries
+    finally:
+        await store.close()
+
+
+async def test_429_and_5xx_are_retried(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    waits = Waits()
+    alice = botapi.user("Alice")
+    async with running(botapi, settings, sleep=waits):
+        botapi.rate_limit("sendMessage", retry_after=3)
+        botapi.send_text(alice, None, "/help")
+        await botapi.wait_for(lambda m: "/stats" in m.content)
+        assert waits.asked == [3.0]
+        botapi.server_error("sendMessage", code=502, times=2)
+        botapi.send_text(alice, None, "/help")
+        await botapi.wait_for(lambda m: "/stats" in m.content, since=1)
+        assert waits.asked == [3.0, 0.5, 1.0]
+
+
+async def test_images_uploaded_once_and_reuploaded_when_rejected(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    users = [botapi.user(name) for name in ("Ann", "Ben", "Cat")]
+    async with running(botapi, settings):
+        for number, user in enumerate(users):
+            if number == 2:
+                botapi.forget_file_ids()
+            botapi.send_text(user, None, f"/start {SEED}")
+            history = await botapi.wait_for(lambda m, u=user: m.chat_id == u.id and bool(m.buttons))
+            botapi.press_button(history, "Images ▶")
+            await botapi.wait_for(lambda m, u=user: m.chat_id == u.id and bool(m.photo))
+    photos = [p["photo"] for m, p in botapi.calls("sendPhoto")]
+    uploads = [not (isinstance(photo, str) and photo.startswith("AgAC")) for photo in photos]
+    # Ann uploads; Ben reuses the file_id; Cat's stored id is rejected (400), then uploaded.
+    assert uploads == [True, False, False, True]
+
+
+async def test_long_texts_and_captions_are_split(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    line = "x" * 300
+    write_case(
+        cases,
+        "long-one",
+        history="\n".join(f"  - {line} {i}" for i in range(20)),
+        findings="\n".join(f"      - {line} finding {i}" for i in range(6)),
+    )
+    settings = settings_for(botapi, tmp_path / "bot.db", cases)
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, "/case long-one")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        assert len(botapi.sent(alice)) == 2  # 6000+ characters: two messages
+        botapi.press_button(history, "Images ▶")
+        stage = await botapi.wait_for(with_button("Findings ▶"))
+        botapi.press_button(stage, "Findings ▶")
+        await botapi.wait_for(with_button("Diagnosis ▶"))
+    assert all(len(m.content) <= 4096 for m in botapi.sent(alice))
+    assert all(len(m.caption or "") <= 1024 for m in botapi.sent(alice))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_mode_checks_the_secret(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    port = free_port()
+    hook = webhook_from(f"http://127.0.0.1:{port}/tg-hook", "127.0.0.1", port, "s3cret-Token")
+    app = build_application(settings)
+    alice = botapi.user("Alice")
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(**hook.options())
+    try:
+        assert botapi.webhook_secret == "s3cret-Token"
+        update = botapi.send_text(alice, None, "/help")
+        await botapi.wait_for(lambda m: "/stats" in m.content)
+        assert await botapi.post_to_webhook(update, secret="wrong") == 403
+        assert await botapi.post_to_webhook(update, secret=None) == 403
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def test_token_never_in_logs(
+    botapi: BotApiEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        botapi.server_error("sendPhoto")
+        botapi.press_button(history, "Images ▶")
+        await botapi.wait_for(with_button("Findings ▶"))
+        logging.getLogger("test").error("a URL: %s/getMe", botapi.base_url + botapi.token)
+    assert caplog.records
+    secret_half = botapi.token.split(":", 1)[1]
+    assert botapi.token not in caplog.text and secret_half not in caplog.text
+    assert all(secret_half not in r.getMessage() for r in caplog.records)
