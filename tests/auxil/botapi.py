@@ -71,9 +71,8 @@ from auxil.botapi_format import EntityParseError, parse_text
 from auxil.botapi_schema import ApiSchema, UploadedFile, cached_schema
 
 if TYPE_CHECKING:
-    from telegram.ext import Application, ApplicationBuilder
-
     from telegram import Bot
+    from telegram.ext import Application, ApplicationBuilder
 
 JSONDict = dict[str, Any]
 T = TypeVar("T")

@@ -10,6 +10,13 @@ from typing import Any, TypeAlias
 
 import aiohttp
 import pytest
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Update,
+)
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
@@ -22,13 +29,6 @@ from telegram.ext import (
 
 from auxil.botapi import BotApiEmulator, SentMessage, image_size, tiny_png
 from auxil.botapi_format import EntityParseError, parse_html, parse_markdown_v2
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    Update,
-)
 
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
