@@ -305,6 +305,17 @@ def test_publish_refuses_then_publishes(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0 and "already published" in err
 
 
+def test_publish_refuses_a_scaffold_with_todos(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "cases", "new", "fresh", "--out", tmp_path)
+    (tmp_path / "fresh" / "images" / "01.jpg").write_bytes(PNG)
+    before = (tmp_path / "fresh" / "case.yaml").read_text()
+    code, _, err = run(capsys, "cases", "publish", tmp_path / "fresh")
+    assert code == 1 and "still says TODO" in err and "Not published" in err
+    assert (tmp_path / "fresh" / "case.yaml").read_text() == before
+
+
 def test_publish_unknown_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "cases", "publish", "no-such-case", "--cases", tmp_path)
     assert code == 1 and "no case `no-such-case`" in err

@@ -28,6 +28,7 @@ from tutorbot.cases.importers.writer import (
 from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import IMAGE_SUFFIXES, load_case
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
+from tutorbot.cases.problems import Problem
 
 
 def register(cases: Any) -> None:
@@ -327,6 +328,19 @@ def publish_text(text: str) -> str | None:
     return text[: match.start()] + "status: published" + match.group("rest") + text[match.end() :]
 
 
+def todo_problems(case_file: Path) -> list[Problem]:
+    """A problem for each line outside comments that still says TODO (from ``cases new``)."""
+    try:
+        lines = case_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []  # the loader reports these
+    return [
+        Problem(case_file, number, "this line still says TODO", "fill it in or remove it")
+        for number, line in enumerate(lines, 1)
+        if "TODO" in line.split(" #", 1)[0] and not line.lstrip().startswith("#")
+    ]
+
+
 def publish_case(args: argparse.Namespace) -> int:
     """``tutorbot cases publish ID_OR_PATH``."""
     from tutorbot.cli import CommandError
@@ -338,10 +352,11 @@ def publish_case(args: argparse.Namespace) -> int:
         raise CommandError(f"no case `{args.case}` in {settings.cases} and no such path") from None
     case_file = found.path
     result = load_case(case_file, as_published=True)
-    for problem in result.problems:
+    problems = [*result.problems, *todo_problems(case_file)]
+    for problem in problems:
         print(problem, file=sys.stderr)
-    if result.case is None:
-        count = len(result.errors)
+    if result.case is None or problems:
+        count = len(problems)
         print(
             f"Not published: {count} problem{'s' if count != 1 else ''} to fix first; "
             f"{case_file} is unchanged.",
