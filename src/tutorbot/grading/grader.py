@@ -23,7 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from tutorbot.cases.model import DiagnosisSpec
-from tutorbot.grading.lexicon import Lexicon, Phrase, opposites_of, shipped_lexicon
+from tutorbot.grading.lexicon import Lexicon, Phrase, shipped_lexicon
 from tutorbot.grading.normalise import (
     MAX_CHARS,
     SEPARATOR,
@@ -87,6 +87,21 @@ HEDGES = _phrases(
     "well", "so", "yes", "please", "not sure but", "seen", "see", "showing", "shows", "show",
     "evidence of", "findings of", "features of", "picture of", "case of",
 )  # fmt: skip
+
+
+def _index(phrases: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
+    # First word -> phrases starting with it (longest first), so scanning an
+    # answer only tries the phrases that can start at each word.
+    out: dict[str, list[Phrase]] = {}
+    for phrase in phrases:
+        out.setdefault(phrase[0], []).append(phrase)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
+
+
+NEGATION_INDEX = _index(NEGATIONS)
+PSEUDO_INDEX = _index(PSEUDO_NEGATIONS)
+HEDGE_INDEX = _index(HEDGES)
+
 # Words that split a differential into candidates (besides punctuation).
 SPLITTERS = frozenset(words("or vs versus v either ddx differential differentials dd"))
 # Words carrying no meaning for matching (both sides drop them).
@@ -101,6 +116,13 @@ CONNECTORS = frozenset(
     + words("because given underlying background")
 )
 EXPLICIT_DIFFERENTIAL = frozenset(words("ddx differential differentials dd"))
+# Words never corrected as typos: they carry grammar, not diagnoses.
+TRIGGER_WORDS = (
+    frozenset(w for p in (*NEGATIONS, *HEDGES, *PSEUDO_NEGATIONS) for w in p)
+    | STOPWORDS
+    | SPLITTERS
+    | CONNECTORS
+)
 
 
 def allowed_edits(length: int) -> int:
@@ -132,13 +154,13 @@ class Compiled:
     lexicon: Lexicon
     forms: tuple[Form, ...]
     vocab: frozenset[str]
-    vocab_list: list[str]
     harmless: frozenset[str]
     consistent: frozenset[str]
     required: tuple[str, ...]
     case_quals: tuple[str, ...]
     opposite: dict[str, frozenset[str]]
-    terms: tuple[Phrase, ...]
+    term_index: dict[str, tuple[Phrase, ...]]
+    case_vocab: list[str]
     trigger_words: frozenset[str]
     typos: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
@@ -208,7 +230,7 @@ def _core(phrase: Phrase, opposite: dict[str, frozenset[str]]) -> tuple[Phrase, 
 
 def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
     """Compile a spec (cached: see :func:`compiled`)."""
-    opposite = opposites_of(lexicon)
+    opposite = lexicon.opposite
     forms: list[Form] = []
     case_words: set[str] = set()
     consistent: set[str] = set()
@@ -239,27 +261,20 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
     # equal length a known wrong answer is tried before the others.
     rank = {"wrong": 0, "correct": 1, "partial": 2}
     forms.sort(key=lambda f: (-len(f.core), rank[f.kind]))
-    vocab = lexicon.vocabulary() | case_words
-    trigger_words = (
-        frozenset(w for p in (*NEGATIONS, *HEDGES, *PSEUDO_NEGATIONS) for w in p)
-        | STOPWORDS
-        | SPLITTERS
-        | CONNECTORS
-    )
-    terms = tuple(sorted({t for t in lexicon.terms}, key=len, reverse=True))
+    vocab = lexicon.vocabulary | case_words
     return Compiled(
         spec=spec,
         lexicon=lexicon,
         forms=tuple(forms),
         vocab=vocab,
-        vocab_list=sorted(vocab),
         harmless=frozenset(lexicon.modifiers | consistent | STOPWORDS | CONNECTORS | set(opposite)),
         consistent=frozenset(consistent),
         required=tuple(required),
         case_quals=tuple(dict.fromkeys(q for f in forms if f.kind == "correct" for q in f.quals)),
         opposite=opposite,
-        terms=terms,
-        trigger_words=trigger_words,
+        term_index=lexicon.term_index,
+        case_vocab=sorted(case_words - lexicon.vocabulary),
+        trigger_words=TRIGGER_WORDS,
     )
 
 
@@ -275,7 +290,17 @@ def _typo(word: str, c: Compiled) -> tuple[str, int] | None:
         return c.typos[word]
     found: tuple[str, int] | None = None
     if len(word) >= 5 and word.isalpha() and word not in c.vocab and word not in c.trigger_words:
-        best = process.extract(word, c.vocab_list, scorer=OSA.distance, limit=2, score_cutoff=2)
+        # The shared lexicon list and the case's own words, merged: the best
+        # two over both decide whether the closest word is unique.
+        best = sorted(
+            [
+                *process.extract(
+                    word, c.lexicon.vocabulary_list, scorer=OSA.distance, limit=2, score_cutoff=2
+                ),
+                *process.extract(word, c.case_vocab, scorer=OSA.distance, limit=2, score_cutoff=2),
+            ],
+            key=lambda hit: (hit[1], hit[0]),
+        )
         if best:
             target, edits = str(best[0][0]), int(best[0][1])
             unique = len(best) == 1 or int(best[1][1]) > edits
@@ -300,11 +325,12 @@ def _starts(items: list[Word], i: int, phrase: Phrase) -> bool:
 def _mark_negations(items: list[Word], why: list[str]) -> None:
     i = 0
     while i < len(items):
-        pseudo = next((p for p in PSEUDO_NEGATIONS if _starts(items, i, p)), None)
+        first = items[i].text
+        pseudo = next((p for p in PSEUDO_INDEX.get(first, ()) if _starts(items, i, p)), None)
         if pseudo:
             i += len(pseudo)
             continue
-        trigger = next((p for p in NEGATIONS if _starts(items, i, p)), None)
+        trigger = next((p for p in NEGATION_INDEX.get(first, ()) if _starts(items, i, p)), None)
         if trigger is None:
             i += 1
             continue
@@ -332,7 +358,7 @@ def _drop_hedges(items: list[Word], why: list[str]) -> None:
     seen: list[str] = []
     i = 0
     while i < len(items):
-        hedge = next((p for p in HEDGES if _starts(items, i, p)), None)
+        hedge = next((p for p in HEDGE_INDEX.get(items[i].text, ()) if _starts(items, i, p)), None)
         if hedge is None:
             i += 1
             continue
@@ -372,11 +398,17 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     text = " ".join(w.raw for w in segment if w.raw)
     seq = [w.text for w in content]
     found: list[tuple[Form, tuple[int, int]]] = []
+    present = set(seq)
+    joined = "".join(seq)
     for form in c.forms:
+        # Cheap filters first: all core words present, or the compact form inside.
+        if not present.issuperset(form.core) and form.compact not in joined:
+            continue
         span = _find(seq, form)
         if span is not None:
             found.append((form, span))
-    diagnosis_like = bool(found) or any(_contains(seq, t) for t in c.terms)
+    terms = [t for w in dict.fromkeys(seq) for t in c.term_index.get(w, ())]
+    diagnosis_like = bool(found) or any(_contains(seq, t) for t in terms)
     negated = {i for i, w in enumerate(content) if w.negated}
     live = [(f, span) for f, span in found if not negated & set(range(*span))]
     if content and len(negated) == len(content):
@@ -430,7 +462,7 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
         if any(contrasting(seq[i], core) for core in form.core):
             competing.append(content[i].raw or seq[i])
     if form.kind == "correct":
-        for term in c.terms:
+        for term in terms:
             span = _find_phrase(seq, term)
             if span is None or set(range(*span)) & (inside | negated) or span[0] >= context_from:
                 continue

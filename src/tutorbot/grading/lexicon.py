@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -50,6 +50,7 @@ class Lexicon:
         """The canonical form of a phrase (itself if it is no variant)."""
         return self.synonyms.get(phrase, phrase)
 
+    @cached_property
     def vocabulary(self) -> frozenset[str]:
         """Every word the lexicon knows; none of them is ever read as a typo."""
         known: set[str] = set(self.modifiers)
@@ -58,6 +59,24 @@ class Lexicon:
         for group in self.opposites:
             known.update(group)
         return frozenset(known)
+
+    @cached_property
+    def vocabulary_list(self) -> list[str]:
+        """The vocabulary, sorted (for rapidfuzz look-ups)."""
+        return sorted(self.vocabulary)
+
+    @cached_property
+    def opposite(self) -> dict[str, frozenset[str]]:
+        """Each opposite word -> the words that contradict it."""
+        return opposites_of(self)
+
+    @cached_property
+    def term_index(self) -> dict[str, tuple[Phrase, ...]]:
+        """First word -> known terms starting with it, longest first."""
+        out: dict[str, list[Phrase]] = {}
+        for term in self.terms:
+            out.setdefault(term[0], []).append(term)
+        return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
 
     def merged(self, other: Lexicon) -> Lexicon:
         """This lexicon extended by ``other``; ``other`` wins where they differ.

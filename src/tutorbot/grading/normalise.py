@@ -60,6 +60,13 @@ _TOKEN = re.compile(
 )
 
 SEPARATOR = "|"
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _control(match: re.Match[str]) -> str:
+    return "\n" if match.group() in "\n\r" else " "
+
+
 _OE = re.compile(r"(?:^|(?<=[hcfmnt]))oe")
 
 # Prefixes written apart or hyphenated ("extra-medullary", "sub dural") are
@@ -92,8 +99,11 @@ class Token:
 
 def fold(text: str) -> str:
     """Lower case, accents and ligatures removed, control characters dropped."""
-    text = text[:MAX_CHARS].casefold().translate(_FOLD)
-    text = unicodedata.normalize("NFKD", text).translate(_FOLD)
+    text = text[:MAX_CHARS].casefold()
+    if text.isascii():
+        # Fast path: most answers are plain ASCII.
+        return _ASCII_CONTROL.sub(_control, text.translate(_FOLD))
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD)).translate(_FOLD)
     out = []
     for ch in text:
         if unicodedata.combining(ch):
