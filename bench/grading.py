@@ -27,7 +27,26 @@ from tutorbot.grading.grader import compiled
 
 CASES = 1000
 FORMS = 20
-SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "xe", "zu", "bra", "cle", "dro", "fli", "gru", "pla", "sto", "tri"]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "sa",
+    "to",
+    "vi",
+    "xe",
+    "zu",
+    "bra",
+    "cle",
+    "dro",
+    "fli",
+    "gru",
+    "pla",
+    "sto",
+    "tri",
+]
 SUFFIXES = ["oma", "itis", "osis", "ectasia", "plasia", "opathy", "algia", "emia"]
 QUALIFIERS = ["acute", "chronic", "giant", "diffuse", "focal", "cystic", "nodular", "benign"]
 
