@@ -9,6 +9,7 @@ from typing import Any
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -71,13 +72,15 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     sleep: Sleep | None = None,
     workers: int = 256,
+    processor: BaseUpdateProcessor | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
 
     ``store`` defaults to ``open_store(settings.database)`` at start-up (closed
     at shut-down; a store passed in stays open), ``library`` to the cases in
     ``settings.cases``. ``request``/``get_updates_request`` let tests inject the
-    HTTP layer; ``sleep`` replaces ``asyncio.sleep`` for retry waits.
+    HTTP layer; ``sleep`` replaces ``asyncio.sleep`` for retry waits; ``processor``
+    replaces the per-chat ordered update processor (the benchmark wraps it to time updates).
     Raises :class:`~tutorbot.settings.SettingsError` for a missing or malformed token.
     """
     token = settings.require_token()
@@ -96,7 +99,7 @@ def build_application(
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url(api_url))
-        .concurrent_updates(ChatOrderedProcessor(workers))
+        .concurrent_updates(processor or ChatOrderedProcessor(workers))
         .application_class(TutorApplication, {"tutor": (runtime, settings.database, own_store)})
     )
     if request is not None:
