@@ -6,6 +6,7 @@ import functools
 import logging
 from typing import Any
 
+from telegram import BotCommand
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -18,7 +19,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from telegram import BotCommand
 from tutorbot.cases import Library, load_library
 from tutorbot.settings import DEFAULT_API_URL, Settings
 from tutorbot.storage import Store, open_store
