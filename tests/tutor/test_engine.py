@@ -206,3 +206,11 @@ def test_a_case_edited_under_a_session_does_not_crash_it() -> None:
     )
     new, shown = shorter.step(state, e.Next())
     assert new.phase == "question" and kinds(shown) == ["AskDiagnosis"]
+
+
+def test_a_title_that_names_the_diagnosis_is_not_shown() -> None:
+    case = make_case()
+    spoiler = case.__class__(**{**vars(case), "title": "right"})  # the table grader accepts "right"
+    _, shown = Tutor(spoiler, table_grader).start()
+    assert shown[0] == a.ShowHistory("A new case", case.history, 2)
+    assert Tutor(case, table_grader).start()[1][0] == a.ShowHistory("Two stages", case.history, 2)

@@ -42,7 +42,7 @@ def register(subcommands: Any) -> None:
 def play(args: argparse.Namespace) -> int:
     from tutorbot.cli import CommandError
     from tutorbot.console.play import Player, interactive
-    from tutorbot.grading import grade
+    from tutorbot.grading import LexiconError, grader_for
 
     settings = Settings.from_env(cases=args.cases, attempts=args.attempts)
     case: Case | None = None
@@ -75,5 +75,9 @@ def play(args: argparse.Namespace) -> int:
         case = library.next_unseen([])
         if case is None:
             raise CommandError(f"there are no published cases in {settings.cases}")
-    player = Player(library, grade, settings.attempts, sys.stdout)
+    try:
+        grader = grader_for(cases_dir)
+    except LexiconError as error:
+        raise CommandError(str(error)) from None
+    player = Player(library, grader, settings.attempts, sys.stdout)
     return player.play(case, sys.stdin.buffer, prompt=interactive())

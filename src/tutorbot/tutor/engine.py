@@ -188,8 +188,16 @@ class Tutor:
             return state.moved(phase="question", stage=stages)
         return state
 
+    @property
+    def title(self) -> str:
+        """The title to show a learner: a title that names the diagnosis (as an
+        imported teaching file's often does) would give the answer away."""
+        if self.grader(self.case.title, self.case.diagnosis).verdict == "correct":
+            return "A new case"
+        return self.case.title
+
     def _history(self) -> a.ShowHistory:
-        return a.ShowHistory(self.case.title, self.case.history, len(self.case.stages))
+        return a.ShowHistory(self.title, self.case.history, len(self.case.stages))
 
     def _ask(self, state: SessionState, again: bool = False) -> a.AskDiagnosis:
         attempt = min(state.attempts_used + 1, self.attempts)
