@@ -302,3 +302,24 @@ async def test_token_never_in_logs(
     secret_half = botapi.token.split(":", 1)[1]
     assert botapi.token not in caplog.text and secret_half not in caplog.text
     assert all(secret_half not in r.getMessage() for r in caplog.records)
+
+
+async def test_one_chat_in_order_while_chats_run_concurrently(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    users = [botapi.user(f"U{i}") for i in range(5)]
+    async with running(botapi, settings):
+        for user in users:
+            botapi.send_text(user, None, f"/start {SEED}")
+        for user in users:
+            for _ in range(4):
+                botapi.send_text(user, None, "/hint")
+        for user in users:
+            await botapi.wait_for(
+                lambda m, u=user: m.chat_id == u.id and "no more hints" in m.content
+            )
+    for user in users:
+        said = [m.content for m in botapi.sent(user)][1:]
+        assert [s.split(":")[0] for s in said[:3]] == [f"💡 Hint {n} of 3" for n in (1, 2, 3)]
+        assert "no more hints" in said[3]
