@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tutorbot.cases.library import CaseNotFound, load_library, resolve_case
+from tutorbot.cases.model import Case
 from tutorbot.cases.problems import Problem
 from tutorbot.settings import Settings
 
@@ -85,18 +86,25 @@ def list_cases(args: argparse.Namespace) -> int:
     return 1 if library.errors else 0
 
 
-def show_case(args: argparse.Namespace) -> int:
+def load_one_case(id_or_path: str, cases_dir: Path) -> Case:
+    """The case named by id or path, its problems reported on stderr; a
+    :class:`CommandError` when it is not there or has errors."""
     from tutorbot.cli import CommandError
 
-    settings = settings_from(args)
     try:
-        result = resolve_case(args.case, settings.cases)
+        result = resolve_case(id_or_path, cases_dir)
     except CaseNotFound:
-        raise CommandError(f"no case `{args.case}` in {settings.cases} and no such path") from None
+        raise CommandError(
+            f"there is no case `{id_or_path}` in {cases_dir}, and no such path"
+        ) from None
     report(result.problems)
-    case = result.case
-    if case is None:
+    if result.case is None:
         raise CommandError(f"{result.path} has errors (listed above); fix them and try again")
+    return result.case
+
+
+def show_case(args: argparse.Namespace) -> int:
+    case = load_one_case(args.case, settings_from(args).cases)
     if args.json:
         json.dump(case.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         print()

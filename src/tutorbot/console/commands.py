@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutorbot.cases.library import CaseNotFound, load_library, resolve_case
+from tutorbot.cases.commands import load_one_case
+from tutorbot.cases.library import load_library
 from tutorbot.cases.model import Case
 from tutorbot.settings import Settings
 
@@ -47,19 +48,7 @@ def play(args: argparse.Namespace) -> int:
     settings = Settings.from_env(cases=args.cases, attempts=args.attempts)
     case: Case | None = None
     if args.case:
-        try:
-            result = resolve_case(args.case, settings.cases)
-        except CaseNotFound:
-            raise CommandError(
-                f"there is no case `{args.case}` in {settings.cases}, and no such path"
-            ) from None
-        for problem in result.problems:
-            print(problem, file=sys.stderr)
-        if result.case is None:
-            raise CommandError(
-                f"the case in {result.path} has errors (listed above); fix them first"
-            )
-        case = result.case
+        case = load_one_case(args.case, settings.cases)
         cases_dir = case.folder.parent
         library = load_library([cases_dir]) if cases_dir.is_dir() else load_library([])
     else:

@@ -52,20 +52,11 @@ def explain(verdict: Verdict) -> str:
 
 def grade_command(args: argparse.Namespace) -> int:
     """Run ``tutorbot grade``."""
-    from tutorbot.cases.commands import report, settings_from
-    from tutorbot.cases.library import CaseNotFound, resolve_case
+    from tutorbot.cases.commands import load_one_case, settings_from
     from tutorbot.cli import CommandError
     from tutorbot.grading import LexiconError, grade, load_lexicon
 
-    settings = settings_from(args)
-    try:
-        result = resolve_case(args.case, settings.cases)
-    except CaseNotFound:
-        raise CommandError(f"no case `{args.case}` in {settings.cases} and no such path") from None
-    report(result.problems)
-    case = result.case
-    if case is None:
-        raise CommandError(f"{result.path} has errors (listed above); fix them and try again")
+    case = load_one_case(args.case, settings_from(args).cases)
     # The lexicon of the cases folder the case lives in: <case folder>/../lexicon.yaml.
     cases_dir = Path(case.folder).resolve().parent
     try:
