@@ -23,7 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from tutorbot.cases.model import DiagnosisSpec
-from tutorbot.grading.lexicon import Lexicon, Phrase, shipped_lexicon
+from tutorbot.grading.lexicon import Lexicon, Phrase, by_length, shipped_lexicon
 from tutorbot.grading.normalise import (
     MAX_CHARS,
     SEPARATOR,
@@ -144,6 +144,10 @@ class Form:
     core: Phrase  # the words that must all appear, in order
     compact: str  # the core without spaces ("extra medullary" = "extramedullary")
     quals: tuple[str, ...]  # opposite-group qualifiers of the form (left, acute ...)
+    core_set: frozenset[str] = frozenset()
+    # Every word of the form as written and canonical: a typo in one of them
+    # earns the "note the spelling" remark.
+    own: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -163,6 +167,16 @@ class Compiled:
     case_vocab: list[str]
     trigger_words: frozenset[str]
     typos: dict[str, tuple[str, int] | None] = field(default_factory=dict)
+    case_vocab_by_length: dict[int, list[str]] = field(default_factory=dict)
+    # Rarest core word of each form -> form indices; the first 1-5 letters of
+    # each form's compact spelling -> form indices (see _form_candidates).
+    key_index: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    prefix_index: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Word length -> the words within two letters of it (typo candidates).
+    lexicon_pools: dict[int, list[str]] = field(default_factory=dict)
+    case_pools: dict[int, list[str]] = field(default_factory=dict)
+    # Known word -> its canonical words (for the spelling note), filled lazily.
+    canon_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -202,10 +216,12 @@ def canonicalise_aligned(
     text goes with its first canonical word, the others get ""."""
     out: list[tuple[str, str]] = []
     notes: list[str] = []
-    longest = lexicon.longest
+    sizes = lexicon.synonym_sizes
     i = 0
     while i < len(phrase):
-        for size in range(min(longest, len(phrase) - i), 0, -1):
+        for size in sizes.get(phrase[i], ()):
+            if size > len(phrase) - i:
+                continue
             key = tuple(phrase[i : i + size])
             canon = lexicon.synonyms.get(key)
             if canon is not None:
@@ -244,7 +260,8 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
             return
         if kind != "wrong":
             consistent.update(core)
-        forms.append(Form(kind, text, feedback, core, "".join(core), quals))
+        own = frozenset((*core, *quals, *words(text)))
+        forms.append(Form(kind, text, feedback, core, "".join(core), quals, frozenset(core), own))
 
     for text in (spec.answer, *spec.accepted):
         add("correct", text, CORRECT_FEEDBACK)
@@ -262,6 +279,16 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
     rank = {"wrong": 0, "correct": 1, "partial": 2}
     forms.sort(key=lambda f: (-len(f.core), rank[f.kind]))
     vocab = lexicon.vocabulary | case_words
+    frequency: dict[str, int] = {}
+    for f in forms:
+        for w in f.core_set:
+            frequency[w] = frequency.get(w, 0) + 1
+    key_index: dict[str, list[int]] = {}
+    prefix_index: dict[str, list[int]] = {}
+    for k, f in enumerate(forms):
+        key_index.setdefault(min(f.core, key=lambda w: (frequency[w], w)), []).append(k)
+        for size in range(1, min(PREFIX, len(f.compact)) + 1):
+            prefix_index.setdefault(f.compact[:size], []).append(k)
     return Compiled(
         spec=spec,
         lexicon=lexicon,
@@ -275,13 +302,42 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         term_index=lexicon.term_index,
         case_vocab=sorted(case_words - lexicon.vocabulary),
         trigger_words=TRIGGER_WORDS,
+        case_vocab_by_length=by_length(sorted(case_words - lexicon.vocabulary)),
+        key_index={w: tuple(ks) for w, ks in key_index.items()},
+        lexicon_pools=lexicon.typo_pools,
+        prefix_index={p: tuple(ks) for p, ks in prefix_index.items()},
     )
 
 
 @lru_cache(maxsize=4096)
+def _compiled(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
+    return compile_spec(spec, lexicon)
+
+
+# (id(spec), id(lexicon)) -> compiled, for the same spec object graded again:
+# skips hashing the whole spec. The entry keeps the spec alive, so its id
+# cannot be reused while it is cached.
+_BY_ID: dict[tuple[int, int], Compiled] = {}
+
+
 def compiled(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
     """The compiled spec, cached by the (frozen) spec and the lexicon's identity."""
-    return compile_spec(spec, lexicon)
+    hit = _BY_ID.get((id(spec), id(lexicon)))
+    if hit is not None and hit.spec is spec and hit.lexicon is lexicon:
+        return hit
+    c = _compiled(spec, lexicon)
+    if len(_BY_ID) >= 4096:
+        _BY_ID.clear()
+    _BY_ID[(id(spec), id(lexicon))] = c
+    return c
+
+
+def _near(n: int, by_len: dict[int, list[str]], pools: dict[int, list[str]]) -> list[str]:
+    # Only words within two letters of the length can be within two edits.
+    pool = pools.get(n)
+    if pool is None:
+        pool = pools[n] = [w for size in range(n - 2, n + 3) for w in by_len.get(size, ())]
+    return pool
 
 
 def _typo(word: str, c: Compiled) -> tuple[str, int] | None:
@@ -295,9 +351,19 @@ def _typo(word: str, c: Compiled) -> tuple[str, int] | None:
         best = sorted(
             [
                 *process.extract(
-                    word, c.lexicon.vocabulary_list, scorer=OSA.distance, limit=2, score_cutoff=2
+                    word,
+                    _near(len(word), c.lexicon.vocabulary_by_length, c.lexicon_pools),
+                    scorer=OSA.distance,
+                    limit=2,
+                    score_cutoff=2,
                 ),
-                *process.extract(word, c.case_vocab, scorer=OSA.distance, limit=2, score_cutoff=2),
+                *process.extract(
+                    word,
+                    _near(len(word), c.case_vocab_by_length, c.case_pools),
+                    scorer=OSA.distance,
+                    limit=2,
+                    score_cutoff=2,
+                ),
             ],
             key=lambda hit: (hit[1], hit[0]),
         )
@@ -326,6 +392,9 @@ def _mark_negations(items: list[Word], why: list[str]) -> None:
     i = 0
     while i < len(items):
         first = items[i].text
+        if first not in NEGATION_INDEX and first not in PSEUDO_INDEX:
+            i += 1
+            continue
         pseudo = next((p for p in PSEUDO_INDEX.get(first, ()) if _starts(items, i, p)), None)
         if pseudo:
             i += len(pseudo)
@@ -358,7 +427,10 @@ def _drop_hedges(items: list[Word], why: list[str]) -> None:
     seen: list[str] = []
     i = 0
     while i < len(items):
-        hedge = next((p for p in HEDGE_INDEX.get(items[i].text, ()) if _starts(items, i, p)), None)
+        if items[i].text not in HEDGE_INDEX:
+            i += 1
+            continue
+        hedge = next((p for p in HEDGE_INDEX[items[i].text] if _starts(items, i, p)), None)
         if hedge is None:
             i += 1
             continue
@@ -393,6 +465,29 @@ def _find(words_: list[str], form: Form) -> tuple[int, int] | None:
     return None
 
 
+def _form_candidates(present: set[str], c: Compiled) -> list[int]:
+    """Indices (in order) of the forms :func:`_find` could find among these words.
+
+    A form is found either with all its core words present (then its rarest
+    core word is present) or with its words run together ("pneumo thorax"),
+    which needs a word that starts its compact spelling.
+    """
+    out: set[int] = set()
+    key_index, prefix_index = c.key_index, c.prefix_index
+    for w in present:
+        hit = key_index.get(w)
+        if hit:
+            out.update(hit)
+        hit = prefix_index.get(w[:PREFIX])
+        if hit:
+            out.update(hit)
+    return sorted(out)
+
+
+# Length of the compact-spelling prefixes indexed by _form_candidates.
+PREFIX = 5
+
+
 def _judge(segment: list[Word], c: Compiled) -> Candidate:
     content = [w for w in segment if w.text not in STOPWORDS]
     text = " ".join(w.raw for w in segment if w.raw)
@@ -400,9 +495,11 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     found: list[tuple[Form, tuple[int, int]]] = []
     present = set(seq)
     joined = "".join(seq)
-    for form in c.forms:
+    forms = c.forms
+    for k in _form_candidates(present, c):
+        form = forms[k]
         # Cheap filters first: all core words present, or the compact form inside.
-        if not present.issuperset(form.core) and form.compact not in joined:
+        if not form.core_set <= present and form.compact not in joined:
             continue
         span = _find(seq, form)
         if span is not None:
@@ -410,7 +507,11 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     terms = [t for w in dict.fromkeys(seq) for t in c.term_index.get(w, ())]
     diagnosis_like = bool(found) or any(_contains(seq, t) for t in terms)
     negated = {i for i, w in enumerate(content) if w.negated}
-    live = [(f, span) for f, span in found if not negated & set(range(*span))]
+    live = (
+        [(f, span) for f, span in found if not negated.intersection(range(*span))]
+        if negated
+        else found
+    )
     if content and len(negated) == len(content):
         return Candidate(text, None, negated=True, diagnosis_like=diagnosis_like)
     if not live:
@@ -430,9 +531,10 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     # Qualifiers of any accepted form count for the case ("Left tension
     # pneumothorax" accepted: "right tension pneumothorax" contradicts it).
     for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
-        if qual in seq:
+        if qual in present:
             continue
-        clash = [seq[i] for i in extras if seq[i] in c.opposite.get(qual, ())]
+        contrary = c.opposite.get(qual, ())
+        clash = [seq[i] for i in extras if seq[i] in contrary]
         if clash:
             cand.outcome, cand.feedback = (
                 "wrong",
@@ -622,8 +724,8 @@ def _combine(
         note = None
         feedback = CORRECT_FEEDBACK
         score = 1.0
-        own = set(c_words(first.form)) | set(words(first.form.text))
-        relevant = [s for s in slips if set(canonicalise((s[1],), c.lexicon)[0]) & own]
+        own = first.form.own
+        relevant = [s for s in slips if _canon_words(s[1], c) & own]
         if relevant:
             note = first.form.text
             feedback = f"Correct — note the spelling: {note}."
@@ -645,6 +747,13 @@ def _combine(
     if partial:
         why.append("a partial answer among wrong ones")
     return Verdict(answer, "wrong", 0.0, None, WRONG_FEEDBACK, (*why, "no known form matched"))
+
+
+def _canon_words(word: str, c: Compiled) -> frozenset[str]:
+    hit = c.canon_words.get(word)
+    if hit is None:
+        hit = c.canon_words[word] = frozenset(canonicalise((word,), c.lexicon)[0])
+    return hit
 
 
 def c_words(form: Form) -> tuple[str, ...]:

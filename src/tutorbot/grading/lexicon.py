@@ -41,10 +41,18 @@ class Lexicon:
     opposites: tuple[frozenset[str], ...] = ()
     modifiers: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def longest(self) -> int:
         """The longest synonym phrase, in words."""
         return max((len(p) for p in self.synonyms), default=0)
+
+    @cached_property
+    def synonym_sizes(self) -> dict[str, tuple[int, ...]]:
+        """First word -> the lengths of the synonym phrases starting with it, longest first."""
+        out: dict[str, set[int]] = {}
+        for phrase in self.synonyms:
+            out.setdefault(phrase[0], set()).add(len(phrase))
+        return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
 
     def canonical(self, phrase: Phrase) -> Phrase:
         """The canonical form of a phrase (itself if it is no variant)."""
@@ -64,6 +72,16 @@ class Lexicon:
     def vocabulary_list(self) -> list[str]:
         """The vocabulary, sorted (for rapidfuzz look-ups)."""
         return sorted(self.vocabulary)
+
+    @cached_property
+    def vocabulary_by_length(self) -> dict[int, list[str]]:
+        """The sorted vocabulary, grouped by word length (for typo look-ups)."""
+        return by_length(self.vocabulary_list)
+
+    @cached_property
+    def typo_pools(self) -> dict[int, list[str]]:
+        """Word length -> vocabulary words within two letters of it; filled as needed."""
+        return {}
 
     @cached_property
     def opposite(self) -> dict[str, frozenset[str]]:
@@ -239,6 +257,14 @@ def opposites_of(lexicon: Lexicon) -> dict[str, frozenset[str]]:
         for word in group:
             out.setdefault(word, set()).update(group - {word})
     return {word: frozenset(others) for word, others in out.items()}
+
+
+def by_length(sorted_words: Iterable[str]) -> dict[int, list[str]]:
+    """Words grouped by length, each group keeping the given order."""
+    out: dict[int, list[str]] = {}
+    for word in sorted_words:
+        out.setdefault(len(word), []).append(word)
+    return out
 
 
 def phrases(items: Iterable[Phrase]) -> frozenset[Phrase]:

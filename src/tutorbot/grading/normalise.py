@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # Longer answers are cut before grading: a diagnosis never needs more, and it
 # keeps the cost of a 10,000-character paste bounded.
@@ -87,8 +87,7 @@ MEANING_PREFIXES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One word or separator of a normalised text; ``raw`` is what was typed."""
 
     text: str
@@ -166,28 +165,40 @@ def tokens(text: str) -> list[Token]:
     ("extra-medullary" -> "extramedullary") and words respelt.
     """
     folded = fold(text)
-    for pattern, replacement in _SHORTHAND:
-        folded = pattern.sub(replacement, folded)
+    if "/" in folded:  # every shorthand pattern has a slash
+        for pattern, replacement in _SHORTHAND:
+            folded = pattern.sub(replacement, folded)
     out: list[Token] = []
     for match in _TOKEN.finditer(folded):
-        if match.lastgroup in ("marker", "sep"):
+        if match.lastgroup != "word":
             if not out or not out[-1].sep:
                 out.append(Token(SEPARATOR, match.group(), sep=True))
             continue
         raw = match.group()
-        words: list[str]
-        if raw.endswith("n't"):
-            words = [raw[:-3] or "not", "not"]
-        elif "'" in raw:
-            head, _, tail = raw.partition("'")
-            words = [head] if tail in ("s", "re", "m", "d", "ll", "ve", "") else [head + tail]
-        else:
-            words = [raw]
-        for word in words:
-            single = singular(word)
-            new = americanise(single)
-            out.append(Token(new, raw, respelt=new != single))
+        for new, respelt in _word_tokens(raw):
+            out.append(Token(new, raw, False, respelt))
+    if JOIN_PREFIXES.isdisjoint(t.text for t in out):
+        return out
     return _join_prefixes(out)
+
+
+@lru_cache(maxsize=65536)
+def _word_tokens(raw: str) -> tuple[tuple[str, bool], ...]:
+    """A typed word as normalised words, each with whether spelling rules changed it."""
+    parts: list[str]
+    if raw.endswith("n't"):
+        parts = [raw[:-3] or "not", "not"]
+    elif "'" in raw:
+        head, _, tail = raw.partition("'")
+        parts = [head] if tail in ("s", "re", "m", "d", "ll", "ve", "") else [head + tail]
+    else:
+        parts = [raw]
+    out = []
+    for part in parts:
+        single = singular(part)
+        new = americanise(single)
+        out.append((new, new != single))
+    return tuple(out)
 
 
 def _join_prefixes(toks: list[Token]) -> list[Token]:
@@ -211,6 +222,7 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokens(text) if not t.sep)
 
 
+@lru_cache(maxsize=65536)
 def meaning_prefix(word: str) -> str:
     """The meaning-changing prefix ``word`` starts with ("" if none), leaving a stem of 3+."""
     for prefix in MEANING_PREFIXES:
