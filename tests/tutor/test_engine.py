@@ -12,6 +12,7 @@ from tutorbot.tutor import actions as a
 from tutorbot.tutor import events as e
 
 ALL_EVENTS: list[e.Event] = [
+    e.Show(),
     e.Next(),
     e.Hint(),
     e.Skip(),
@@ -188,12 +189,15 @@ def test_every_event_in_every_phase(tutor: Tutor, phase: str, event: e.Event) ->
         assert new.phase == "history" and kinds(shown) == ["ShowHistory"]
     elif phase == "done":
         assert new == state  # a finished case only answers, never changes
-        expected = ["StartNextCase"] if isinstance(event, e.Next) else ["Notice"]
-        assert kinds(shown) == expected
+        expected = {e.Next: ["StartNextCase"], e.Show: ["RevealDiagnosis", "OfferNextCase"]}
+        assert kinds(shown) == expected.get(type(event), ["Notice"])
     elif isinstance(event, e.Answer) and phase != "question":
         assert new == state and kinds(shown) == ["Notice"]
     elif isinstance(event, e.Reveal):
         assert new.outcome == "revealed"
+    if isinstance(event, e.Show):
+        assert new == state  # showing again changes nothing
+        assert state_in(tutor, phase) == state
 
 
 def test_a_case_edited_under_a_session_does_not_crash_it() -> None:
@@ -214,3 +218,9 @@ def test_a_title_that_names_the_diagnosis_is_not_shown() -> None:
     _, shown = Tutor(spoiler, table_grader).start()
     assert shown[0] == a.ShowHistory("A new case", case.history, 2)
     assert Tutor(case, table_grader).start()[1][0] == a.ShowHistory("Two stages", case.history, 2)
+
+
+def test_show_repeats_the_current_step(tutor: Tutor) -> None:
+    state, first = tutor.step(tutor.start()[0], e.Next())
+    again, shown = tutor.step(state, e.Show())
+    assert again == state and shown == first

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from tutorbot.cases.model import Case, DiagnosisSpec, Image, Stage
 from tutorbot.grading.verdict import Verdict
 from tutorbot.tutor import actions as a
-from tutorbot.tutor.events import Answer, Event, Hint, Next, Restart, Reveal, Skip
+from tutorbot.tutor.events import Answer, Event, Hint, Next, Restart, Reveal, Show, Skip
 from tutorbot.tutor.state import SessionState
 
 Grader = Callable[[str, DiagnosisSpec], Verdict]
@@ -56,6 +56,8 @@ class Tutor:
                 if state.phase == "done":
                     return state, [self._finished()]
                 return self.reveal(state, "revealed")
+            case Show():
+                return state, self._current(state)
             case Answer(text=text):
                 return self._answer(state, text)
 
@@ -79,6 +81,20 @@ class Tutor:
         return state.moved(phase="done", outcome=outcome), [shown, a.OfferNextCase()]
 
     # -- transitions --------------------------------------------------------
+
+    def _current(self, state: SessionState) -> list[a.Action]:
+        """What the learner last saw, shown again without changing anything."""
+        match state.phase:
+            case "history":
+                return [self._history()]
+            case "images":
+                return self._images(state, state.stage)[1]
+            case "findings":
+                return self._findings(state, state.stage)[1]
+            case "question":
+                return [self._ask(state)]
+            case "done":
+                return self.reveal(state, state.outcome or "revealed")[1]
 
     def _next(self, state: SessionState) -> Step:
         match state.phase:

@@ -31,10 +31,15 @@ class Restart:
 
 
 @dataclass(frozen=True)
+class Show:
+    """Show the current step again (after a lost reply, or when the learner comes back)."""
+
+
+@dataclass(frozen=True)
 class Answer:
     """Free text: a diagnosis at the question, an observation at a stage's question."""
 
     text: str
 
 
-Event = Next | Hint | Skip | Reveal | Restart | Answer
+Event = Next | Hint | Skip | Reveal | Restart | Show | Answer
