@@ -175,6 +175,10 @@ class Compiled:
     # Word length -> the words within two letters of it (typo candidates).
     lexicon_pools: dict[int, list[str]] = field(default_factory=dict)
     case_pools: dict[int, list[str]] = field(default_factory=dict)
+    # Verdicts by the answer's tokens (see grade_compiled): the case's own
+    # accepted forms, then up to MEMO_SIZE answers graded since.
+    memo: dict[tuple[tuple[str, str], ...], Verdict] = field(default_factory=dict)
+    memo_limit: int = 0
     # Known word -> its canonical words (for the spelling note), filled lazily.
     canon_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -252,15 +256,16 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
     consistent: set[str] = set()
 
     def add(kind: Outcome, text: str, feedback: str) -> None:
-        phrase, _ = canonicalise(words(text), lexicon)
-        case_words.update(words(text))
+        written = words(text)
+        phrase, _ = canonicalise(written, lexicon)
+        case_words.update(written)
         case_words.update(phrase)
         core, quals = _core(phrase, opposite)
         if not core:
             return
         if kind != "wrong":
             consistent.update(core)
-        own = frozenset((*core, *quals, *words(text)))
+        own = frozenset((*core, *quals, *written))
         forms.append(Form(kind, text, feedback, core, "".join(core), quals, frozenset(core), own))
 
     for text in (spec.answer, *spec.accepted):
@@ -289,7 +294,7 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         key_index.setdefault(min(f.core, key=lambda w: (frequency[w], w)), []).append(k)
         for size in range(1, min(PREFIX, len(f.compact)) + 1):
             prefix_index.setdefault(f.compact[:size], []).append(k)
-    return Compiled(
+    c = Compiled(
         spec=spec,
         lexicon=lexicon,
         forms=tuple(forms),
@@ -307,6 +312,11 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         lexicon_pools=lexicon.typo_pools,
         prefix_index={p: tuple(ks) for p, ks in prefix_index.items()},
     )
+    # The fast path: an answer typed exactly as an accepted form is a look-up.
+    for text in dict.fromkeys((spec.answer, *spec.accepted)):
+        grade_compiled(text, c)
+    c.memo_limit = len(c.memo) + MEMO_SIZE
+    return c
 
 
 @lru_cache(maxsize=4096)
@@ -330,6 +340,10 @@ def compiled(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         _BY_ID.clear()
     _BY_ID[(id(spec), id(lexicon))] = c
     return c
+
+
+# Answers memoised per compiled spec beyond its own accepted forms.
+MEMO_SIZE = 256
 
 
 def _near(n: int, by_len: dict[int, list[str]], pools: dict[int, list[str]]) -> list[str]:
@@ -616,12 +630,31 @@ def _empty(answer: str, why: str, empty: bool = True) -> Verdict:
 
 
 def grade_compiled(answer: str, c: Compiled) -> Verdict:
-    """Grade one answer against a compiled spec (see the module docstring)."""
+    """Grade one answer against a compiled spec (see the module docstring).
+
+    The verdict depends only on the answer's tokens (each word as normalised
+    and as typed; separators), so answers with the same tokens share one
+    memoised verdict: an answer typed as an accepted form is a dict look-up.
+    """
     text = answer if isinstance(answer, str) else str(answer)
-    why: list[str] = []
-    if len(text) > MAX_CHARS:
-        why.append(f"truncated to the first {MAX_CHARS} characters")
     toks: list[Token] = tokens(text)
+    if len(text) > MAX_CHARS:
+        return _grade_tokens(answer, toks, c, [f"truncated to the first {MAX_CHARS} characters"])
+    key = tuple((t.text, "" if t.sep else t.raw) for t in toks)
+    hit = c.memo.get(key)
+    if hit is None:
+        hit = _grade_tokens(answer, toks, c, [])
+        if len(c.memo) < c.memo_limit or not c.memo_limit:
+            c.memo[key] = hit
+    elif hit.answer is not answer:
+        hit = Verdict(
+            answer, hit.verdict, hit.score, hit.matched, hit.feedback, hit.why, hit.empty,
+            hit.spelling_note,
+        )  # fmt: skip
+    return hit
+
+
+def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -> Verdict:
     if not any(not t.sep for t in toks):
         return _empty(answer, "empty: nothing to grade")
     if not any(ch.isascii() and ch.isalnum() for t in toks for ch in t.text):

@@ -68,6 +68,8 @@ def _control(match: re.Match[str]) -> str:
 
 
 _OE = re.compile(r"(?:^|(?<=[hcfmnt]))oe")
+_ISE = re.compile(r"(?<=[a-z]{3})is(e|ed|ing|ation)$")
+_YSE = re.compile(r"(?<=[a-z]{2})ys(e|ed|ing)$")
 
 # Prefixes written apart or hyphenated ("extra-medullary", "sub dural") are
 # joined to the word after them so both spellings give one token.
@@ -147,8 +149,8 @@ def americanise(word: str) -> str:
     if len(w) > 4 and w.endswith("tre"):
         w = w[:-3] + "ter"
     if len(w) > 5:
-        w = re.sub(r"(?<=[a-z]{3})is(e|ed|ing|ation)$", r"iz\1", w)
-        w = re.sub(r"(?<=[a-z]{2})ys(e|ed|ing)$", r"yz\1", w)
+        w = _ISE.sub(r"iz\1", w)
+        w = _YSE.sub(r"yz\1", w)
     return w
 
 
@@ -231,6 +233,7 @@ def meaning_prefix(word: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=65536)
 def contrasting(a: str, b: str) -> bool:
     """Two different words that share a stem but differ in a meaning prefix.
 
