@@ -32,7 +32,7 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   ``callback_answers``, ``await wait_for(pred, timeout, since=mark())``,
   ``await wait_for_call(method, pred)``, ``await wait_until_delivered()``.
 * faults: ``block(chat)``/``unblock``, ``rate_limit(method=None, retry_after=3, times=1)``,
-  ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``,
+  ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``, ``clear_faults()``,
   ``forget_file_ids(*ids)``; webhooks: ``webhook_url``, ``webhook_deliveries``,
   ``await post_to_webhook(update, secret=...)``.
 * ``violations`` (api.json) and ``errors`` (emulator crashes, unemulated methods): the fixture
@@ -733,6 +733,10 @@ class BotApiEmulator:
 
     def server_error(self, method: str | None = None, *, code: int = 500, times: int = 1) -> None:
         self.fail_next(method, code=code, times=times)
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault (429/5xx/...) not yet taken."""
+        self._faults.clear()
 
     def forget_file_ids(self, *file_ids: str) -> None:
         """Forget the given file_ids (all if none given); sending them then gives 400."""

@@ -305,3 +305,84 @@ async def test_sqlite_wal_and_migrations(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "a.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+def pending(state: str | None) -> Callable[[SessionRecord | None], Change[str]]:
+    """A change that marks its reply pending (writing ``state`` unless ``None``)."""
+
+    def fn(current: SessionRecord | None) -> Change[str]:
+        return Change(
+            result="ok", state=state, case_id="case-a", case_version="v1", reply_pending=True
+        )
+
+    return fn
+
+
+async def test_outbox_flag_set_with_the_change_and_cleared_when_sent(store: Store) -> None:
+    first = await store.apply(1, KEY, pending("s1"))
+    assert first.session is not None and first.session.reply_pending
+    assert (await store.get_session(KEY)) == first.session
+    assert await store.reply_sent(KEY, first.session.version)
+    cleared = await store.get_session(KEY)
+    assert cleared is not None and not cleared.reply_pending
+    assert cleared.version == first.session.version  # buttons carrying it stay valid
+    # A change without the mark leaves the flag as it is.
+    await store.apply(2, KEY, put("s2"))
+    plain = await store.get_session(KEY)
+    assert plain is not None and not plain.reply_pending
+    # The flag alone (no state written): set without moving the version.
+    flagged = await store.apply(3, KEY, pending(None))
+    assert flagged.session is not None and flagged.session.reply_pending
+    assert flagged.session.version == plain.version
+    # Still pending after a write that does not mention it.
+    await store.apply(4, KEY, put("s3"))
+    kept = await store.get_session(KEY)
+    assert kept is not None and kept.reply_pending
+
+
+async def test_outbox_flag_not_cleared_for_a_moved_session(backend: Opener) -> None:
+    one, two = await backend(), await backend()
+    sent = await one.apply(1, KEY, pending("s1"))
+    assert sent.session is not None
+    await two.apply(2, KEY, pending("s2"))  # another process moved it on meanwhile
+    assert not await one.reply_sent(KEY, sent.session.version)
+    session = await one.get_session(KEY)
+    assert session is not None and session.reply_pending and session.version == 2
+    assert not await one.reply_sent(SessionKey(1, 0, 1), 1)  # no such session
+
+
+async def test_duplicate_reports_the_session_and_its_flag(store: Store) -> None:
+    await store.apply(1, KEY, pending("s1"))
+    again = await store.apply(1, KEY, pending("s2"))
+    assert again.duplicate and again.result is None
+    assert again.session is not None and again.session.reply_pending
+    assert again.session.state == "s1"
+    await store.reply_sent(KEY, again.session.version)
+    later = await store.apply(1, KEY, pending("s3"))
+    assert later.session is not None and not later.session.reply_pending
+
+
+async def test_sqlite_migrates_a_version_1_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tutorbot.storage._sqlite import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.execute(
+        "INSERT INTO sessions VALUES (10, 0, 20, 'case-a', 'v1', 'old', 3, "
+        "'2026-01-01T00:00:00.000000+00:00')"
+    )
+    conn.commit()
+    conn.close()
+    store = await SQLiteStore(str(path)).open()
+    try:
+        assert await store.schema_version() == len(MIGRATIONS)
+        session = await store.get_session(KEY)
+        assert session is not None and session.state == "old" and session.version == 3
+        assert not session.reply_pending
+    finally:
+        await store.close()

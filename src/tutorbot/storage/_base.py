@@ -52,6 +52,9 @@ class SessionRecord:
 
     ``version`` starts at 1 and grows by one with every write; writers pass the
     version they read and the write fails with :class:`ConflictError` if it moved.
+    ``reply_pending`` is the outbox flag: a change was committed whose reply has
+    not been confirmed sent (see :attr:`Change.reply_pending` and
+    :meth:`Store.reply_sent`).
     """
 
     key: SessionKey
@@ -60,6 +63,7 @@ class SessionRecord:
     state: str
     version: int
     updated_at: datetime
+    reply_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,13 @@ class Change(Generic[R]):
     is; with ``delete=True`` the session is removed). ``case_id`` and
     ``case_version`` default to the current session's. ``result`` is handed
     back to the caller untouched (the adapter puts the actions to render there).
+
+    ``reply_pending`` marks, in the same transaction, that the learner has not
+    seen the reply to this change yet (the outbox flag of the session; ignored
+    when there is no session afterwards). The caller clears it with
+    :meth:`Store.reply_sent` once the reply went out; if the process dies in
+    between, the flag survives and the next update (or the redelivered one)
+    can show the learner where they are. ``False`` leaves the flag as it is.
     """
 
     result: R
@@ -121,6 +132,7 @@ class Change(Generic[R]):
     delete: bool = False
     answers: Sequence[AnswerRecord] = ()
     finished: Sequence[FinishedCase] = ()
+    reply_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,9 +140,10 @@ class Applied(Generic[R]):
     """The outcome of :meth:`Store.apply`.
 
     ``duplicate`` is true when the update had been processed before: nothing
-    was run or written and ``result`` is ``None``. Otherwise ``result`` is the
-    function's result and ``session`` the session as committed (``None`` when
-    there is none).
+    was run or written, ``result`` is ``None`` and ``session`` is the session as
+    it is now (so a caller can see whether its reply is still pending).
+    Otherwise ``result`` is the function's result and ``session`` the session
+    as committed (``None`` when there is none).
     """
 
     duplicate: bool
@@ -158,13 +171,23 @@ class Store(ABC):
         """Apply one update to one session in one transaction.
 
         If ``update_id`` was processed before, return ``Applied(duplicate=True)``
-        without calling ``fn``. Otherwise read the session for ``key`` (or
+        with the current session, without calling ``fn``. Otherwise read the session for ``key`` (or
         ``None``), call ``fn`` with it, and commit atomically: the session write
-        with compare-and-set on its version, the answers, the finished cases, the
-        user marked active, and ``update_id`` marked processed. On a conflict
+        with compare-and-set on its version (and its outbox flag, see
+        :attr:`Change.reply_pending`), the answers, the finished cases, the user
+        marked active, and ``update_id`` marked processed. On a conflict
         (another process wrote the session in between) re-read and call ``fn``
         again, up to ``attempts`` times, then raise :class:`ConflictError`.
         ``update_id=None`` applies without duplicate detection.
+        """
+
+    @abstractmethod
+    async def reply_sent(self, key: SessionKey, version: int) -> bool:
+        """Clear the session's outbox flag if the session is still at ``version``.
+
+        Returns whether it was cleared (``False``: the session moved on or was
+        deleted; whoever moved it owns the flag now). Does not change ``version``,
+        so buttons carrying it stay valid.
         """
 
     @abstractmethod

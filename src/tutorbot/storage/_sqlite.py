@@ -13,6 +13,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,6 +91,10 @@ MIGRATIONS: tuple[str, ...] = (
         stored_at    TEXT    NOT NULL,
         PRIMARY KEY (bot_id, sha256)
     );
+    """,
+    # 2: the outbox flag: a committed change whose reply is not known to be sent.
+    """
+    ALTER TABLE sessions ADD COLUMN reply_pending INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -201,45 +206,83 @@ class SQLiteStore(Store):
 
     def _read_session(self, key: SessionKey) -> SessionRecord | None:
         row = self._db.execute(
-            "SELECT case_id, case_version, state, version, updated_at FROM sessions "
-            "WHERE chat_id = ? AND thread_id = ? AND user_id = ?",
+            "SELECT case_id, case_version, state, version, updated_at, reply_pending "
+            "FROM sessions WHERE chat_id = ? AND thread_id = ? AND user_id = ?",
             (key.chat_id, key.thread_id, key.user_id),
         ).fetchone()
         if row is None:
             return None
-        return SessionRecord(key, row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]))
+        return SessionRecord(
+            key, row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]), bool(row[5])
+        )
 
     def _cas_write(
-        self, key: SessionKey, case_id: str, case_version: str, state: str, expected: int
+        self,
+        key: SessionKey,
+        case_id: str,
+        case_version: str,
+        state: str,
+        expected: int,
+        pending: bool | None = None,
     ) -> SessionRecord:
-        """Compare-and-set inside the caller's transaction; raises ConflictError."""
+        """Compare-and-set inside the caller's transaction; raises ConflictError.
+
+        ``pending``: set the outbox flag to this value (``None``: keep it; 0 for a new row).
+        """
         now = _now()
         if expected == 0:
             cursor = self._db.execute(
                 "INSERT INTO sessions (chat_id, thread_id, user_id, case_id, case_version, "
-                "state, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?) "
-                "ON CONFLICT (chat_id, thread_id, user_id) DO NOTHING",
-                (key.chat_id, key.thread_id, key.user_id, case_id, case_version, state, _ts(now)),
+                "state, version, updated_at, reply_pending) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+                "ON CONFLICT (chat_id, thread_id, user_id) DO NOTHING "
+                "RETURNING reply_pending",
+                (
+                    key.chat_id,
+                    key.thread_id,
+                    key.user_id,
+                    case_id,
+                    case_version,
+                    state,
+                    _ts(now),
+                    int(bool(pending)),
+                ),
             )
         else:
             cursor = self._db.execute(
                 "UPDATE sessions SET case_id = ?, case_version = ?, state = ?, "
-                "version = version + 1, updated_at = ? "
-                "WHERE chat_id = ? AND thread_id = ? AND user_id = ? AND version = ?",
+                "version = version + 1, updated_at = ?, "
+                "reply_pending = COALESCE(?, reply_pending) "
+                "WHERE chat_id = ? AND thread_id = ? AND user_id = ? AND version = ? "
+                "RETURNING reply_pending",
                 (
                     case_id,
                     case_version,
                     state,
                     _ts(now),
+                    None if pending is None else int(pending),
                     key.chat_id,
                     key.thread_id,
                     key.user_id,
                     expected,
                 ),
             )
-        if cursor.rowcount != 1:
+        rows = cursor.fetchall()  # all of them: no statement left running at COMMIT
+        if len(rows) != 1:
             raise ConflictError(f"session {key} moved past version {expected} before this write")
-        return SessionRecord(key, case_id, case_version, state, expected + 1, now)
+        return SessionRecord(
+            key, case_id, case_version, state, expected + 1, now, reply_pending=bool(rows[0][0])
+        )
+
+    async def reply_sent(self, key: SessionKey, version: int) -> bool:
+        def clear() -> bool:
+            cursor = self._db.execute(
+                "UPDATE sessions SET reply_pending = 0 WHERE chat_id = ? AND thread_id = ? "
+                "AND user_id = ? AND version = ?",
+                (key.chat_id, key.thread_id, key.user_id, version),
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(clear)
 
     async def get_session(self, key: SessionKey) -> SessionRecord | None:
         return await self._run(self._read_session, key)
@@ -276,7 +319,7 @@ class SQLiteStore(Store):
         db = self._db
         for _ in range(max(1, attempts)):
             if update_id is not None and self._processed_sync(update_id):
-                return Applied(duplicate=True)
+                return Applied(duplicate=True, session=self._read_session(key))
             # Read outside the write lock and run the engine; the write below
             # checks the version, so a concurrent writer makes us go round again.
             current = self._read_session(key)
@@ -311,8 +354,23 @@ class SQLiteStore(Store):
                         if case_id is None:
                             raise ValueError("a new session needs a case_id")
                         session = self._cas_write(
-                            key, case_id, case_version, change.state, expected
+                            key,
+                            case_id,
+                            case_version,
+                            change.state,
+                            expected,
+                            True if change.reply_pending else None,
                         )
+                    elif change.reply_pending and current is not None and not current.reply_pending:
+                        # The flag alone: the version (and the buttons carrying it) stays.
+                        cursor = db.execute(
+                            "UPDATE sessions SET reply_pending = 1 WHERE chat_id = ? "
+                            "AND thread_id = ? AND user_id = ? AND version = ?",
+                            (key.chat_id, key.thread_id, key.user_id, expected),
+                        )
+                        if cursor.rowcount != 1:
+                            raise ConflictError(f"session {key} moved before its reply was marked")
+                        session = replace(current, reply_pending=True)
                     db.executemany(
                         "INSERT INTO answers (chat_id, user_id, case_id, case_version, answer, "
                         "verdict, score, matched, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -352,7 +410,7 @@ class SQLiteStore(Store):
                         (key.user_id, now, now),
                     )
             except _Duplicate:
-                return Applied(duplicate=True)
+                return Applied(duplicate=True, session=self._read_session(key))
             except ConflictError:
                 continue
             return Applied(duplicate=False, result=change.result, session=session)

@@ -5,6 +5,15 @@ button data) and never pass it on: the engine sees events, the store sees
 keys and plain records. Each update is applied in one transaction with
 :meth:`Store.apply` (so a redelivered update is ignored), and only after it
 committed are the replies sent.
+
+The session's outbox flag closes the gap between commit and send: a change
+is committed with ``reply_pending`` set and the flag is cleared once the
+reply went out. If the process dies (or the Bot API gives up) in between,
+the learner would otherwise see nothing: the redelivered update is a
+duplicate, and their next update would act on a step they never saw. So a
+duplicate update whose session still has a pending reply shows the current
+step again (the engine's ``Show`` event), and the learner's next update
+shows it first, before its own reply.
 """
 
 from __future__ import annotations
@@ -30,9 +39,19 @@ from tutorbot.storage import (
     Store,
     StoreError,
 )
-from tutorbot.telegram._render import Button, Line, Out, Text, callback, parse_callback, render
+from tutorbot.telegram._render import (
+    Button,
+    Line,
+    Out,
+    Text,
+    callback,
+    merge,
+    parse_callback,
+    render,
+)
 from tutorbot.telegram._sender import Blocked, Sender
 from tutorbot.tutor import Grader, SessionState, StateError, Tutor, actions, events
+from tutorbot.tutor.actions import Action
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +73,12 @@ HELP = (
     "/help – this message",
 )
 FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+# Said before the diagnosis when a finished case is shown again after a lost reply.
+OUTCOME_NOTES = {
+    "correct": "✅ You answered this case correctly.",
+    "partial": "🟡 Your answer to this case was partly right.",
+    "wrong": "❌ Your answer to this case was not right.",
+}
 STALE = "That button belongs to an earlier step. Carry on from the latest message."
 
 
@@ -64,11 +89,16 @@ def text(*lines: str, buttons: Sequence[Button] = ()) -> Text:
 
 @dataclass
 class Reply:
-    """What one update produced: adapter messages, engine actions, a button toast."""
+    """What one update produced: adapter messages, engine actions, a button toast.
+
+    ``lost`` is the current step shown again first, when the reply to the
+    previous change may never have reached the learner (the outbox flag).
+    """
 
     before: list[Out] = field(default_factory=list)
     actions: list[actions.Action] = field(default_factory=list)
     toast: str | None = None
+    lost: list[Action] = field(default_factory=list)
 
 
 class Runtime:
@@ -246,21 +276,59 @@ class Flow:
         key = session_key(update)
         if key is None:
             return
-        applied = await self.rt.store.apply(update.update_id, key, fn)
+        applied = await self.rt.store.apply(update.update_id, key, self._outboxed(fn))
+        session = applied.session
         if applied.duplicate or applied.result is None:
-            log.info("Update %s was handled before; ignored", update.update_id)
-            return
-        reply = applied.result
-        version = applied.session.version if applied.session else 0
-        outs = [*reply.before, *render(reply.actions, version)]
+            if session is None or not session.reply_pending:
+                log.info("Update %s was handled before; ignored", update.update_id)
+                return
+            # Handled before, but its reply was never confirmed sent: show where they are.
+            log.info("Update %s was handled before; showing its lost reply", update.update_id)
+            reply = Reply(lost=self._lost(session))
+        else:
+            reply = applied.result
+        version = session.version if session else 0
+        outs = merge([*render(reply.lost, version), *reply.before, *render(reply.actions, version)])
         try:
-            if query is not None:
+            if query is not None and not applied.duplicate:
                 toast = reply.toast
                 await self.rt.sender.call(lambda: query.answer(toast))
             await self.rt.sender.send(context.bot, key.chat_id, key.thread_id, outs)
         except Blocked:
             log.info("User %s blocked the bot; marked inactive", key.user_id)
             await self.rt.store.set_user_active(key.user_id, False)
+            return
+        if session is not None and session.reply_pending:
+            await self.rt.store.reply_sent(key, session.version)
+
+    def _outboxed(
+        self, fn: Callable[[SessionRecord | None], Change[Reply]]
+    ) -> Callable[[SessionRecord | None], Change[Reply]]:
+        """``fn``, plus the outbox: mark a state change's reply pending, show a lost one first."""
+
+        def wrapped(current: SessionRecord | None) -> Change[Reply]:
+            change = fn(current)
+            change.reply_pending = change.state is not None
+            if (
+                current is not None
+                and current.reply_pending
+                and not change.delete
+                and change.case_id in (None, current.case_id)
+            ):
+                change.result.lost = self._lost(current)
+            return change
+
+        return wrapped
+
+    def _lost(self, current: SessionRecord) -> list[actions.Action]:
+        """The step the session is at, to show again (nothing if it cannot be loaded)."""
+        loaded = self._load(current)
+        if loaded is None:
+            return []
+        case, state = loaded
+        shown = Tutor(case, self.rt.grader, self.rt.attempts).step(state, events.Show())[1]
+        note = OUTCOME_NOTES.get(state.outcome or "") if state.phase == "done" else None
+        return [actions.Notice("finished", note), *shown] if note else shown
 
     # -- pure step functions (run inside the store transaction) ---------------------------
 
