@@ -24,10 +24,11 @@ def write_case(root: Path, case_id: str, *, status: str = "published", **extra: 
     (folder / "images" / "a.png").write_bytes(tiny_png(32, 32))
     history = extra.get("history", "  - A <b>bold</b> & odd history line.")
     findings = extra.get("findings", "      - A finding with <angle> brackets.")
+    title = extra.get("title", f"Case {case_id} <&>")
     (folder / "case.yaml").write_text(
         f"""format: 1
 id: {case_id}
-title: Case {case_id} <&>
+title: {title}
 status: {status}
 source:
   contributor: Test
@@ -113,6 +114,37 @@ async def test_deep_link_switch_unknown_and_draft(botapi: BotApiEmulator, tmp_pa
         mark = botapi.mark()
         botapi.send_text(alice, None, "/case chest")  # a tag
         await botapi.wait_for(since=mark)
+
+
+async def test_a_title_that_names_the_diagnosis_is_never_shown(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    cases = tmp_path / "cases"
+    write_case(cases, "case-one")
+    write_case(cases, "chest-film", title="Pneumothorax")  # the diagnosis of every test case
+    settings = settings_for(botapi, tmp_path / "bot.db", cases)
+    alice = botapi.user("Alice")
+    hidden = "A new case"
+
+    async def says(text: str) -> str:
+        mark = botapi.mark()
+        botapi.send_text(alice, None, text)
+        return (await botapi.wait_for(since=mark)).content
+
+    async with running(botapi, settings):
+        listed = await says("/start no-such-case")
+        assert f"/case chest-film – {hidden}" in listed
+        assert "/case case-one – Case case-one <&>" in listed  # other titles as they are
+        assert hidden in await says("/case chest-film")  # the history's heading
+        assert f"this case already ({hidden})" in await says("/start chest-film")
+        assert f"in progress: {hidden}" in await says("/start")
+        assert f"middle of {hidden}. Switch to Case case-one" in await says("/case case-one")
+        mark = botapi.mark()
+        botapi.press_button(botapi.last_sent(alice), "Switch")
+        await botapi.wait_for(with_button("Images ▶"), since=mark)
+        assert f"Next unseen case: {hidden}" in await says("/stats")
+        assert f"middle of Case case-one <&>. Switch to {hidden}" in await says("/case chest-film")
+    assert not [m.content for m in botapi.sent(alice) if "pneumothorax" in m.content.lower()]
 
 
 async def test_stale_buttons_get_a_polite_answer(botapi: BotApiEmulator, tmp_path: Path) -> None:

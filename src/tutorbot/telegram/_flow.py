@@ -400,6 +400,10 @@ class Flow:
             return None
         return case, state
 
+    def _title(self, case: Case) -> str:
+        """The case's title as a learner may see it (not one that names the diagnosis)."""
+        return Tutor(case, self.rt.grader, self.rt.attempts).title
+
     def _playable(self, case_id: str) -> Case | None:
         """A published case by id; drafts are never served to students."""
         case = self.rt.library.cases.get(case_id)
@@ -409,7 +413,10 @@ class Flow:
         lines = ["Welcome! I am a radiology tutor.", *HELP]
         loaded = self._load(current) if current else None
         if current is not None and loaded is not None and loaded[1].phase != "done":
-            lines += ["", f"You have a case in progress: {loaded[0].title}. Carry on, or /case."]
+            lines += [
+                "",
+                f"You have a case in progress: {self._title(loaded[0])}. Carry on, or /case.",
+            ]
             return Change(Reply([text(*lines)]))
         version = current.version if current else 0
         return Change(
@@ -433,7 +440,7 @@ class Flow:
             f"Streak: {stats.streak} correct in a row",
         ]
         if upcoming is not None:
-            lines.append(f"Next unseen case: {upcoming.title} (/case)")
+            lines.append(f"Next unseen case: {self._title(upcoming)} (/case)")
         return Reply([text(*lines)])
 
     # -- opening cases ----------------------------------------------------------------------
@@ -466,7 +473,7 @@ class Flow:
         if cases:
             lines += [
                 "These are the cases:",
-                *(f"/case {c.id} – {c.title}" for c in cases[:LIST_LIMIT]),
+                *(f"/case {c.id} – {self._title(c)}" for c in cases[:LIST_LIMIT]),
             ]
         return text(*lines)
 
@@ -501,13 +508,15 @@ class Flow:
                     Reply(
                         [
                             text(
-                                f"You are in this case already ({playing.title}). Carry on, or /restart."
+                                f"You are in this case already ({self._title(playing)}). "
+                                "Carry on, or /restart."
                             )
                         ]
                     )
                 )
             prompt = text(
-                f"You are in the middle of {playing.title}. Switch to {target.title}?",
+                f"You are in the middle of {self._title(playing)}. "
+                f"Switch to {self._title(target)}?",
                 buttons=[
                     Button("Switch", callback("sw", current.version, target.id)),
                     Button("Keep going", callback("stay", current.version)),
