@@ -82,7 +82,7 @@ def test_images_beside_the_document_are_copied(tmp_path: Path) -> None:
     )
     assert (folder / "images" / "01.png").read_bytes() == PNG
     problems = load_case(folder).problems
-    assert [p.message for p in problems] == ["stage 1 image 2: `images/02.jpg` does not exist"]
+    assert [p.message for p in problems] == ["stage 1: image `images/02.jpg` does not exist"]
 
 
 def test_image_paths_leaving_the_folder_are_not_copied(tmp_path: Path) -> None:

@@ -272,3 +272,31 @@ def test_only_used_images_count_in_the_version(tmp_path: Path) -> None:
     (folder / "images" / "unused.png").write_bytes(PNG)
     after = load_case(folder).case
     assert before is not None and after is not None and before.version == after.version
+
+
+def test_an_alias_bomb_is_cheap(tmp_path: Path) -> None:
+    levels = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for n in range(1, 12):
+        levels.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]")
+    text = GOOD.format(id="bomb", status="draft") + "\n".join(levels) + "\n"
+    result = load_case(write_case(tmp_path, "bomb", text))  # 9**11 strings if expanded
+    assert any("unknown key `a11`" in p.message for p in result.problems)
+
+
+def test_todo_lines_stop_a_case_from_counting_as_published(tmp_path: Path) -> None:
+    text = GOOD.format(id="todo-case", status="draft").replace("A good case", "TODO write a title")
+    folder = write_case(tmp_path, "todo-case", text)
+    assert load_case(folder).problems == []
+    strict = load_case(folder, as_published=True).problems
+    assert [(p.line, p.message) for p in strict] == [(3, "this line still says TODO")]
+
+
+def test_the_same_case_named_twice_is_one_case(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, "good-case")
+    library = load_library([folder, folder / "case.yaml", tmp_path])
+    assert list(library.cases) == ["good-case"] and library.problems == []
+
+
+def test_validate_with_no_cases_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cases", "validate", str(tmp_path)]) == 1
+    assert "No case folders found" in capsys.readouterr().err

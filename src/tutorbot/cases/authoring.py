@@ -28,7 +28,6 @@ from tutorbot.cases.importers.writer import (
 from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import IMAGE_SUFFIXES, load_case
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
-from tutorbot.cases.problems import Problem
 
 
 def register(cases: Any) -> None:
@@ -328,19 +327,6 @@ def publish_text(text: str) -> str | None:
     return text[: match.start()] + "status: published" + match.group("rest") + text[match.end() :]
 
 
-def todo_problems(case_file: Path) -> list[Problem]:
-    """A problem for each line outside comments that still says TODO (from ``cases new``)."""
-    try:
-        lines = case_file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []  # the loader reports these
-    return [
-        Problem(case_file, number, "this line still says TODO", "fill it in or remove it")
-        for number, line in enumerate(lines, 1)
-        if "TODO" in line.split(" #", 1)[0] and not line.lstrip().startswith("#")
-    ]
-
-
 def publish_case(args: argparse.Namespace) -> int:
     """``tutorbot cases publish ID_OR_PATH``."""
     from tutorbot.cli import CommandError
@@ -352,7 +338,7 @@ def publish_case(args: argparse.Namespace) -> int:
         raise CommandError(f"no case `{args.case}` in {settings.cases} and no such path") from None
     case_file = found.path
     result = load_case(case_file, as_published=True)
-    problems = [*result.problems, *todo_problems(case_file)]
+    problems = result.problems
     for problem in problems:
         print(problem, file=sys.stderr)
     if result.case is None or problems:

@@ -82,8 +82,11 @@ def list_cases(args: argparse.Namespace) -> int:
         print(f"No cases in {settings.cases}.", file=sys.stderr)
     for case in library.cases.values():
         tags = ", ".join(case.tags) or "-"
-        print(f"{case.id}\t{case.title}\t{tags}\t{len(case.stages)} stages\t{case.status}")
-    return 1 if library.errors else 0
+        stages = len(case.stages)
+        print(
+            f"{case.id}\t{case.title}\t{tags}\t{stages} stage{'s' if stages != 1 else ''}\t{case.status}"
+        )
+    return 0
 
 
 def load_one_case(id_or_path: str, cases_dir: Path) -> Case:
@@ -140,4 +143,5 @@ def validate_cases(args: argparse.Namespace) -> int:
     )
     if checked == 0 and not library.problems:
         print("No case folders found (a case is a folder with a case.yaml).", file=sys.stderr)
+        return 1
     return 1 if errors else 0

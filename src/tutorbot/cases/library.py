@@ -67,6 +67,7 @@ def load_library(paths: Sequence[Path], *, as_published: bool = False) -> Librar
     """
     library = Library()
     first_file: dict[str, Path] = {}
+    loaded: set[Path] = set()
     for path in paths:
         if not path.exists():
             library.problems.append(
@@ -74,6 +75,9 @@ def load_library(paths: Sequence[Path], *, as_published: bool = False) -> Librar
             )
             continue
         for case_file in find_case_files(path):
+            if case_file.resolve() in loaded:  # the same case named twice is one case
+                continue
+            loaded.add(case_file.resolve())
             result = load_case(case_file, as_published=as_published)
             library.results.append(result)
             library.problems.extend(result.problems)

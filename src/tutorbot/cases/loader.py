@@ -39,6 +39,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 PHOTO_SIZE_LIMIT = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
 
 T = TypeVar("T")
+NULL = "tag:yaml.org,2002:null"
 # Only plain data: explicit tags such as !!python/object are refused, not constructed.
 PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
@@ -110,7 +111,7 @@ class _Reader:
     def text(self, node: yaml.Node | None, where: str, *, allow_empty: bool = False) -> str | None:
         if node is None:
             return None
-        if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null":
+        if isinstance(node, yaml.ScalarNode) and node.tag != NULL:
             value = str(node.value).strip()
             if value or allow_empty:
                 return value
@@ -136,7 +137,7 @@ class _Reader:
             return []
         if isinstance(node, yaml.SequenceNode):
             return list(node.value)
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
             return []
         self.problem(node, f"{where} must be a list", "write each item on its own line after `- `")
         return []
@@ -326,8 +327,16 @@ def _case(r: _Reader, root: yaml.Node, folder: Path, raw: bytes, as_published: b
     question = r.text(fields.get("question"), "question") if "question" in fields else None
     strict = as_published or status == "published"
     r.problems.extend(image_problems(stages, folder, strict=strict, lines=r.file_lines))
+    if strict:
+        r.problems.extend(todo_problems(r.file, raw.decode("utf-8")))
     for key, items in (("history", history), ("teaching_points", teaching_points)):
-        if key in fields and not items:
+        node = fields.get(key)
+        # A non-list was reported already; an empty list or a bare `key:` is reported here.
+        if (
+            node is not None
+            and not items
+            and (isinstance(node, yaml.SequenceNode) or node.tag == NULL)
+        ):
             r.problem(
                 fields[key],
                 f"{key} is empty",
@@ -373,12 +382,12 @@ def image_problems(
     missing: Severity = "error" if strict else "warning"
     root = folder.resolve()
     for s, stage in enumerate(stages, 1):
-        for i, image in enumerate(stage.images, 1):
+        for image in stage.images:
             for relative in (image.file, image.annotated):
                 if relative is None:
                     continue
                 line = lines.get(relative, 0)
-                where = f"stage {s} image {i}: `{relative}`"
+                where = f"stage {s}: image `{relative}`"
                 target = Path(relative)
                 if target.is_absolute() or ".." in target.parts:
                     problems.append(
@@ -430,6 +439,16 @@ def image_problems(
                         )
                     )
     return problems
+
+
+def todo_problems(case_file: Path, text: str) -> list[Problem]:
+    """A problem for each line outside comments that still says TODO (as `cases new` writes
+    them): a case with unfinished lines is not ready for students."""
+    return [
+        Problem(case_file, number, "this line still says TODO", "fill it in or remove the line")
+        for number, line in enumerate(text.splitlines(), 1)
+        if "TODO" in line.split(" #", 1)[0] and not line.lstrip().startswith("#")
+    ]
 
 
 def _version(raw: bytes, folder: Path, stages: Iterable[Stage]) -> str:
@@ -486,15 +505,19 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
         r.problems.append(Problem(case_file, 0, f"broken YAML: {error}", "check the file's syntax"))
         return LoadResult(case_file, None, r.problems)
     if root is None:
-        r.problem(
-            None,
-            "the case file is empty",
-            "start from `tutorbot cases new ID` or docs/case-format.md",
+        r.problems.append(
+            Problem(
+                case_file,
+                1,
+                "the case file is empty",
+                "start from `tutorbot cases new ID` or docs/case-format.md",
+            )
         )
         return LoadResult(case_file, None, r.problems)
-    if any(node.tag not in PLAIN_TAGS for node in _nodes(root)):
+    tagged = next((node for node in _nodes(root) if node.tag not in PLAIN_TAGS), None)
+    if tagged is not None:
         r.problem(
-            None,
+            tagged,
             "the file uses YAML tags (`!!python/...` or `!name`), which cases may not",
             "remove the tag",
         )
@@ -505,15 +528,21 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
     return LoadResult(case_file, None if has_errors else case, r.problems)
 
 
-def _nodes(node: yaml.Node) -> Iterator[yaml.Node]:
-    yield node
-    if isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _nodes(item)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield from _nodes(key)
-            yield from _nodes(value)
+def _nodes(root: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node once, however often aliases repeat it (a "billion laughs" file stays cheap)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
 
 
 def find_case_files(path: Path) -> Iterator[Path]:

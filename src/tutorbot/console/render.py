@@ -19,6 +19,12 @@ def _bullets(lines: Iterable[str]) -> list[str]:
     return [f"  • {one_line(line)}" for line in lines]
 
 
+def _image(label: str, image: a.ImageView) -> list[str]:
+    # A terminal cannot show the picture: its path, caption and (when given) the alt text.
+    lines = [f"{label} {image.path}", f"        {one_line(image.caption)}"]
+    return [*lines, f"        ({one_line(image.alt)})"] if image.alt else lines
+
+
 def render(action: a.Action) -> list[str]:
     """The terminal lines for one action."""
     match action:
@@ -32,7 +38,7 @@ def render(action: a.Action) -> list[str]:
         case a.ShowImages(stage=n, stages=total, title=title, images=images, question=question):
             lines = [f"-- Stage {n} of {total}{': ' + one_line(title) if title else ''} --"]
             for image in images:
-                lines += [f"[image] {image.path}", f"        {one_line(image.caption)}"]
+                lines += _image("[image]", image)
             lines.append(
                 f"{one_line(question)} (type what you see, or next for the findings)"
                 if question
@@ -45,7 +51,7 @@ def render(action: a.Action) -> list[str]:
             ]
             lines += _bullets(findings)
             for image in images:
-                lines += [f"[annotated image] {image.path}", f"        {one_line(image.caption)}"]
+                lines += _image("[annotated image]", image)
             return [*lines, "(Type next to go on.)"]
         case a.AskDiagnosis(question=question, attempt=attempt, attempts=attempts, again=again):
             prefix = "Try again: " if again else ""
