@@ -241,9 +241,7 @@ def test_new_scaffolds_a_valid_draft(tmp_path: Path, capsys: pytest.CaptureFixtu
     result = load_case(folder)
     assert result.errors == [] and result.case is not None
     assert result.case.status == "draft"
-    assert [p.message for p in result.problems] == [
-        "stage 1: image `images/01.jpg` does not exist"
-    ]
+    assert [p.message for p in result.problems] == ["stage 1: image `images/01.jpg` does not exist"]
     text = (folder / "case.yaml").read_text()
     for key in (
         "format",

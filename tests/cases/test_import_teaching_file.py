@@ -207,7 +207,7 @@ def test_failures_name_the_line(name: str, line: int, words: str) -> None:
         (
             "T\n- h\nCap\nCT findings:\n- f\nCT findings:\n- g\nDiagnosis: X\n",
             6,
-            "expected an image caption line",
+            "found 'CT findings:' twice for the same images",
         ),
         (
             "T\n- h\nCap\nCT findings:\n- f\nDiagnosis: X\nMRI findings:\n",
@@ -337,3 +337,14 @@ def test_slugs() -> None:
     assert ID_PATTERN.match(slugify("肺炎"))
     assert slugify("肺炎") != slugify("骨折")
     assert ID_PATTERN.match(slugify("x" * 100))
+
+
+def test_a_second_findings_block_for_the_same_images_joins_their_stage() -> None:
+    text = (
+        "Knee pain\n- 15-year-old\nRadiograph of the knee\nCT findings:\n- A lytic lesion\n"
+        "Bone window findings:\n- Periosteal reaction\nDiagnosis: Osteosarcoma\n- A point\n"
+    )
+    outcome = parse_teaching_file(text, "knee.txt")
+    assert isinstance(outcome, Imported), outcome
+    (stage,) = outcome.case.stages
+    assert stage.findings == ("A lytic lesion", "Bone window: Periosteal reaction")

@@ -61,6 +61,9 @@ class _Stage:
     captions: list[tuple[int, str]]
     findings: list[str] = field(default_factory=list)
     bulleted: bool = False
+    # A further findings block for the same images ("Bone window findings:")
+    # labels its findings with its heading.
+    section: str = ""
 
 
 class _Stop(Exception):
@@ -165,7 +168,7 @@ class _Parser:
             stage = self.open_stage()
             if stage is None:  # pragma: no cover - body always has a stage or captions
                 raise _Stop(number, "expected an image caption line before this bullet")
-            stage.findings.append(item)
+            stage.findings.append(f"{stage.section}: {item}" if stage.section else item)
             stage.bulleted = True
         elif self.phase == "discussion":
             self.teaching.append(item)
@@ -245,16 +248,23 @@ class _Parser:
     def take_findings(self, number: int, heading: str, inline: str) -> None:
         self.check_stage_closed(number, f"another findings heading '{_heading_label(heading)}'")
         if not self.pending:
-            if self.phase == "head":
+            if self.phase == "head" or not self.stages:
                 raise _Stop(
                     number,
                     f"expected an image caption line before '{_heading_label(heading)}'",
                 )
-            raise _Stop(
-                number,
-                f"expected an image caption line before '{_heading_label(heading)}' "
-                f"(the findings on line {self.stages[-1].line} already have theirs)",
-            )
+            # More findings for the same images, under another heading.
+            stage = self.stages[-1]
+            if heading.lower() in (stage.heading.lower(), stage.section.lower()):
+                raise _Stop(
+                    number,
+                    f"found '{_heading_label(heading)}' twice for the same images; expected an "
+                    "image caption line before a second block of the same kind",
+                )
+            stage.section = heading[:1].upper() + heading[1:] if heading else ""
+            if inline:
+                stage.findings.append(f"{stage.section}: {inline}" if stage.section else inline)
+            return
         stage = _Stage(heading, number, self.pending)
         if inline:
             stage.findings.append(inline)
