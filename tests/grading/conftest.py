@@ -6,7 +6,12 @@ from typing import Any
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
-    line = getattr(config, "_tutorbot_grading_report", None)
-    if line:
+    lines = [
+        getattr(config, name, None)
+        for name in ("_tutorbot_grading_report", "_tutorbot_unseen_report")
+    ]
+    if any(lines):
         terminalreporter.write_sep("-", "grading evaluation")
-        terminalreporter.write_line(line)
+        for line in lines:
+            if line:
+                terminalreporter.write_line(line)

@@ -53,11 +53,13 @@ def _phrases(*items: str) -> tuple[Phrase, ...]:
 NEGATIONS = _phrases(
     "not", "no", "without", "unlikely", "less likely", "not likely", "negative for", "negative",
     "no evidence of", "no sign of", "no signs of", "absence of", "absent", "exclude",
-    "excluded", "excluding", "excludes", "ruled out", "rules out", "is ruled out",
+    "excluded", "excluding", "excludes", "ruled out", "is ruled out",
     "rather than", "instead of", "other than", "never", "neither", "nor", "free of",
     "not seen", "not present", "against", "isn't", "wasn't", "doesn't look like",
     "does not look like", "not consistent with", "not in keeping with", "not favoured",
 )  # fmt: skip
+# ("rules out" is left out: it reads as "rule out", which in a report means
+# the diagnosis is being considered, a hedge.)
 # Phrases that contain a trigger but negate nothing.
 PSEUDO_NEGATIONS = _phrases(
     "no doubt", "without doubt", "not only", "not sure", "no change", "not certain",
@@ -113,9 +115,11 @@ STOPWORDS = frozenset(
 # Detail after these words describes cause or context, not a competing diagnosis.
 CONNECTORS = frozenset(
     words("secondary due caused from with in complicating associated setting after following")
-    + words("because given underlying background")
+    + words("because given underlying background causing resulting leading producing")
 )
 EXPLICIT_DIFFERENTIAL = frozenset(words("ddx differential differentials dd"))
+# Splitters that offer alternatives (a comma may only add detail).
+ALTERNATIVES = frozenset(words("or vs versus v"))
 # Words never corrected as typos: they carry grammar, not diagnoses.
 TRIGGER_WORDS = (
     frozenset(w for p in (*NEGATIONS, *HEDGES, *PSEUDO_NEGATIONS) for w in p)
@@ -159,6 +163,7 @@ class Compiled:
     forms: tuple[Form, ...]
     vocab: frozenset[str]
     harmless: frozenset[str]
+    gap: frozenset[str]  # words that may stand between the words of a form
     consistent: frozenset[str]
     required: tuple[str, ...]
     case_quals: tuple[str, ...]
@@ -221,10 +226,19 @@ def canonicalise_aligned(
     out: list[tuple[str, str]] = []
     notes: list[str] = []
     sizes = lexicon.synonym_sizes
+    canonical_sizes = lexicon.canonical_sizes
     i = 0
     while i < len(phrase):
+        # A canonical phrase already written out stays as it is, unless a
+        # longer variant starts here: "ewing sarcoma" is not "ewing" + "sarcoma".
+        keep = 0
+        if phrase[i] in canonical_sizes:
+            for k in canonical_sizes[phrase[i]]:
+                if k <= len(phrase) - i and tuple(phrase[i : i + k]) in lexicon.canonicals:
+                    keep = k
+                    break
         for size in sizes.get(phrase[i], ()):
-            if size > len(phrase) - i:
+            if size > len(phrase) - i or size <= keep:
                 continue
             key = tuple(phrase[i : i + size])
             canon = lexicon.synonyms.get(key)
@@ -236,6 +250,10 @@ def canonicalise_aligned(
                 i += size
                 break
         else:
+            if keep:
+                out.extend(zip(phrase[i : i + keep], raws[i : i + keep], strict=True))
+                i += keep
+                continue
             out.append((phrase[i], raws[i]))
             i += 1
     return out, notes
@@ -300,6 +318,9 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         forms=tuple(forms),
         vocab=vocab,
         harmless=frozenset(lexicon.modifiers | consistent | STOPWORDS | CONNECTORS | set(opposite)),
+        gap=frozenset(
+            lexicon.modifiers - set(opposite) - {t[0] for t in lexicon.terms if len(t) == 1}
+        ),
         consistent=frozenset(consistent),
         required=tuple(required),
         case_quals=tuple(dict.fromkeys(q for f in forms if f.kind == "correct" for q in f.quals)),
@@ -427,6 +448,9 @@ def _mark_negations(items: list[Word], why: list[str]) -> None:
         if not any(w.text not in STOPWORDS for w in scope):
             scope = []
             j = i - 1
+            # "EDH: negative" — a trigger right after a colon looks back past it.
+            if j >= 0 and items[j].text == SEPARATOR and items[j].raw == ":":
+                j -= 1
             while j >= 0 and items[j].text != SEPARATOR and items[j].text not in BACKWARD_STOP:
                 scope.append(items[j])
                 j -= 1
@@ -456,7 +480,9 @@ def _drop_hedges(items: list[Word], why: list[str]) -> None:
         why.append("hedge removed: " + ", ".join(f"'{h}'" for h in dict.fromkeys(seen)))
 
 
-def _find(words_: list[str], form: Form) -> tuple[int, int] | None:
+def _find(
+    words_: list[str], form: Form, gap: frozenset[str] = frozenset()
+) -> tuple[int, int] | None:
     n = len(form.core)
     for i in range(len(words_) - n + 1):
         if tuple(words_[i : i + n]) == form.core:
@@ -467,6 +493,22 @@ def _find(words_: list[str], form: Form) -> tuple[int, int] | None:
         for i in range(len(words_) - n + 1):
             if sorted(words_[i : i + n]) == wanted:
                 return i, i + n
+        # In order, with up to MAX_GAP harmless words between them: "sigmoid
+        # colon volvulus", "pleural effusion" in "pleural (left) effusion".
+        for i in range(len(words_)):
+            if words_[i] != form.core[0]:
+                continue
+            k, j, skipped = 1, i + 1, 0
+            while k < n and j < len(words_) and skipped <= MAX_GAP:
+                if words_[j] == form.core[k]:
+                    k += 1
+                elif words_[j] in gap:
+                    skipped += 1
+                else:
+                    break
+                j += 1
+            if k == n and skipped <= MAX_GAP:
+                return i, j
     # Spacing differences: "pneumo thorax", "osteo sarcoma".
     for i in range(len(words_)):
         joined = ""
@@ -500,6 +542,8 @@ def _form_candidates(present: set[str], c: Compiled) -> list[int]:
 
 # Length of the compact-spelling prefixes indexed by _form_candidates.
 PREFIX = 5
+# Harmless words allowed between the words of a form.
+MAX_GAP = 2
 
 
 def _judge(segment: list[Word], c: Compiled) -> Candidate:
@@ -515,7 +559,7 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
         # Cheap filters first: all core words present, or the compact form inside.
         if not form.core_set <= present and form.compact not in joined:
             continue
-        span = _find(seq, form)
+        span = _find(seq, form, c.gap)
         if span is not None:
             found.append((form, span))
     terms = [t for w in dict.fromkeys(seq) for t in c.term_index.get(w, ())]
@@ -533,6 +577,12 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
             return Candidate(text, found[0][0].kind, found[0][0], negated=True)
         return Candidate(text, None, diagnosis_like=diagnosis_like)
     found = live
+    if found[0][0].kind == "partial":
+        # The right answer beside a partial one in the same words ("sigmoid
+        # volvulus causing large bowel obstruction"): the partial one is detail.
+        better = next((hit for hit in found if hit[0].kind == "correct"), None)
+        if better is not None:
+            found = [better, *(hit for hit in found if hit is not better)]
     form, (start, end) = found[0]
     cand = Candidate(text, form.kind, form, form.feedback, diagnosis_like=True)
     cand.why.append(f"matched {_kind_name(form.kind)} '{form.text}'")
@@ -546,6 +596,13 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     # pneumothorax" accepted: "right tension pneumothorax" contradicts it).
     for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
         if qual in present:
+            contrary = c.opposite.get(qual, ())
+            both = [seq[i] for i in extras if i < context_from and seq[i] in contrary]
+            if both and form.kind == "correct":
+                # "acute on chronic": the qualifier is there, but so is its opposite.
+                cand.outcome = "partial"
+                cand.feedback = f"Nearly — you wrote both '{qual}' and '{both[0]}'. Which is it?"
+                cand.why.append(f"qualifier: '{qual}' and '{both[0]}' both written")
             continue
         contrary = c.opposite.get(qual, ())
         clash = [seq[i] for i in extras if seq[i] in contrary]
@@ -698,15 +755,47 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
     _drop_hedges(items, why)
     # Step 5: candidates.
     segments: list[list[Word]] = [[]]
+    # Whether an alternative ("or", "vs", "/") stands between a segment and the next.
+    alternative: list[bool] = [False]
     explicit = False
     for w in items:
         if w.text in EXPLICIT_DIFFERENTIAL:
             explicit = True
         if w.text == SEPARATOR or w.text in SPLITTERS:
-            segments.append([])
+            if w.text in ALTERNATIVES or w.raw == "/":
+                alternative[-1] = True
+            if segments[-1]:
+                segments.append([])
+                alternative.append(False)
         elif not w.dropped:
             segments[-1].append(w)
-    judged = [_judge(s, c) for s in segments if any(w.text not in STOPWORDS for w in s)]
+    kept = [k for k, s in enumerate(segments) if any(w.text not in STOPWORDS for w in s)]
+    judged: list[Candidate] = []
+    for n, k in enumerate(kept):
+        cand = _judge(segments[k], c)
+        after = alternative[k] and n + 1 < len(kept)
+        before = n > 0 and alternative[kept[n - 1]]
+        if cand.form is None and not cand.negated and (after or before):
+            if after and not any(w.negated for w in segments[k]):
+                # A head noun shared across the alternatives: "extradural or
+                # subdural haematoma" is "extradural haematoma" or "subdural haematoma".
+                head = segments[kept[n + 1]][-1]
+                shared = _judge([*segments[k], Word(head.text, head.raw)], c)
+                if shared.form is not None and not shared.negated:
+                    shared.why.append(f"shared word '{head.raw}' read into '{cand.text}'")
+                    cand = shared
+            if cand.form is None and not cand.diagnosis_like:
+                # "EMH or something else", "left ... or right": a vague
+                # alternative, or another side, is still an alternative.
+                vague = [
+                    w.raw
+                    for w in segments[k]
+                    if (w.text not in c.harmless or w.text in c.opposite) and w.raw
+                ]
+                if vague:
+                    cand.diagnosis_like = True
+                    cand.why.append("vague alternative: " + " ".join(vague))
+        judged.append(cand)
     return _combine(answer, judged, slips, explicit, why, c)
 
 

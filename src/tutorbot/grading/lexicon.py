@@ -74,6 +74,21 @@ class Lexicon:
         return sorted(self.vocabulary)
 
     @cached_property
+    def canonical_sizes(self) -> dict[str, tuple[int, ...]]:
+        """First word -> lengths of the canonical phrases of two or more words starting
+        with it, longest first ("ewing sarcoma" is not rewritten by "ewing")."""
+        out: dict[str, set[int]] = {}
+        for phrase in set(self.synonyms.values()):
+            if len(phrase) > 1:
+                out.setdefault(phrase[0], set()).add(len(phrase))
+        return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+
+    @cached_property
+    def canonicals(self) -> frozenset[Phrase]:
+        """The canonical phrases."""
+        return frozenset(self.synonyms.values())
+
+    @cached_property
     def vocabulary_by_length(self) -> dict[int, list[str]]:
         """The sorted vocabulary, grouped by word length (for typo look-ups)."""
         return by_length(self.vocabulary_list)
