@@ -725,9 +725,13 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
         if t.sep:
             corrected.append(SEPARATOR)
             continue
-        fix = _typo(t.text, c)
+        word = t.text
+        if 3 <= len(word) <= 5 and word[-1] == "s" and word not in c.vocab and word[:-1] in c.vocab:
+            # Plural abbreviations the spelling rules leave alone: "PEs", "SAHs".
+            word = word[:-1]
+        fix = _typo(word, c)
         if fix is None:
-            corrected.append(t.text)
+            corrected.append(word)
         else:
             corrected.append(fix[0])
             slips.append((t.raw, fix[0], fix[1]))
@@ -755,26 +759,28 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
     _drop_hedges(items, why)
     # Step 5: candidates.
     segments: list[list[Word]] = [[]]
-    # Whether an alternative ("or", "vs", "/") stands between a segment and the next.
-    alternative: list[bool] = [False]
+    # What stands between a segment and the next: 2 "or"/"vs", 1 "/", 0 neither.
+    alternative: list[int] = [0]
     explicit = False
     for w in items:
         if w.text in EXPLICIT_DIFFERENTIAL:
             explicit = True
         if w.text == SEPARATOR or w.text in SPLITTERS:
-            if w.text in ALTERNATIVES or w.raw == "/":
-                alternative[-1] = True
+            if w.text in ALTERNATIVES:
+                alternative[-1] = 2
+            elif w.raw == "/":
+                alternative[-1] = max(alternative[-1], 1)
             if segments[-1]:
                 segments.append([])
-                alternative.append(False)
+                alternative.append(0)
         elif not w.dropped:
             segments[-1].append(w)
     kept = [k for k, s in enumerate(segments) if any(w.text not in STOPWORDS for w in s)]
     judged: list[Candidate] = []
     for n, k in enumerate(kept):
         cand = _judge(segments[k], c)
-        after = alternative[k] and n + 1 < len(kept)
-        before = n > 0 and alternative[kept[n - 1]]
+        after = alternative[k] if n + 1 < len(kept) else 0
+        before = alternative[kept[n - 1]] if n > 0 else 0
         if cand.form is None and not cand.negated and (after or before):
             if after and not any(w.negated for w in segments[k]):
                 # A head noun shared across the alternatives: "extradural or
@@ -784,7 +790,8 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
                 if shared.form is not None and not shared.negated:
                     shared.why.append(f"shared word '{head.raw}' read into '{cand.text}'")
                     cand = shared
-            if cand.form is None and not cand.diagnosis_like:
+            if cand.form is None and not cand.diagnosis_like and max(after, before) == 2:
+                # (Not after "/": "Ewing sarcoma/PNET" joins two names of one thing.)
                 # "EMH or something else", "left ... or right": a vague
                 # alternative, or another side, is still an alternative.
                 vague = [
