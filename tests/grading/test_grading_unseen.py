@@ -146,6 +146,8 @@ UNSEEN: dict[str, tuple[DiagnosisSpec, list[tuple[str, str, str]]]] = {
             ("wrong", "near-miss", "diverticulitis"),
             ("wrong", "near-miss", "appendiceal mucocele"),
             ("wrong", "near-miss", "appendiceal carcinoid"),
+            ("wrong", "near-miss", "epiploic appendagitis"),
+            ("wrong", "negation", "acute appendicitis? no"),
             ("wrong", "negation", "no appendicitis"),
             ("wrong", "negation", "appendicitis excluded"),
             ("wrong", "negation", "appendicitis is unlikely"),
@@ -185,6 +187,9 @@ UNSEEN: dict[str, tuple[DiagnosisSpec, list[tuple[str, str, str]]]] = {
             ("wrong", "negation", "no PE"),
             ("wrong", "negation", "PE ruled out"),
             ("wrong", "negation", "negative for pulmonary embolism"),
+            ("wrong", "negation", "PE? no"),
+            ("wrong", "negation", "PE - unlikely"),
+            ("correct", "negation", "pneumonia? No. PE"),
         ],
     ),
     "subarachnoid-haemorrhage": (
@@ -250,6 +255,10 @@ UNSEEN: dict[str, tuple[DiagnosisSpec, list[tuple[str, str, str]]]] = {
             ("wrong", "near-miss", "PE"),
             ("wrong", "negation", "no effusion"),
             ("wrong", "junk", "left"),
+            ("wrong", "laterality", "pleural effusion, right"),
+            ("wrong", "near-miss", "left pericardial effusion"),
+            ("wrong", "near-miss", "pericardial effusion"),
+            ("correct", "ok", "left pleural effusion, large"),
         ],
     ),
     "chronic-subdural-haematoma": (
@@ -384,6 +393,12 @@ BUNDLED: dict[str, list[tuple[str, str, str]]] = {
         ("wrong", "negation", "EDH has been ruled out"),
         ("wrong", "negation", "r/o EDH: negative"),
         ("wrong", "prefix", "subdural vs subarachnoid haemorrhage"),
+        ("correct", "ok", "EDH, right temporal"),
+    ],
+    "tension-pneumothorax": [
+        ("wrong", "laterality", "tension pneumothorax, right"),
+        ("correct", "ok", "tension pneumothorax, large, left"),
+        ("partial", "differential", "right or left tension pneumothorax"),
     ],
     "extramedullary-hematopoiesis": [
         ("partial", "differential", "EMH or something else"),

@@ -164,6 +164,7 @@ class Compiled:
     vocab: frozenset[str]
     harmless: frozenset[str]
     gap: frozenset[str]  # words that may stand between the words of a form
+    detail_words: frozenset[str]  # size, side, site: detail, never a diagnosis
     consistent: frozenset[str]
     required: tuple[str, ...]
     case_quals: tuple[str, ...]
@@ -321,6 +322,9 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         gap=frozenset(
             lexicon.modifiers - set(opposite) - {t[0] for t in lexicon.terms if len(t) == 1}
         ),
+        detail_words=frozenset(
+            (lexicon.modifiers | set(opposite)) - {t[0] for t in lexicon.terms if len(t) == 1}
+        ),
         consistent=frozenset(consistent),
         required=tuple(required),
         case_quals=tuple(dict.fromkeys(q for f in forms if f.kind == "correct" for q in f.quals)),
@@ -448,8 +452,9 @@ def _mark_negations(items: list[Word], why: list[str]) -> None:
         if not any(w.text not in STOPWORDS for w in scope):
             scope = []
             j = i - 1
-            # "EDH: negative" — a trigger right after a colon looks back past it.
-            if j >= 0 and items[j].text == SEPARATOR and items[j].raw == ":":
+            # "EDH: negative", "PE? No.", "PE - unlikely": a trigger standing
+            # alone after a separator looks back past it.
+            if j >= 0 and items[j].text == SEPARATOR:
                 j -= 1
             while j >= 0 and items[j].text != SEPARATOR and items[j].text not in BACKWARD_STOP:
                 scope.append(items[j])
@@ -634,6 +639,18 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     for i in extras:
         if any(contrasting(seq[i], core) for core in form.core):
             competing.append(content[i].raw or seq[i])
+    for term in terms:
+        # A known term that takes the matched words further is another
+        # diagnosis: "pericardial effusion" is not an "effusion" of the pleura.
+        span = _find_phrase(seq, term)
+        if span is None or not inside & set(range(*span)) or set(range(*span)) <= inside:
+            continue
+        if all(seq[k] in c.consistent for k in range(*span) if k not in inside):
+            continue
+        named = " ".join(content[k].raw for k in range(*span) if content[k].raw)
+        cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+        cand.why.append(f"names another diagnosis: '{named}'")
+        return cand
     if form.kind == "correct":
         for term in terms:
             span = _find_phrase(seq, term)
@@ -776,6 +793,17 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
         elif not w.dropped:
             segments[-1].append(w)
     kept = [k for k, s in enumerate(segments) if any(w.text not in STOPWORDS for w in s)]
+    # Detail after a comma ("tension pneumothorax, right"; "EDH, right
+    # temporal") belongs to the candidate before it.
+    for n in range(len(kept) - 1, 0, -1):
+        k, prev = kept[n], kept[n - 1]
+        if not alternative[prev] and all(
+            w.text in STOPWORDS or w.text in c.detail_words for w in segments[k]
+        ):
+            segments[prev].extend(segments[k])
+            segments[k] = []
+            alternative[prev] = alternative[k]
+            del kept[n]
     judged: list[Candidate] = []
     for n, k in enumerate(kept):
         cand = _judge(segments[k], c)
