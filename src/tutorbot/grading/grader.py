@@ -368,7 +368,7 @@ def compiled(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
 
 
 # Answers memoised per compiled spec beyond its own accepted forms.
-MEMO_SIZE = 256
+MEMO_SIZE = 64
 
 
 def _near(n: int, by_len: dict[int, list[str]], pools: dict[int, list[str]]) -> list[str]:
