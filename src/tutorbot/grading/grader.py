@@ -16,6 +16,7 @@ The steps, in order (docs/grading.md explains them to instructors):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -623,12 +624,25 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
             and form.kind == "correct"
             and not any(seq[i] in c.opposite.get(qual, ()) for i in extras)
         ):
-            options = sorted(c.opposite.get(qual, frozenset()) | {qual})
             cand.outcome = "partial"
-            cand.feedback = "Nearly — be more specific: " + (
-                " or ".join(options) + "?" if len(options) > 1 else f"which {qual}?"
-            )
             cand.why.append(f"required qualifier '{qual}' missing")
+            # The author foresaw this very answer (the same words): their feedback says it best.
+            authored = next(
+                (
+                    f
+                    for f, (s, e) in found
+                    if f.kind == "partial" and f.feedback and set(range(s, e)) >= inside
+                ),
+                None,
+            )
+            if authored is not None:
+                cand.form, cand.feedback = authored, authored.feedback
+                cand.why.append(f"matched {_kind_name(authored.kind)} '{authored.text}'")
+            else:
+                options = sorted(c.opposite.get(qual, frozenset()) | {qual})
+                cand.feedback = "Nearly — be more specific: " + (
+                    " or ".join(options) + "?" if len(options) > 1 else f"which {qual}?"
+                )
     if form.kind == "wrong":
         return cand
     # Competing diagnoses among the extra words.
@@ -834,6 +848,12 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
     return _combine(answer, judged, slips, explicit, why, c)
 
 
+def _as_typed(text: str, answer: str) -> str:
+    """``text`` (folded to lower case on the way) as the learner typed it, for feedback."""
+    found = re.search(re.escape(text), answer, re.IGNORECASE)
+    return found.group() if found else text
+
+
 def _combine(
     answer: str,
     judged: list[Candidate],
@@ -847,7 +867,7 @@ def _combine(
     candidates = [j for j in live if j.diagnosis_like]
     if not candidates:
         if negated or any(w.startswith("negated") for w in why):
-            said = negated[0].text if negated else "something"
+            said = _as_typed(negated[0].text, answer) if negated else "something"
             return Verdict(
                 answer, "wrong", 0.0, None,
                 f"You ruled out {said}, but did not say what it is. What is your diagnosis?",
@@ -871,7 +891,7 @@ def _combine(
     if first is not None and first.form is not None:
         why.extend(first.why)
         if others:
-            listed = ", ".join(j.text for j in candidates if not j.detail)
+            listed = ", ".join(_as_typed(j.text, answer) for j in candidates if not j.detail)
             return Verdict(
                 answer, "partial", 0.5, first.form.text,
                 f"You listed several possibilities ({listed}). One of them is right — "
