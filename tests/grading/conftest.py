@@ -8,7 +8,11 @@ from typing import Any
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
     lines = [
         getattr(config, name, None)
-        for name in ("_tutorbot_grading_report", "_tutorbot_unseen_report")
+        for name in (
+            "_tutorbot_grading_report",
+            "_tutorbot_unseen_report",
+            "_tutorbot_blind_report",
+        )
     ]
     if any(lines):
         terminalreporter.write_sep("-", "grading evaluation")

@@ -113,6 +113,10 @@ STOPWORDS = frozenset(
     + words("we my our your his her their he she they has have had and also very quite")
     + words("just on at by as to under")
 )
+# Generic head nouns left out of matching: "Perthes disease" = "Perthes",
+# "Legg-Calve-Perthes dz". (Unlike stopwords they still count as an answer:
+# "no disease" rules something out.)
+GENERIC = STOPWORDS | frozenset(words("disease"))
 # Detail after these words describes cause or context, not a competing diagnosis.
 CONNECTORS = frozenset(
     words("secondary due caused from with in complicating associated setting after following")
@@ -188,6 +192,10 @@ class Compiled:
     memo_limit: int = 0
     # Known word -> its canonical words (for the spelling note), filled lazily.
     canon_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Every core word of every form (for reading a word in context).
+    form_words: frozenset[str] = frozenset()
+    # Word -> what it may stand for in context (see _in_context), filled lazily.
+    context: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -262,7 +270,7 @@ def canonicalise_aligned(
 
 
 def _core(phrase: Phrase, opposite: dict[str, frozenset[str]]) -> tuple[Phrase, tuple[str, ...]]:
-    content = tuple(w for w in phrase if w not in STOPWORDS)
+    content = tuple(w for w in phrase if w not in GENERIC)
     quals = tuple(w for w in content if w in opposite)
     core = tuple(w for w in content if w not in opposite)
     return (core, quals) if core else (content, ())
@@ -337,6 +345,7 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         key_index={w: tuple(ks) for w, ks in key_index.items()},
         lexicon_pools=lexicon.typo_pools,
         prefix_index={p: tuple(ks) for p, ks in prefix_index.items()},
+        form_words=frozenset(w for f in forms for w in f.core),
     )
     # The fast path: an answer typed exactly as an accepted form is a look-up.
     for text in dict.fromkeys((spec.answer, *spec.accepted)):
@@ -419,6 +428,83 @@ def _typo(word: str, c: Compiled) -> tuple[str, int] | None:
                 found = (target, edits)
     c.typos[word] = found
     return found
+
+
+def _context_options(word: str, c: Compiled) -> tuple[Phrase, ...]:
+    """What ``word`` may stand for when the words around it complete a form."""
+    hit = c.context.get(word)
+    if hit is not None:
+        return hit
+    options: tuple[Phrase, ...] = ()
+    if word not in c.form_words:
+        senses = c.lexicon.meanings.get((word,))
+        if senses:
+            # An ambiguous abbreviation: "renal cell ca", "type A AD".
+            options = tuple(senses)
+        elif 3 <= len(word) <= 4 and word.isalpha() and word not in c.vocab:
+            # A slip in a short word, never corrected alone: "renal cel carcinoma".
+            options = tuple(
+                (w,)
+                for w in sorted(c.form_words)
+                if len(w) >= 3 and w[0] == word[0] and w.isalpha() and OSA.distance(word, w) == 1
+            )
+    c.context[word] = options
+    return options
+
+
+def _in_context(items: list[Word], c: Compiled, why: list[str]) -> list[Word]:
+    """Ambiguous abbreviations and slips in short words, read in context.
+
+    A word the grader cannot read alone is read as one of its meanings (or as
+    the form word one letter away) when the words around it then spell out a
+    whole form of the case, and at least one of those words was typed as such.
+    """
+    context = c.context
+    todo = [
+        i
+        for i, w in enumerate(items)
+        if context.get(w.text, None) != () and _context_options(w.text, c)
+    ]
+    if not todo:
+        return items
+    out = list(items)
+    for i in reversed(todo):
+        word = out[i].text
+        options = _context_options(word, c)
+        # The content words of the run (between separators) around i.
+        start = i
+        while start > 0 and out[start - 1].text != SEPARATOR:
+            start -= 1
+        end = i
+        while end + 1 < len(out) and out[end + 1].text != SEPARATOR:
+            end += 1
+        run = [j for j in range(start, end + 1) if out[j].text not in GENERIC or j == i]
+        pos = run.index(i)
+        replacement = _fits(options, [out[j].text for j in run], pos, c)
+        if replacement is not None:
+            raw = out[i].raw
+            out[i : i + 1] = [Word(w, raw if k == 0 else "") for k, w in enumerate(replacement)]
+            why.append(f"read in context: '{raw}' = '{' '.join(replacement)}'")
+    return out
+
+
+def _fits(options: tuple[Phrase, ...], seq: list[str], pos: int, c: Compiled) -> Phrase | None:
+    for option in options:
+        for form in c.forms:
+            core, n = form.core, len(option)
+            if len(core) <= n:
+                continue
+            for p in range(len(core) - n + 1):
+                if core[p : p + n] != option:
+                    continue
+                before, after = core[:p], core[p + n :]
+                if (
+                    pos >= len(before)
+                    and tuple(seq[pos - len(before) : pos]) == before
+                    and tuple(seq[pos + 1 : pos + 1 + len(after)]) == after
+                ):
+                    return option
+    return None
 
 
 def _starts(items: list[Word], i: int, phrase: Phrase) -> bool:
@@ -508,7 +594,9 @@ def _find(
             while k < n and j < len(words_) and skipped <= MAX_GAP:
                 if words_[j] == form.core[k]:
                     k += 1
-                elif words_[j] in gap:
+                elif words_[j] in gap or words_[j] in form.quals:
+                    # (the form's own qualifier stands between its words:
+                    # "slipped upper femoral epiphysis")
                     skipped += 1
                 else:
                     break
@@ -525,6 +613,10 @@ def _find(
             if not form.compact.startswith(joined):
                 break
     return None
+
+
+def _in_order(seq: list[str], form: Form, span: tuple[int, int]) -> bool:
+    return tuple(w for w in seq[span[0] : span[1]] if w in form.core_set) == form.core
 
 
 def _form_candidates(present: set[str], c: Compiled) -> list[int]:
@@ -553,7 +645,7 @@ MAX_GAP = 2
 
 
 def _judge(segment: list[Word], c: Compiled) -> Candidate:
-    content = [w for w in segment if w.text not in STOPWORDS]
+    content = [w for w in segment if w.text not in GENERIC]
     text = " ".join(w.raw for w in segment if w.raw)
     seq = [w.text for w in content]
     found: list[tuple[Form, tuple[int, int]]] = []
@@ -583,6 +675,11 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
             return Candidate(text, found[0][0].kind, found[0][0], negated=True)
         return Candidate(text, None, diagnosis_like=diagnosis_like)
     found = live
+    if len(found) > 1:
+        # At equal length, words found in the order written beat the same
+        # number of words found only reordered: "hydatid cyst of liver" is
+        # "hydatid cyst", not a reordered "liver cyst".
+        found.sort(key=lambda hit: (-len(hit[0].core), not _in_order(seq, *hit)))
     if found[0][0].kind == "partial":
         # The right answer beside a partial one in the same words ("sigmoid
         # volvulus causing large bowel obstruction"): the partial one is detail.
@@ -786,6 +883,7 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
         if k < len(corrected):
             items.append(Word(SEPARATOR, raws[k]))
     # Step 4: negation, then hedges.
+    items = _in_context(items, c, why)
     _mark_negations(items, why)
     _drop_hedges(items, why)
     # Step 5: candidates.
@@ -818,6 +916,28 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
             segments[k] = []
             alternative[prev] = alternative[k]
             del kept[n]
+    # Words after a comma or in brackets that name nothing the case foresaw
+    # but complete a longer or the right form with the candidate before them
+    # join it: "aortic dissection, Stanford type A", "aortic dissection (type
+    # A)", "pneumothorax (tension)".
+    for n in range(len(kept) - 1, 0, -1):
+        k, prev = kept[n], kept[n - 1]
+        if alternative[prev] or any(w.negated for w in segments[k] + segments[prev]):
+            continue
+        if _judge(segments[k], c).form is not None:
+            continue
+        first = _judge(segments[prev], c)
+        merged = _judge(segments[prev] + segments[k], c)
+        if merged.form is not None and (
+            first.form is None
+            or (merged.outcome == "correct" and first.outcome != "correct")
+            or len(merged.form.core) > len(first.form.core)
+        ):
+            segments[prev].extend(segments[k])
+            segments[k] = []
+            alternative[prev] = alternative[k]
+            del kept[n]
+            why.append(f"'{' '.join(w.raw for w in segments[prev] if w.raw)}' read as one")
     judged: list[Candidate] = []
     for n, k in enumerate(kept):
         cand = _judge(segments[k], c)

@@ -40,6 +40,8 @@ class Lexicon:
     terms: frozenset[Phrase] = frozenset()
     opposites: tuple[frozenset[str], ...] = ()
     modifiers: frozenset[str] = frozenset()
+    # ambiguous abbreviation -> its meanings (canonical), for reading it in context
+    meanings: Mapping[Phrase, tuple[Phrase, ...]] = field(default_factory=dict)
 
     @cached_property
     def longest(self) -> int:
@@ -122,6 +124,7 @@ class Lexicon:
         ambiguous = (self.ambiguous - set(other.synonyms)) | other.ambiguous
         for phrase in ambiguous:
             synonyms.pop(phrase, None)
+        meanings = {k: v for k, v in {**self.meanings, **other.meanings}.items() if k in ambiguous}
         return Lexicon(
             synonyms=synonyms,
             labels=labels,
@@ -129,6 +132,7 @@ class Lexicon:
             terms=self.terms | other.terms,
             opposites=self.opposites + other.opposites,
             modifiers=self.modifiers | other.modifiers,
+            meanings=meanings,
         )
 
 
@@ -174,6 +178,7 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
     synonyms: dict[Phrase, Phrase] = {}
     labels: dict[Phrase, tuple[str, str]] = {}
     ambiguous: set[Phrase] = set()
+    meanings: dict[Phrase, list[Phrase]] = {}
     terms: set[Phrase] = set()
     opposites: list[frozenset[str]] = []
     modifiers: set[str] = set()
@@ -196,10 +201,12 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
         elif key == "ambiguous":
             if not isinstance(value, yaml.MappingNode):
                 raise _fail(file, value, "ambiguous must map each abbreviation to its meanings")
-            for abbr_node, meanings in value.value:
-                ambiguous.add(_phrase(file, abbr_node, "an ambiguous abbreviation")[1])
-                for meaning in _list(file, meanings, "the meanings"):
+            for abbr_node, senses in value.value:
+                abbr = _phrase(file, abbr_node, "an ambiguous abbreviation")[1]
+                ambiguous.add(abbr)
+                for meaning in _list(file, senses, "the meanings"):
                     terms.add(_phrase(file, meaning, "a meaning")[1])
+                    meanings.setdefault(abbr, []).append(_phrase(file, meaning, "a meaning")[1])
         elif key == "terms":
             for node in _list(file, value, "terms"):
                 terms.add(_phrase(file, node, "a term")[1])
@@ -214,8 +221,17 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
                 modifiers.update(_phrase(file, node, "a modifier")[1])
     for phrase in ambiguous:
         synonyms.pop(phrase, None)
+    # Canonical phrases are written in canonical words ("abdominal aortic
+    # aneurysm" with aortic = aorta), so a phrase and its words agree.
+    words_of = {k[0]: v[0] for k, v in synonyms.items() if len(k) == 1 and len(v) == 1}
+
+    def canonical(phrase: Phrase) -> Phrase:
+        phrase = synonyms.get(phrase, phrase)
+        return tuple(words_of.get(w, w) for w in phrase)
+
+    synonyms = {k: canonical(v) for k, v in synonyms.items()}
     # Terms are stored canonically so a term and its synonyms are one concept.
-    canonical_terms = frozenset(synonyms.get(t, t) for t in terms)
+    canonical_terms = frozenset(canonical(t) for t in terms)
     return Lexicon(
         synonyms=synonyms,
         labels=labels,
@@ -223,6 +239,7 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
         terms=canonical_terms,
         opposites=tuple(opposites),
         modifiers=frozenset(modifiers),
+        meanings={k: tuple(canonical(m) for m in v) for k, v in meanings.items() if k in ambiguous},
     )
 
 

@@ -89,6 +89,23 @@ MEANING_PREFIXES = (
 )  # fmt: skip
 
 
+# Words that take a class after them ("type A", "grade II", "Stanford B"): the
+# class is joined to the word ("type_a", "grade_2") so it is never dropped as
+# a stopword ("a") or read as a pronoun ("I"), and roman numerals equal digits.
+CLASSIFIERS = frozenset(
+    {"type", "grade", "stage", "class", "group", "zone", "level", "stanford", "debakey"}
+)
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+
+
+def _class_value(word: str) -> str | None:
+    if word in ROMAN:
+        return ROMAN[word]
+    if len(word) == 1 or (word.isdigit() and len(word) <= 2):
+        return word
+    return None
+
+
 class Token(NamedTuple):
     """One word or separator of a normalised text; ``raw`` is what was typed."""
 
@@ -178,6 +195,14 @@ def tokens(text: str) -> list[Token]:
             continue
         raw = match.group()
         for new, respelt in _word_tokens(raw):
+            if out and out[-1].text in CLASSIFIERS:
+                value = _class_value(new)
+                if value is not None:
+                    prev = out[-1]
+                    out[-1] = Token(
+                        f"{prev.text}_{value}", f"{prev.raw} {raw}", False, prev.respelt
+                    )
+                    continue
             out.append(Token(new, raw, False, respelt))
     if JOIN_PREFIXES.isdisjoint(t.text for t in out):
         return out
