@@ -8,9 +8,12 @@ will skip unless a URL is configured).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -27,24 +30,54 @@ from tutorbot.storage import (
     open_store,
 )
 
-Opener = Callable[[], Awaitable[Store]]
 KEY = SessionKey(chat_id=10, thread_id=0, user_id=20)
+T = TypeVar("T")
+
+
+class Opener:
+    """Opens stores on one database (``url``); every store opened is closed at the end."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.opened: list[Store] = []
+
+    async def __call__(self) -> Store:
+        store = await open_store(self.url)
+        self.opened.append(store)
+        return store
 
 
 @pytest.fixture(params=["sqlite"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
-    """Opens stores on one database; every store opened is closed at the end."""
-    opened: list[Store] = []
-    url = f"sqlite:///{tmp_path / 'tutor.db'}"
-
-    async def opener() -> Store:
-        store = await open_store(url)
-        opened.append(store)
-        return store
-
+    opener = Opener(f"sqlite:///{tmp_path / 'tutor.db'}")
     yield opener
-    for store in opened:
+    for store in opener.opened:
         await store.close()
+
+
+Run = Callable[[Coroutine[Any, Any, T]], T]
+
+
+@contextlib.contextmanager
+def elsewhere(url: str) -> Iterator[tuple[Store, Run[Any]]]:
+    """A store on a thread and event loop of its own: as far as the store knows, another
+    process. ``run(coroutine)`` runs there and blocks until it is done, so a function
+    passed to ``apply`` can make that other process write in the middle of it."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def run(coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=10)
+
+    store = run(open_store(url))
+    try:
+        yield store, run
+    finally:
+        run(store.close())
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
 
 
 @pytest.fixture
@@ -130,33 +163,32 @@ async def test_cas_conflict_detected(backend: Opener) -> None:
 
 
 async def test_apply_retries_after_a_conflict(backend: Opener) -> None:
-    one, two = await backend(), await backend()
+    one = await backend()
     await one.apply(1, KEY, put("0"))
     seen: list[str] = []
     interfered = False
 
-    def fn(current: SessionRecord | None) -> Change[str]:
-        nonlocal interfered
-        assert current is not None
-        seen.append(current.state)
-        if not interfered:
-            interfered = True
-            # Another process advances the session while we compute.
-            asyncio.run_coroutine_threadsafe(
-                two.write_session(
-                    KEY,
-                    case_id="case-a",
-                    case_version="v1",
-                    state="1",
-                    expected_version=current.version,
-                ),
-                loop,
-            ).result(timeout=10)
-        return Change(result="done", state=current.state + "+")
+    with elsewhere(backend.url) as (two, run):
 
-    loop = asyncio.get_running_loop()
-    # fn runs on one's worker thread, so the loop is free to run two's write meanwhile.
-    applied = await asyncio.wait_for(one.apply(2, KEY, fn), timeout=10)
+        def fn(current: SessionRecord | None) -> Change[str]:
+            nonlocal interfered
+            assert current is not None
+            seen.append(current.state)
+            if not interfered:
+                interfered = True
+                # Another process advances the session while we compute.
+                run(
+                    two.write_session(
+                        KEY,
+                        case_id="case-a",
+                        case_version="v1",
+                        state="1",
+                        expected_version=current.version,
+                    )
+                )
+            return Change(result="done", state=current.state + "+")
+
+        applied = await asyncio.wait_for(one.apply(2, KEY, fn), timeout=10)
     assert applied.result == "done"
     assert seen == ["0", "1"]
     session = await one.get_session(KEY)
@@ -385,4 +417,32 @@ async def test_sqlite_migrates_a_version_1_database(tmp_path: Path) -> None:
         assert session is not None and session.state == "old" and session.version == 3
         assert not session.reply_pending
     finally:
+        await store.close()
+
+
+async def test_sqlite_waits_for_another_writer_without_blocking_the_loop(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = await SQLiteStore(str(tmp_path / "busy.db")).open()
+    other = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        ticking = asyncio.create_task(ticker())
+        applying = asyncio.create_task(store.apply(1, KEY, put("waited")))
+        await asyncio.sleep(0.2)
+        assert not applying.done() and ticks >= 10  # waiting, and the loop runs on
+        other.execute("COMMIT")
+        applied = await asyncio.wait_for(applying, 5)
+        ticking.cancel()
+        assert applied.session is not None and applied.session.state == "waited"
+    finally:
+        other.close()
         await store.close()

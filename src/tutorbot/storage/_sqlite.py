@@ -1,10 +1,16 @@
-"""The SQLite store: stdlib ``sqlite3`` on one dedicated worker thread, WAL mode.
+"""The SQLite store: stdlib ``sqlite3`` called on the event loop's own thread, WAL mode.
 
-Why not aiosqlite: it also runs each connection on a thread of its own, but
-pays one hop to that thread per statement; here a whole update (read, engine,
-compare-and-set write, answers, processed id) is one hop, and there is no
-extra dependency. All access to the connection happens on the single worker
-thread, so the connection is never shared between threads at the same time.
+Why not a worker thread (or aiosqlite, which is one): the statements here are
+small and local (a primary-key read, a compare-and-set write, a commit that
+WAL with ``synchronous = NORMAL`` does not fsync), so they take microseconds,
+while handing work to a thread and back costs more than that and, worse, makes
+the thread fight the event loop for the GIL: under load the bot handled a
+quarter fewer updates per second that way (docs/performance.md). What could
+block for long is waiting for another process's write lock, so SQLite's own
+busy handler (which sleeps in the calling thread) is off after start-up:
+:meth:`SQLiteStore._run` retries a busy statement after an ``asyncio.sleep``,
+up to ``busy_timeout_ms``. A statement never spans an ``await``, so the
+transactions of concurrent updates in one process never interleave.
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,28 +116,44 @@ class SQLiteStore(Store):
     """A :class:`Store` in one SQLite file (or ``:memory:``), safe for several processes.
 
     Several processes may open the same file: writes take SQLite's write lock
-    (``BEGIN IMMEDIATE``, waiting up to ``busy_timeout``), and sessions are
-    written with compare-and-set on their version.
+    (``BEGIN IMMEDIATE``; a busy database is retried without blocking the event
+    loop, for up to ``busy_timeout_ms``), and sessions are written with
+    compare-and-set on their version.
     """
 
     def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tutorbot-sqlite")
         self._conn: sqlite3.Connection | None = None
         self._closed = False
 
     # -- plumbing -----------------------------------------------------------------
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` now; while another process holds the lock, again after a pause."""
         if self._closed:
             raise StoreError("the store is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        deadline = loop.time() + self._busy_timeout_ms / 1000
+        pause = 0.001
+        while True:
+            try:
+                return fn(*args)
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     async def open(self) -> SQLiteStore:
-        """Connect, set WAL mode and run pending migrations; returns ``self``."""
-        await self._run(self._open_sync)
+        """Connect, set WAL mode and run pending migrations; returns ``self``.
+
+        Start-up may wait (blocking) up to ``busy_timeout_ms`` for another
+        process's lock; afterwards waits are :meth:`_run`'s, off the loop.
+        """
+        if self._closed:
+            raise StoreError("the store is closed")
+        self._open_sync()
         return self
 
     def _open_sync(self) -> None:
@@ -145,12 +166,19 @@ class SQLiteStore(Store):
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the database {self.path}: {error}.") from None
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-        if self.path != ":memory:":
-            # WAL: readers do not block the writer, and commits are cheap with NORMAL sync.
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn = conn
-        self._migrate()
+        try:
+            if self.path != ":memory:":
+                # WAL: readers do not block the writer, and commits are cheap with NORMAL sync.
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn = conn
+            self._migrate()
+        except BaseException:
+            conn.close()
+            self._conn = None
+            raise
+        # From now on a busy database raises at once and _run waits asynchronously.
+        conn.execute("PRAGMA busy_timeout = 0")
 
     def _migrate(self) -> None:
         conn = self._db
@@ -192,15 +220,10 @@ class SQLiteStore(Store):
     async def close(self) -> None:
         if self._closed:
             return
-
-        def shut() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        await self._run(shut)
         self._closed = True
-        self._executor.shutdown(wait=True)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     # -- sessions -------------------------------------------------------------------
 
@@ -528,6 +551,14 @@ class SQLiteStore(Store):
             )
 
         await self._run(write)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY/LOCKED)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
 
 
 class _Duplicate(Exception):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
+import sys
 from typing import Any
 
 from telegram import BotCommand
@@ -42,6 +44,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "what I can do"),
 )
 
+#: Chats handled at once, and Bot API connections (see build_application).
+WORKERS = 16
+
 #: The updates the bot asks for (getUpdates/setWebhook ``allowed_updates``).
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
@@ -52,6 +57,19 @@ def default_grader(settings: Settings) -> Grader:
 
     lexicon = grading.load_lexicon(settings.cases)
     return functools.partial(grading.grade, lexicon=lexicon)
+
+
+def skip_missing_sniffio() -> None:
+    """Make httpcore's per-request ``import sniffio`` fail fast when sniffio is not installed.
+
+    httpcore imports sniffio inside ``current_async_library()`` on every request
+    (httpcore/_synchronization.py) and falls back to asyncio when the import fails;
+    newer anyio no longer installs sniffio, and every failed import searches all
+    of ``sys.path`` again (a sixth of the bot's CPU time under load). A ``None``
+    entry in ``sys.modules`` makes the same ImportError immediate.
+    """
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def file_url(api_url: str) -> str:
@@ -71,7 +89,7 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     sleep: Sleep | None = None,
-    workers: int = 256,
+    workers: int = WORKERS,
     processor: BaseUpdateProcessor | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
@@ -81,10 +99,17 @@ def build_application(
     ``settings.cases``. ``request``/``get_updates_request`` let tests inject the
     HTTP layer; ``sleep`` replaces ``asyncio.sleep`` for retry waits; ``processor``
     replaces the per-chat ordered update processor (the benchmark wraps it to time updates).
+    ``workers`` is how many chats are handled at once, and the size of the Bot API
+    connection pool (each worker makes one call at a time). 16 keeps 160 calls/s
+    going at Telegram's ~100 ms per call, far above its ~30 messages/s limit;
+    more would not make a process on one core faster, and httpcore's pool does
+    bookkeeping over all its connections on every request (with 64 workers the
+    bot handled a third fewer updates per second on loopback, docs/performance.md).
     Raises :class:`~tutorbot.settings.SettingsError` for a missing or malformed token.
     """
     token = settings.require_token()
     protect_token(token)
+    skip_missing_sniffio()
     if library is None:
         library = load_library([settings.cases])
         for problem in library.problems:
@@ -104,6 +129,10 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
+    else:
+        # Error handlers run outside the workers: a few spare connections, and
+        # a wait for a free one rather than a PoolTimeout after PTB's 1 s.
+        builder = builder.connection_pool_size(workers + 8).pool_timeout(10.0)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
@@ -135,6 +164,18 @@ class TutorApplication(Application):  # type: ignore[type-arg]
             self.bot.username,
             len(self._tutor.library.published()),
         )
+
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Any | None = None
+    ) -> None:
+        """Nothing to mark: we have no PTB persistence (the sessions live in the store).
+
+        PTB 22 adds every update's chat and user id to two sets for its
+        persistence even when there is none, and only a persistence ever empties
+        them (telegram/ext/_application.py): RAM that grows with every learner.
+        """
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
 
     async def shutdown(self) -> None:
         """Shut PTB down, then close the store if we opened it."""
