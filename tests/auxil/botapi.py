@@ -35,6 +35,7 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``, ``clear_faults()``,
   ``forget_file_ids(*ids)``; webhooks: ``webhook_url``, ``webhook_deliveries``,
   ``await post_to_webhook(update, secret=...)``.
+* long runs (the benchmark): ``forget_history()`` drops the record of calls and messages.
 * ``violations`` (api.json) and ``errors`` (emulator crashes, unemulated methods): the fixture
   fails the test at teardown unless both are empty.
 
@@ -770,6 +771,21 @@ class BotApiEmulator:
         """``(method, params)`` of every API call (params decoded), optionally of one method."""
         wanted = method.lower() if method else None
         return [(c.method, c.params) for c in self._calls if wanted in (None, c.method.lower())]
+
+    def forget_history(self) -> None:
+        """Drop the record of calls, sent messages and delivered updates (files and chats stay).
+
+        For long runs such as the benchmark, whose memory would otherwise grow
+        with every call; ``mark()`` positions taken before are meaningless after,
+        and updates delivered before cannot be redelivered.
+        """
+        pending = {p.update["update_id"] for p in self._pending}
+        self._all_updates = {k: v for k, v in self._all_updates.items() if k in pending}
+        self._calls.clear()
+        self.callback_answers.clear()
+        self._sent.clear()
+        self._sent_by_key.clear()
+        self._messages.clear()
 
     def mark(self) -> int:
         """A position in the sent-message log, for ``wait_for(..., since=mark)``."""
