@@ -454,8 +454,8 @@ async def main(users: int, reps: int, idle: int) -> None:
         for t, e in zip(runs["tutorbot"], runs["echo bot"], strict=True)
     ]
     print(f"\n{users} users x {STEPS} updates per bot, median of {reps} repetition(s):\n")
-    print(f"| {'':22} | {'tutorbot':>10} | {'echo bot':>10} | {'ratio':>6} |")
-    print(f"|{'-' * 24}|{'-' * 12}|{'-' * 12}|{'-' * 8}|")
+    print(f"| {'':24} | {'tutorbot':>10} | {'echo bot':>10} | {'ratio':>6} |")
+    print(f"|{'-' * 26}|{'-' * 12}|{'-' * 12}|{'-' * 8}|")
     rows = [
         ("updates/s", tutor.updates_per_s, floor.updates_per_s, ".1f"),
         ("Bot API calls/s", tutor.calls_per_s, floor.calls_per_s, ".1f"),
@@ -465,7 +465,7 @@ async def main(users: int, reps: int, idle: int) -> None:
         ("bot process CPU (cores)", tutor.cpu, floor.cpu, ".2f"),
     ]
     for label, a, b, fmt in rows:
-        print(f"| {label:22} | {a:>10{fmt}} | {b:>10{fmt}} | {a / b:>6.2f} |")
+        print(f"| {label:24} | {a:>10{fmt}} | {b:>10{fmt}} | {a / b:>6.2f} |")
     print(
         f"\ntutorbot Bot API calls/s = {statistics.median(ratios):.0%} of the echo bot's "
         f"(median of the per-repetition ratios {', '.join(f'{r:.0%}' for r in ratios)}; "

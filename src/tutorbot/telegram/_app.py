@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import importlib.util
 import logging
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import BotCommand
@@ -46,6 +50,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 
 #: Chats handled at once, and Bot API connections (see build_application).
 WORKERS = 16
+
+#: Processed update ids are kept this long (Telegram redelivers an update for at most
+#: 24 hours, https://core.telegram.org/bots/api#getting-updates), and pruned this often.
+KEEP_PROCESSED = timedelta(days=2)
+PRUNE_EVERY = timedelta(hours=6)
 
 #: The updates the bot asks for (getUpdates/setWebhook ``allowed_updates``).
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -91,6 +100,7 @@ def build_application(
     sleep: Sleep | None = None,
     workers: int = WORKERS,
     processor: BaseUpdateProcessor | None = None,
+    prune_every: timedelta = PRUNE_EVERY,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
 
@@ -105,6 +115,8 @@ def build_application(
     more would not make a process on one core faster, and httpcore's pool does
     bookkeeping over all its connections on every request (with 64 workers the
     bot handled a third fewer updates per second on loopback, docs/performance.md).
+    Processed update ids older than :data:`KEEP_PROCESSED` are pruned at start-up
+    and then every ``prune_every`` while the application runs.
     Raises :class:`~tutorbot.settings.SettingsError` for a missing or malformed token.
     """
     token = settings.require_token()
@@ -125,7 +137,10 @@ def build_application(
         .base_url(api_url)
         .base_file_url(file_url(api_url))
         .concurrent_updates(processor or ChatOrderedProcessor(workers))
-        .application_class(TutorApplication, {"tutor": (runtime, settings.database, own_store)})
+        .application_class(
+            TutorApplication,
+            {"tutor": Startup(runtime, settings.database, own_store, prune_every)},
+        )
     )
     if request is not None:
         builder = builder.request(request)
@@ -141,22 +156,38 @@ def build_application(
     return app
 
 
+@dataclass(frozen=True)
+class Startup:
+    """What TutorApplication needs besides PTB's arguments."""
+
+    runtime: Runtime
+    database: str
+    own_store: bool
+    prune_every: timedelta
+
+
 class TutorApplication(Application):  # type: ignore[type-arg]
     """PTB's Application plus our start-up and shut-down.
 
-    Done in ``initialize``/``shutdown`` rather than ``post_init``, which only
-    ``run_polling``/``run_webhook`` call: this way tests and the benchmark that
-    start the application by hand get the same start-up.
+    Done in ``initialize``/``start``/``stop``/``shutdown`` rather than
+    ``post_init`` and friends, which only ``run_polling``/``run_webhook`` call:
+    this way tests and the benchmark that start the application by hand get the
+    same start-up. (No JobQueue: it needs the optional APScheduler, for one timer.)
     """
 
-    def __init__(self, *, tutor: tuple[Runtime, str, bool], **kwargs: Any) -> None:
+    def __init__(self, *, tutor: Startup, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._tutor, self._database, self._own_store = tutor
+        self._tutor = tutor.runtime
+        self._database, self._own_store = tutor.database, tutor.own_store
+        self._prune_every = tutor.prune_every
+        self._pruner: asyncio.Task[None] | None = None
 
     async def initialize(self) -> None:
-        """Open the store (unless one was given), initialise PTB, register the commands."""
+        """Open the store (unless one was given), prune old update ids, initialise PTB,
+        register the commands."""
         if self._tutor._store is None:
             self._tutor.store = await open_store(self._database)
+        await self.prune()
         await super().initialize()
         await self.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
         log.info(
@@ -176,6 +207,36 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         """
         if self.persistence is not None:
             super()._mark_for_persistence_update(update=update, job=job)
+
+    async def start(self) -> None:
+        """Start PTB, and the timer that prunes processed update ids."""
+        await super().start()
+        self._pruner = asyncio.create_task(self._prune_periodically(), name="tutorbot-prune")
+
+    async def stop(self) -> None:
+        """Stop the pruning timer, then PTB."""
+        pruner, self._pruner = self._pruner, None
+        if pruner is not None:
+            pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruner
+        await super().stop()
+
+    async def prune(self) -> int:
+        """Forget processed update ids older than :data:`KEEP_PROCESSED`; never raises."""
+        try:
+            pruned = await self._tutor.store.prune_processed(datetime.now(UTC) - KEEP_PROCESSED)
+        except Exception:
+            log.warning("Could not prune processed update ids", exc_info=True)
+            return 0
+        if pruned:
+            log.info("Pruned %d processed update ids", pruned)
+        return pruned
+
+    async def _prune_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self._prune_every.total_seconds())
+            await self.prune()
 
     async def shutdown(self) -> None:
         """Shut PTB down, then close the store if we opened it."""

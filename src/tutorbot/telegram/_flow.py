@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from telegram import CallbackQuery, Update
-from telegram.constants import ChatMemberStatus
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -237,7 +237,9 @@ class Flow:
     async def member(self, update: Update, context: Context) -> None:
         """The user blocked (kicked) or unblocked the bot in a private chat."""
         change = update.my_chat_member
-        if change is None:
+        # In a group this is the bot being added or removed by an admin, not a learner
+        # blocking it: only a private chat's status says whether we may write to the user.
+        if change is None or change.chat.type != ChatType.PRIVATE:
             return
         status = change.new_chat_member.status
         await self.rt.store.set_user_active(

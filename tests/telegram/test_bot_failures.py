@@ -1,0 +1,182 @@
+"""Blocking and unblocking the bot, the error handler's one friendly line, and the pruning
+of processed update ids, all through real updates over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botflow import Waits, eventually, running, settings_for, with_button
+from test_bot_behaviour import write_case
+
+from auxil.botapi import BotApiEmulator, FakeChat, FakeUser
+from tutorbot.storage import Change, SessionKey, SQLiteStore, StoreError
+from tutorbot.telegram._app import KEEP_PROCESSED
+from tutorbot.telegram._flow import FRIENDLY_ERROR
+
+
+def member_update(
+    botapi: BotApiEmulator, chat: FakeChat, by: FakeUser, old: str, new: str
+) -> dict[str, Any]:
+    """The bot's own membership in ``chat`` changed (``my_chat_member``)."""
+
+    def member(status: str) -> dict[str, Any]:
+        extra = {"until_date": 0} if status == "kicked" else {}
+        return {"status": status, "user": botapi.bot_user, **extra}
+
+    return botapi.inject_update(
+        {
+            "my_chat_member": {
+                "chat": chat.to_dict(),
+                "from": by.to_dict(),
+                "date": int(time.time()),
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            }
+        }
+    )
+
+
+async def test_blocking_and_unblocking_the_bot(botapi: BotApiEmulator, tmp_path: Path) -> None:
+    store = await SQLiteStore(str(tmp_path / "bot.db")).open()
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice, bob = botapi.user("Alice"), botapi.user("Bob")
+    try:
+        async with running(botapi, settings, store=store):
+            botapi.send_text(alice, None, "/help")
+            await botapi.wait_for(lambda m: m.chat_id == alice.id)
+            assert await store.user_active(alice.id) is True
+
+            member_update(botapi, alice.chat, alice, "member", "kicked")  # Alice blocks us
+
+            async def alice_is(active: bool) -> bool:
+                return await store.user_active(alice.id) is active
+
+            await eventually(lambda: alice_is(False))
+            member_update(botapi, alice.chat, alice, "kicked", "member")  # and unblocks
+            await eventually(lambda: alice_is(True))
+
+            # An admin removing the bot from a group is not the admin blocking it.
+            botapi.send_text(bob, None, "/help")
+            await botapi.wait_for(lambda m: m.chat_id == bob.id)
+            group = botapi.group("Radiology Club")
+            member_update(botapi, group, bob, "member", "left")
+            await botapi.wait_until_delivered()
+            await asyncio.sleep(0.05)
+            assert await store.user_active(bob.id) is True
+            assert not [m for m in botapi.sent() if m.chat_id == group.id]
+    finally:
+        await store.close()
+
+
+async def test_a_failing_handler_gets_one_friendly_line(
+    botapi: BotApiEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cases = tmp_path / "cases"
+    write_case(cases, "case-one")
+    settings = settings_for(botapi, tmp_path / "bot.db", cases)
+    alice = botapi.user("Alice")
+    async with running(botapi, settings, sleep=Waits()):
+        botapi.send_text(alice, None, "/case case-one")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        (cases / "case-one" / "images" / "a.png").unlink()  # gone after the cases were loaded
+        mark = botapi.mark()
+        update = botapi.press_button(history, "Images ▶")
+        sorry = await botapi.wait_for(since=mark)
+        assert sorry.content == FRIENDLY_ERROR
+        await botapi.wait_until_delivered()
+        # The learner can still leave the broken case.
+        botapi.send_text(alice, None, "/stop")
+        await botapi.wait_for(lambda m: m.content.startswith("Stopped"), since=mark)
+    assert [m.content for m in botapi.sent(alice)[mark:]][:1] == [FRIENDLY_ERROR]
+    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(failures) == 1
+    logged = failures[0]
+    assert f"update {update['update_id']} (button" in logged.getMessage()
+    assert f"chat_id={alice.id}" in logged.getMessage()
+    assert logged.exc_info and isinstance(logged.exc_info[1], FileNotFoundError)
+
+
+class FlakyStore(SQLiteStore):
+    """A real SQLite store whose ``apply`` fails while ``down`` is set."""
+
+    down = False
+
+    async def apply(self, *args: Any, **kwargs: Any) -> Any:
+        if self.down:
+            raise StoreError("the database is unreachable")
+        return await super().apply(*args, **kwargs)
+
+
+async def test_a_failing_store_gets_one_friendly_line(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    store = await FlakyStore(str(tmp_path / "bot.db")).open()
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    try:
+        async with running(botapi, settings, store=store):
+            store.down = True
+            botapi.send_text(alice, None, "/help")
+            sorry = await botapi.wait_for(lambda m: m.chat_id == alice.id)
+            assert sorry.content == FRIENDLY_ERROR
+            store.down = False
+            mark = botapi.mark()
+            botapi.send_text(alice, None, "/help")
+            await botapi.wait_for(lambda m: "/stats" in m.content, since=mark)
+    finally:
+        await store.close()
+
+
+class CountingStore(SQLiteStore):
+    """A real SQLite store that records when processed ids were pruned."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.pruned: list[datetime] = []
+
+    async def prune_processed(self, older_than: datetime) -> int:
+        self.pruned.append(older_than)
+        return await super().prune_processed(older_than)
+
+
+async def test_processed_ids_pruned_at_start_up_and_then_periodically(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "bot.db"
+    store = CountingStore(str(path))
+    await store.open()
+    key = SessionKey(1, 0, 1)
+    for update_id in (1, 2):
+        await store.apply(update_id, key, lambda current: Change(None))
+    # Update 1 was processed three days ago, update 2 just now.
+    with sqlite3.connect(path) as conn:
+        old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
+        conn.execute("UPDATE processed_updates SET processed_at = ? WHERE update_id = 1", (old,))
+    settings = settings_for(botapi, path)
+    try:
+        started = datetime.now(UTC)
+        async with running(
+            botapi, settings, store=store, prune_every=timedelta(milliseconds=20)
+        ) as app:
+            assert len(store.pruned) == 1  # at start-up, before any update is handled
+            assert not await store.is_processed(1) and await store.is_processed(2)
+            cutoff = store.pruned[0]
+            assert abs((started - KEEP_PROCESSED) - cutoff) < timedelta(seconds=5)
+
+            async def pruned_again() -> bool:
+                return len(store.pruned) >= 3
+
+            await eventually(pruned_again)
+        count = len(store.pruned)
+        await asyncio.sleep(0.1)
+        assert len(store.pruned) == count  # the timer stopped with the application
+        assert app.running is False
+    finally:
+        await store.close()
