@@ -355,3 +355,16 @@ async def test_one_chat_in_order_while_chats_run_concurrently(
         said = [m.content for m in botapi.sent(user)][1:]
         assert [s.split(":")[0] for s in said[:3]] == [f"💡 Hint {n} of 3" for n in (1, 2, 3)]
         assert "no more hints" in said[3]
+
+
+def test_api_url_from_the_environment_sets_api_and_file_urls(tmp_path: Path) -> None:
+    from tutorbot.settings import Settings
+
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123456789:" + "A" * 35,
+        "TUTORBOT_API_URL": "http://127.0.0.1:8081/bot/",
+        "TUTORBOT_CASES": str(tmp_path),
+    }
+    app = build_application(Settings.from_env(env))
+    assert app.bot.base_url == f"http://127.0.0.1:8081/bot{env['TELEGRAM_BOT_TOKEN']}"
+    assert app.bot.base_file_url == f"http://127.0.0.1:8081/file/bot{env['TELEGRAM_BOT_TOKEN']}"
