@@ -576,6 +576,13 @@ class _Tx:
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         if exc_type is None:
-            self._conn.execute("COMMIT")
-        else:
+            try:
+                self._conn.execute("COMMIT")
+                return
+            except BaseException:
+                # Never leave the transaction open: the next BEGIN would fail.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
