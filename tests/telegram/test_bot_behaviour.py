@@ -106,10 +106,15 @@ async def test_deep_link_switch_unknown_and_draft(botapi: BotApiEmulator, tmp_pa
             botapi.send_text(alice, None, f"/start {unknown}")
             reply = await botapi.wait_for(since=mark)
             assert "I have no case called" in reply.content
-            assert (
-                "/case case-one" in reply.content
-                and "secret-draft" not in reply.content.split("These are")[1]
-            )
+            labels = [button["text"] for button in reply.buttons]
+            assert labels == ["Case case-one <&>", "Case case-two <&>"]  # no draft
+            assert "case-one" not in reply.content  # ids are not shown
+
+        mark = botapi.mark()
+        botapi.press_button(reply, "Case case-one <&>")  # mid-case: asks first
+        prompt = await botapi.wait_for(with_button("Switch"), since=mark)
+        botapi.press_button(prompt, "Switch")
+        await botapi.wait_for(lambda m: "Case case-one" in m.content, since=mark)
 
         mark = botapi.mark()
         botapi.send_text(alice, None, "/case chest")  # a tag
@@ -132,9 +137,11 @@ async def test_a_title_that_names_the_diagnosis_is_never_shown(
         return (await botapi.wait_for(since=mark)).content
 
     async with running(botapi, settings):
-        listed = await says("/start no-such-case")
-        assert f"/case chest-film – {hidden}" in listed
-        assert "/case case-one – Case case-one <&>" in listed  # other titles as they are
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/start no-such-case")
+        listed = await botapi.wait_for(since=mark)
+        labels = [button["text"] for button in listed.buttons]
+        assert labels == ["Case case-one <&>", hidden]  # other titles as they are
         assert hidden in await says("/case chest-film")  # the history's heading
         assert f"this case already ({hidden})" in await says("/start chest-film")
         assert f"in progress: {hidden}" in await says("/start")

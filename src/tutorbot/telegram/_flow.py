@@ -210,7 +210,7 @@ class Flow:
             await self.rt.sender.call(lambda: query.answer(STALE))
             return
         seen: tuple[str, ...] = ()
-        if pressed.kind in ("case", "sw"):
+        if pressed.kind == "case":
             key = session_key(update)
             if key is not None:
                 seen = (await self.rt.store.stats(key.user_id)).finished
@@ -223,10 +223,12 @@ class Flow:
                 return self._step(events.Next())(current)
             if pressed.kind == "case":
                 return self._open_next(current, seen, None, force=True)
-            if pressed.kind == "sw" and pressed.extra:
+            if pressed.kind in ("sw", "open") and pressed.extra:
                 target = self._playable(pressed.extra[0])
                 if target is None:
-                    return Change(Reply([self._unknown(pressed.extra[0])]))
+                    return Change(Reply([self._unknown(pressed.extra[0], current)]))
+                if pressed.kind == "open":  # from the list: asks first if mid-case
+                    return self._open_case(current, target)
                 return self._start_case(current, target)
             if pressed.kind == "stay":
                 return Change(Reply(toast="Carry on where you were."))
@@ -465,19 +467,20 @@ class Flow:
             tagged = [] if from_link else library.with_tag(wanted)
             if tagged:
                 return self._open_next(current, seen, tagged)
-            return Change(Reply([self._unknown(wanted)]))
+            return Change(Reply([self._unknown(wanted, current)]))
 
         await self._apply(update, context, fn)
 
-    def _unknown(self, wanted: str) -> Text:
-        cases = self.rt.library.published()
+    def _unknown(self, wanted: str, current: SessionRecord | None) -> Text:
+        """Say the case is not there and offer the published ones as buttons: a case's id
+        can name its diagnosis, so ids are not shown, only titles that give nothing away."""
+        cases = self.rt.library.published()[:LIST_LIMIT]
+        version = current.version if current else 0
         lines = [f"I have no case called {wanted!r}."]
         if cases:
-            lines += [
-                "These are the cases:",
-                *(f"/case {c.id} – {self._title(c)}" for c in cases[:LIST_LIMIT]),
-            ]
-        return text(*lines)
+            lines.append("These are the cases:")
+        buttons = [Button(self._title(c), callback("open", version, c.id)) for c in cases]
+        return text(*lines, buttons=buttons)
 
     def _open_next(
         self,

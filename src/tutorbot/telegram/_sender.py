@@ -259,9 +259,9 @@ def _about_file_id(error: BadRequest) -> bool:
 def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]]
-    )
+    keys = [InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]
+    # Two side by side fit a phone; a longer list (of cases) reads better one per row.
+    return InlineKeyboardMarkup([keys] if len(keys) <= 2 else [[key] for key in keys])
 
 
 def _markup(out: Text) -> ReplyMarkup:
