@@ -188,7 +188,7 @@ class Compiled:
     case_pools: dict[int, list[str]] = field(default_factory=dict)
     # Verdicts by the answer's tokens (see grade_compiled): the case's own
     # accepted forms, then up to MEMO_SIZE answers graded since.
-    memo: dict[tuple[tuple[str, str], ...], Verdict] = field(default_factory=dict)
+    memo: dict[str, Verdict] = field(default_factory=dict)
     memo_limit: int = 0
     # Known word -> its canonical words (for the spelling note), filled lazily.
     canon_words: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -817,20 +817,20 @@ def _empty(answer: str, why: str, empty: bool = True) -> Verdict:
 def grade_compiled(answer: str, c: Compiled) -> Verdict:
     """Grade one answer against a compiled spec (see the module docstring).
 
-    The verdict depends only on the answer's tokens (each word as normalised
-    and as typed; separators), so answers with the same tokens share one
-    memoised verdict: an answer typed as an accepted form is a dict look-up.
+    Verdicts are memoised per compiled spec by the answer's exact text: an
+    answer typed as an accepted form is a dict look-up.
     """
     text = answer if isinstance(answer, str) else str(answer)
-    toks: list[Token] = tokens(text)
     if len(text) > MAX_CHARS:
-        return _grade_tokens(answer, toks, c, [f"truncated to the first {MAX_CHARS} characters"])
-    key = tuple((t.text, "" if t.sep else t.raw) for t in toks)
-    hit = c.memo.get(key)
+        truncated = [f"truncated to the first {MAX_CHARS} characters"]
+        return _grade_tokens(answer, tokens(text), c, truncated)
+    # Keyed on the exact text: feedback quotes the answer as typed, and separators
+    # ("/" or ",") change the verdict, so no two different answers may share one.
+    hit = c.memo.get(text)
     if hit is None:
-        hit = _grade_tokens(answer, toks, c, [])
+        hit = _grade_tokens(answer, tokens(text), c, [])
         if len(c.memo) < c.memo_limit or not c.memo_limit:
-            c.memo[key] = hit
+            c.memo[text] = hit
     elif hit.answer is not answer:
         hit = Verdict(
             answer, hit.verdict, hit.score, hit.matched, hit.feedback, hit.why, hit.empty,
