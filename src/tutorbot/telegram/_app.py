@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import importlib.util
 import logging
 import sys
@@ -26,6 +25,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from tutorbot.cases import Library, load_library
+from tutorbot.grading import grader_for
 from tutorbot.settings import DEFAULT_API_URL, Settings
 from tutorbot.storage import Store, open_store
 from tutorbot.telegram._flow import Flow, Runtime
@@ -58,14 +58,6 @@ PRUNE_EVERY = timedelta(hours=6)
 
 #: The updates the bot asks for (getUpdates/setWebhook ``allowed_updates``).
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
-
-
-def default_grader(settings: Settings) -> Grader:
-    """The grader with the lexicon of the cases folder (plus the shipped one)."""
-    from tutorbot import grading
-
-    lexicon = grading.load_lexicon(settings.cases)
-    return functools.partial(grading.grade, lexicon=lexicon)
 
 
 def skip_missing_sniffio() -> None:
@@ -127,7 +119,9 @@ def build_application(
         for problem in library.problems:
             log.warning("case problem: %s", problem)
     sender = Sender(store, sleep=sleep) if sleep else Sender(store)
-    runtime = Runtime(library, grader or default_grader(settings), settings.attempts, store, sender)
+    runtime = Runtime(
+        library, grader or grader_for(settings.cases), settings.attempts, store, sender
+    )
     own_store = store is None
 
     api_url = settings.api_url or DEFAULT_API_URL

@@ -87,6 +87,18 @@ def webhook_from(url: str, listen: str, port: int, secret: str) -> Webhook:
     return Webhook(url, listen, port, secret or secrets.token_urlsafe(32))
 
 
+class ShortStartupFailure(logging.Filter):
+    """PTB logs a start-up that cannot reach the Bot API with a whole traceback;
+    ``run`` explains it in one sentence, so the traceback is kept for DEBUG only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram.ext") and str(record.msg).startswith(
+            "Network Retry Loop"
+        ):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure_logging(level: str, token: str) -> None:
     """Log to stderr, with the token redacted from every line and httpx at WARNING."""
     from tutorbot.telegram._logging import RedactingFilter, protect_token
@@ -94,6 +106,8 @@ def configure_logging(level: str, token: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
+    if level != "DEBUG":
+        handler.addFilter(ShortStartupFailure())
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
@@ -102,9 +116,10 @@ def configure_logging(level: str, token: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the bot and run until interrupted."""
-    from telegram.error import InvalidToken
+    from telegram.error import InvalidToken, NetworkError
 
     from tutorbot.cli import CommandError
+    from tutorbot.grading import LexiconError
     from tutorbot.storage import StoreError
     from tutorbot.telegram._app import ALLOWED_UPDATES, build_application
 
@@ -120,7 +135,10 @@ def run(args: argparse.Namespace) -> int:
             f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or --cases)"
         )
     configure_logging(args.log_level, token)
-    app = build_application(settings)
+    try:
+        app = build_application(settings)
+    except LexiconError as error:
+        raise CommandError(str(error)) from None
     try:
         if webhook is None:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
@@ -137,4 +155,10 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     except StoreError as error:
         raise CommandError(str(error).rstrip(".")) from None
+    except NetworkError as error:
+        # Start-up could not reach the Bot API (after PTB's own retries).
+        raise CommandError(
+            f"cannot reach the Telegram Bot API at {settings.api_url} ({error.message}); "
+            "check the network or TUTORBOT_API_URL"
+        ) from None
     return 0
