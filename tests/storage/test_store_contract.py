@@ -271,6 +271,18 @@ async def test_delete_session(store: Store) -> None:
     assert await store.get_session(KEY) is None
 
 
+async def test_a_new_session_never_reuses_an_ended_sessions_version(store: Store) -> None:
+    first = await store.apply(1, KEY, put("x"))
+    assert first.session is not None
+    await store.apply(2, KEY, lambda _c: Change(result=None, delete=True))
+    seen: list[object] = []
+    second = await store.apply(3, KEY, lambda c: (seen.append(c), put("y")(c))[1])
+    assert seen == [None]  # the ended session reads as absent
+    assert second.session is not None and second.session.state == "y"
+    assert second.session.version > first.session.version
+    assert (await store.get_session(KEY)) == second.session
+
+
 async def test_thread_ids_keep_sessions_apart(store: Store) -> None:
     topic = SessionKey(chat_id=KEY.chat_id, thread_id=5, user_id=KEY.user_id)
     await store.apply(1, KEY, put("main"))

@@ -182,6 +182,27 @@ async def test_stale_buttons_get_a_polite_answer(botapi: BotApiEmulator, tmp_pat
         await botapi.wait_for(with_button("Images ▶"), since=mark)
 
 
+async def test_a_stopped_cases_buttons_do_not_drive_the_next_case(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        old = await botapi.wait_for(with_button("Images ▶"))
+        botapi.send_text(alice, None, "/stop")
+        await botapi.wait_for(lambda m: "Stopped" in m.content)
+        mark = botapi.mark()
+        botapi.send_text(alice, None, f"/start {SEED}")
+        await botapi.wait_for(with_button("Images ▶"), since=mark)
+        botapi.press_button(old, "Images ▶")  # from the stopped session
+        await botapi.wait_for_call(
+            "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
+        )
+        await botapi.wait_until_delivered()
+        assert not any(m.photo for m in botapi.sent(alice)[mark:])  # the new case did not move
+
+
 async def test_restart_mid_case_continues_on_a_new_application(
     botapi: BotApiEmulator, tmp_path: Path
 ) -> None:

@@ -113,8 +113,10 @@ class Change(Generic[R]):
     """What a function passed to :meth:`Store.apply` wants written.
 
     ``state`` is the new engine state JSON (``None``: leave the session as it
-    is; with ``delete=True`` the session is removed). ``case_id`` and
-    ``case_version`` default to the current session's. ``result`` is handed
+    is). With ``delete=True`` the session ends: it reads as absent from then on,
+    but its version keeps counting, so a later session for the same key never
+    reuses a version (old buttons carry one). ``case_id`` and ``case_version``
+    default to the current session's. ``result`` is handed
     back to the caller untouched (the adapter puts the actions to render there).
 
     ``reply_pending`` marks, in the same transaction, that the learner has not

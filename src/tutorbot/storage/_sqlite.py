@@ -233,7 +233,7 @@ class SQLiteStore(Store):
             "FROM sessions WHERE chat_id = ? AND thread_id = ? AND user_id = ?",
             (key.chat_id, key.thread_id, key.user_id),
         ).fetchone()
-        if row is None:
+        if row is None or row[2] == "":  # no session, or an ended one (see apply)
             return None
         return SessionRecord(
             key, row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]), bool(row[5])
@@ -254,11 +254,17 @@ class SQLiteStore(Store):
         """
         now = _now()
         if expected == 0:
+            # A stopped session leaves an empty row behind (see ``_end``) so that a new
+            # one continues its version numbers and no old button matches the new one.
             cursor = self._db.execute(
                 "INSERT INTO sessions (chat_id, thread_id, user_id, case_id, case_version, "
                 "state, version, updated_at, reply_pending) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
-                "ON CONFLICT (chat_id, thread_id, user_id) DO NOTHING "
-                "RETURNING reply_pending",
+                "ON CONFLICT (chat_id, thread_id, user_id) DO UPDATE SET "
+                "case_id = excluded.case_id, case_version = excluded.case_version, "
+                "state = excluded.state, version = sessions.version + 1, "
+                "updated_at = excluded.updated_at, reply_pending = excluded.reply_pending "
+                "WHERE sessions.state = '' "
+                "RETURNING reply_pending, version",
                 (
                     key.chat_id,
                     key.thread_id,
@@ -276,7 +282,7 @@ class SQLiteStore(Store):
                 "version = version + 1, updated_at = ?, "
                 "reply_pending = COALESCE(?, reply_pending) "
                 "WHERE chat_id = ? AND thread_id = ? AND user_id = ? AND version = ? "
-                "RETURNING reply_pending",
+                "RETURNING reply_pending, version",
                 (
                     case_id,
                     case_version,
@@ -292,8 +298,9 @@ class SQLiteStore(Store):
         rows = cursor.fetchall()  # all of them: no statement left running at COMMIT
         if len(rows) != 1:
             raise ConflictError(f"session {key} moved past version {expected} before this write")
+        pending_flag, version = rows[0]
         return SessionRecord(
-            key, case_id, case_version, state, expected + 1, now, reply_pending=bool(rows[0][0])
+            key, case_id, case_version, state, version, now, reply_pending=bool(pending_flag)
         )
 
     async def reply_sent(self, key: SessionKey, version: int) -> bool:
@@ -361,10 +368,12 @@ class SQLiteStore(Store):
                     session = current
                     expected = current.version if current else 0
                     if change.delete:
+                        # Ended, not deleted: the empty row keeps the version counting.
                         cursor = db.execute(
-                            "DELETE FROM sessions WHERE chat_id = ? AND thread_id = ? "
-                            "AND user_id = ? AND version = ?",
-                            (key.chat_id, key.thread_id, key.user_id, expected),
+                            "UPDATE sessions SET case_id = '', case_version = '', state = '', "
+                            "version = version + 1, reply_pending = 0, updated_at = ? "
+                            "WHERE chat_id = ? AND thread_id = ? AND user_id = ? AND version = ?",
+                            (_ts(_now()), key.chat_id, key.thread_id, key.user_id, expected),
                         )
                         if current is not None and cursor.rowcount != 1:
                             raise ConflictError(f"session {key} moved before it was deleted")
