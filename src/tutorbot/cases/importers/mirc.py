@@ -81,24 +81,21 @@ def _text(element: ET.Element) -> str:
 
 def _items(element: ET.Element) -> list[str]:
     """List items, else paragraphs, else the whole text of a section."""
+    in_images = {
+        id(inner)
+        for image in element.iter()
+        if _local(image.tag) == "image"
+        for inner in image.iter()
+    }  # collected once: a caption's paragraphs are not findings
     for kind in ("li", "p"):
         found = [
-            _text(e)
-            for e in element.iter()
-            if _local(e.tag) == kind and not _inside_image(element, e)
+            _text(e) for e in element.iter() if _local(e.tag) == kind and id(e) not in in_images
         ]
         found = [f for f in found if f]
         if found:
             return found
     whole = _text(element)
     return [whole] if whole else []
-
-
-def _inside_image(root: ET.Element, target: ET.Element) -> bool:
-    for image in root.iter():
-        if _local(image.tag) == "image" and target in list(image.iter()):
-            return True
-    return False
 
 
 @dataclass
