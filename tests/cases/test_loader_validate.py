@@ -300,3 +300,11 @@ def test_the_same_case_named_twice_is_one_case(tmp_path: Path) -> None:
 def test_validate_with_no_cases_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cases", "validate", str(tmp_path)]) == 1
     assert "No case folders found" in capsys.readouterr().err
+
+
+def test_a_huge_case_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, "huge", "")
+    with (folder / "case.yaml").open("wb") as handle:
+        handle.truncate(50_000_000)  # sparse: costs no disk
+    (problem,) = load_case(folder).problems
+    assert "larger than 1 MB" in problem.message

@@ -182,6 +182,41 @@ async def test_stale_buttons_get_a_polite_answer(botapi: BotApiEmulator, tmp_pat
         await botapi.wait_for(with_button("Images ▶"), since=mark)
 
 
+async def test_after_a_hint_the_latest_message_carries_the_way_on(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/hint")
+        hint = await botapi.wait_for(lambda m: "Hint 1 of 3" in m.content, since=mark)
+        assert [b["text"] for b in hint.buttons] == ["Images ▶"]
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "it is a lung tumour")  # too early: not an answer yet
+        early = await botapi.wait_for(with_button("Images ▶"), since=mark)
+        assert "comes after the images" in early.content and "❌" not in early.content
+        botapi.press_button(history, "Images ▶")  # older than the hint: stale now
+        await botapi.wait_for_call(
+            "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
+        )
+        botapi.press_button(early, "Images ▶")  # the latest one works
+        stage = await botapi.wait_for(with_button("Findings ▶"), since=mark)
+        botapi.press_button(stage, "Findings ▶")
+        findings = await botapi.wait_for(with_button("Next stage ▶"), since=mark)
+        mark = botapi.mark()
+        botapi.press_button(findings, "Next stage ▶")
+        stage2 = await botapi.wait_for(with_button("Findings ▶"), since=mark)
+        botapi.press_button(stage2, "Findings ▶")
+        await botapi.wait_for(with_button("Diagnosis ▶"), since=mark)
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "EMH")  # typed at the last findings: it is the answer
+        await botapi.wait_for(lambda m: m.content.startswith("✅"), since=mark)
+        await botapi.wait_for(lambda m: "Teaching points" in m.content, since=mark)
+
+
 async def test_a_stopped_cases_buttons_do_not_drive_the_next_case(
     botapi: BotApiEmulator, tmp_path: Path
 ) -> None:

@@ -141,8 +141,10 @@ def test_hints_run_out_politely(tutor: Tutor) -> None:
     state, first = tutor.step(state, e.Hint())
     state, second = tutor.step(state, e.Hint())
     state, third = tutor.step(state, e.Hint())
-    assert first == [a.ShowHint("first hint", 1, 2)] and second == [a.ShowHint("second hint", 2, 2)]
-    assert kinds(third) == ["Notice"] and state.hints_shown == 2
+    go_on = a.Continue("images")  # how to carry on from the history
+    assert first == [a.ShowHint("first hint", 1, 2), go_on]
+    assert second == [a.ShowHint("second hint", 2, 2), go_on]
+    assert kinds(third) == ["Notice", "Continue"] and state.hints_shown == 2
 
 
 def test_skip_goes_to_the_question_and_reveal_gives_up(tutor: Tutor) -> None:
@@ -192,7 +194,7 @@ def test_every_event_in_every_phase(tutor: Tutor, phase: str, event: e.Event) ->
         expected = {e.Next: ["StartNextCase"], e.Show: ["RevealDiagnosis", "OfferNextCase"]}
         assert kinds(shown) == expected.get(type(event), ["Notice"])
     elif isinstance(event, e.Answer) and phase != "question":
-        assert new == state and kinds(shown) == ["Notice"]
+        assert new == state and kinds(shown) == ["Notice", "Continue"]
     elif isinstance(event, e.Reveal):
         assert new.outcome == "revealed"
     if isinstance(event, e.Show):
@@ -224,3 +226,24 @@ def test_show_repeats_the_current_step(tutor: Tutor) -> None:
     state, first = tutor.step(tutor.start()[0], e.Next())
     again, shown = tutor.step(state, e.Show())
     assert again == state and shown == first
+
+
+def test_a_diagnosis_typed_at_the_last_findings_is_graded(tutor: Tutor) -> None:
+    state, _ = tutor.start()
+    for _ in range(4):
+        state, _ = tutor.step(state, e.Next())
+    assert (state.phase, state.stage) == ("findings", 1)
+    state, shown = tutor.step(state, e.Answer("right"))
+    assert kinds(shown) == ["ShowVerdict", "RevealDiagnosis", "OfferNextCase"]
+    assert state.outcome == "correct"
+
+
+def test_asking_again_says_try_again_only_after_a_graded_attempt(tutor: Tutor) -> None:
+    question = walk_to_question(tutor)
+    _, shown = tutor.step(question, e.Answer(""))
+    assert shown[-1] == a.AskDiagnosis("What is your diagnosis?", 1, 2, False)
+    _, shown = tutor.step(question, e.Skip())
+    assert shown[-1] == a.AskDiagnosis("What is your diagnosis?", 1, 2, False)
+    after_wrong, _ = tutor.step(question, e.Answer("nonsense"))
+    _, shown = tutor.step(after_wrong, e.Answer(""))
+    assert shown[-1] == a.AskDiagnosis("What is your diagnosis?", 2, 2, True)

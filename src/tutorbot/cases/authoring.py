@@ -229,7 +229,7 @@ source:
   licence: ""       # e.g. CC BY 4.0; needed before sharing
   note: ""          # anything else about the source
 
-# Tags for `/random <tag>` and filtering: modality and body system.
+# Tags for `/case <tag>` in the bot and for filtering: modality and body system.
 tags:
   modality: []      # e.g. [radiograph, CT, MRI, ultrasound]
   system: []        # e.g. [chest, neuro, musculoskeletal]

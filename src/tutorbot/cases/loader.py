@@ -37,6 +37,7 @@ from tutorbot.cases.problems import Problem, Severity
 CASE_FILE = "case.yaml"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 PHOTO_SIZE_LIMIT = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
+CASE_FILE_LIMIT = 1_000_000  # far above any real case; keeps a stray huge file cheap
 
 T = TypeVar("T")
 NULL = "tag:yaml.org,2002:null"
@@ -474,6 +475,13 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
     folder = case_file.parent
     r = _Reader(case_file)
     try:
+        if case_file.stat().st_size > CASE_FILE_LIMIT:
+            r.problem(
+                None,
+                f"the case file is larger than {CASE_FILE_LIMIT // 1_000_000} MB",
+                "a case is text: move long material out of case.yaml",
+            )
+            return LoadResult(case_file, None, r.problems)
         raw = case_file.read_bytes()
     except OSError as error:
         r.problem(None, f"cannot read the case file: {error.strerror or error}", "check the path")

@@ -56,6 +56,8 @@ def render(action: a.Action) -> list[str]:
         case a.AskDiagnosis(question=question, attempt=attempt, attempts=attempts, again=again):
             prefix = "Try again: " if again else ""
             return [f"{prefix}{one_line(question)} (attempt {attempt} of {attempts})"]
+        case a.Continue(then=then):
+            return [f"(Type next for the {then}, or skip to answer now.)"]
         case a.ShowVerdict(verdict=verdict, attempts_left=left):
             label = {"correct": "Correct.", "partial": "Partly right.", "wrong": "Not right."}
             text = f"{verdict.mark} {one_line(verdict.feedback) or label[verdict.verdict]}"

@@ -38,9 +38,7 @@ from tutorbot.grading.verdict import Outcome, Verdict
 
 EMPTY_FEEDBACK = "Please type a diagnosis."
 CORRECT_FEEDBACK = "Correct."
-WRONG_FEEDBACK = (
-    "Not quite — that is not the diagnosis here. Look again at the key findings and try again."
-)
+WRONG_FEEDBACK = "Not quite — that is not the diagnosis here. Look again at the key findings."
 
 
 def _phrases(*items: str) -> tuple[Phrase, ...]:
@@ -175,7 +173,6 @@ class Compiled:
     case_quals: tuple[str, ...]
     opposite: dict[str, frozenset[str]]
     term_index: dict[str, tuple[Phrase, ...]]
-    case_vocab: list[str]
     trigger_words: frozenset[str]
     typos: dict[str, tuple[str, int] | None] = field(default_factory=dict)
     case_vocab_by_length: dict[int, list[str]] = field(default_factory=dict)
@@ -339,7 +336,6 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         case_quals=tuple(dict.fromkeys(q for f in forms if f.kind == "correct" for q in f.quals)),
         opposite=opposite,
         term_index=lexicon.term_index,
-        case_vocab=sorted(case_words - lexicon.vocabulary),
         trigger_words=TRIGGER_WORDS,
         case_vocab_by_length=by_length(sorted(case_words - lexicon.vocabulary)),
         key_index={w: tuple(ks) for w, ks in key_index.items()},
@@ -1051,11 +1047,6 @@ def _canon_words(word: str, c: Compiled) -> frozenset[str]:
     if hit is None:
         hit = c.canon_words[word] = frozenset(canonicalise((word,), c.lexicon)[0])
     return hit
-
-
-def c_words(form: Form) -> tuple[str, ...]:
-    """The words of a form, for deciding whether a typo concerned it."""
-    return form.core + form.quals
 
 
 def grade(answer: str, spec: DiagnosisSpec, lexicon: Lexicon | None = None) -> Verdict:

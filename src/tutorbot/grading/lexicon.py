@@ -44,11 +44,6 @@ class Lexicon:
     meanings: Mapping[Phrase, tuple[Phrase, ...]] = field(default_factory=dict)
 
     @cached_property
-    def longest(self) -> int:
-        """The longest synonym phrase, in words."""
-        return max((len(p) for p in self.synonyms), default=0)
-
-    @cached_property
     def synonym_sizes(self) -> dict[str, tuple[int, ...]]:
         """First word -> the lengths of the synonym phrases starting with it, longest first."""
         out: dict[str, set[int]] = {}
@@ -297,8 +292,3 @@ def by_length(sorted_words: Iterable[str]) -> dict[int, list[str]]:
     for word in sorted_words:
         out.setdefault(len(word), []).append(word)
     return out
-
-
-def phrases(items: Iterable[Phrase]) -> frozenset[Phrase]:
-    """A frozenset of phrases (helper for typing)."""
-    return frozenset(items)

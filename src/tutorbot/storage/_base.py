@@ -22,7 +22,7 @@ from typing import Generic, Literal, TypeVar
 R = TypeVar("R")
 
 #: How a finished case ended, for progress and /stats.
-CaseOutcome = Literal["correct", "partial", "wrong", "revealed", "skipped"]
+CaseOutcome = Literal["correct", "partial", "wrong", "revealed"]
 
 
 class StoreError(Exception):

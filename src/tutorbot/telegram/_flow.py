@@ -476,7 +476,7 @@ class Flow:
         can name its diagnosis, so ids are not shown, only titles that give nothing away."""
         cases = self.rt.library.published()[:LIST_LIMIT]
         version = current.version if current else 0
-        lines = [f"I have no case called {wanted!r}."]
+        lines = [f"I have no case called “{wanted}”."]
         if cases:
             lines.append("These are the cases:")
         buttons = [Button(self._title(c), callback("open", version, c.id)) for c in cases]

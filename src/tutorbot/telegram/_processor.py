@@ -58,11 +58,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             else:
                 self._locks[key] = (lock, users - 1)
 
-    @property
-    def busy_chats(self) -> int:
-        """How many chats have updates in flight (for tests and the benchmark)."""
-        return len(self._locks)
-
     async def initialize(self) -> None:
         """Nothing to set up."""
 

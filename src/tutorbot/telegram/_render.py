@@ -136,6 +136,14 @@ def _stage_heading(n: int, total: int, title: str, what: str = "Stage") -> str:
     return f"{what} {n} of {total}" + (f": {title}" if title else "")
 
 
+CONTINUE_LABELS = {
+    "images": "Images ▶",
+    "findings": "Findings ▶",
+    "next stage": "Next stage ▶",
+    "diagnosis": "Diagnosis ▶",
+}
+
+
 def render(actions: Sequence[a.Action], version: int) -> list[Out]:
     """The messages for the actions of one step; buttons carry the session ``version``."""
     outs: list[Out] = []
@@ -145,7 +153,8 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
             case a.ShowHistory(title=title, history=history, stages=stages):
                 lines = [Line.bold(title), Line.blank(), Line.text("Clinical history:")]
                 lines += _bullets(history)
-                lines += [Line.blank(), Line.italic(f"{stages} stage(s) of images follow.")]
+                follow = f"{stages} stage{'s' if stages != 1 else ''} of images follow."
+                lines += [Line.blank(), Line.italic(follow)]
                 outs.append(Text(tuple(lines), (Button("Images ▶", nxt),)))
             case a.ShowImages(stage=n, stages=total, title=title, images=images, question=q):
                 heading = Line.bold(_stage_heading(n, total, title))
@@ -174,6 +183,9 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                 outs.append(
                     Text((line, Line.italic("Reply with your diagnosis.")), (), "Your diagnosis")
                 )
+            case a.Continue(then=then):
+                go_on = Line.italic("Tap to go on when you are ready, or /skip to answer now.")
+                outs.append(Text((go_on,), (Button(CONTINUE_LABELS[then], nxt),)))
             case a.ShowVerdict(verdict=verdict, attempts_left=left):
                 said = verdict.feedback.strip() or VERDICT_WORDS[verdict.verdict]
                 text = f"{verdict.mark} {said}"
@@ -205,8 +217,7 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                     lines += [Line.blank(), Line.bold("Teaching points"), *_bullets(points)]
                 credit = src.contributor or src.author
                 if credit:
-                    extra = f", {src.licence}" if src.licence else ""
-                    lines += [Line.blank(), Line.italic(f"Case credit: {credit}{extra}")]
+                    lines += [Line.blank(), Line.italic(f"Case credit: {credit}")]
                 outs.append(Text(tuple(lines)))
             case a.OfferNextCase():
                 outs.append(Text((), (Button("Next case ▶", callback("case", version)),)))

@@ -61,6 +61,14 @@ class AskDiagnosis:
 
 
 @dataclass(frozen=True)
+class Continue:
+    """A reply that did not move the learner (a hint, a notice): remind them how to go on
+    from where they are. ``then`` is what moving on shows next."""
+
+    then: Literal["images", "findings", "next stage", "diagnosis"]
+
+
+@dataclass(frozen=True)
 class ShowVerdict:
     verdict: Verdict
     attempts_left: int
@@ -112,6 +120,7 @@ Action = (
     | ShowImages
     | ShowFindings
     | AskDiagnosis
+    | Continue
     | ShowVerdict
     | ShowHint
     | Notice

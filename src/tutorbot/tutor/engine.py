@@ -141,7 +141,7 @@ class Tutor:
         if state.phase == "question":
             return state, [
                 a.Notice("already_asked", "You are at the diagnosis question already."),
-                self._ask(state, again=True),
+                self._ask(state),
             ]
         if state.phase == "done":
             return state, [self._finished()]
@@ -152,8 +152,10 @@ class Tutor:
             return state, [self._finished()]
         hint = self._next_hint(state)
         if hint is None:
-            return state, [a.Notice("no_hints", "There are no more hints for this case.")]
-        return state.moved(hints_shown=state.hints_shown + 1), [hint]
+            shown: list[a.Action] = [a.Notice("no_hints", "There are no more hints for this case.")]
+        else:
+            state, shown = state.moved(hints_shown=state.hints_shown + 1), [hint]
+        return state, [*shown, *self._continue(state)]
 
     def _answer(self, state: SessionState, text: str) -> Step:
         if state.phase == "question":
@@ -162,22 +164,20 @@ class Tutor:
             state, shown = self._findings(state, state.stage)
             noted = a.Notice("observation", "Noted. Compare what you saw with the findings:")
             return state, [noted, *shown]
+        if state.phase == "findings" and state.stage == len(self.case.stages) - 1:
+            # Everything has been shown: this is the learner's diagnosis.
+            return self._graded(state.moved(phase="question", stage=len(self.case.stages)), text)
         if state.phase == "done":
             return state, [self._finished()]
-        return state, [
-            a.Notice(
-                "not_now",
-                "The diagnosis question comes after the images: go on with next, "
-                "or skip to answer now.",
-            )
-        ]
+        notice = a.Notice("not_now", "The diagnosis question comes after the images.")
+        return state, [notice, *self._continue(state)]
 
     def _graded(self, state: SessionState, text: str) -> Step:
         state, verdict = self.take_answer(state, text)
         if verdict.empty:
             return state, [
                 a.Notice("not_now", verdict.feedback or "Please type a diagnosis."),
-                self._ask(state, again=True),
+                self._ask(state, again=state.attempts_used > 0),
             ]
         left = self.attempts - state.attempts_used
         if verdict.verdict == "correct" or left <= 0:
@@ -211,6 +211,21 @@ class Tutor:
         if self.grader(self.case.title, self.case.diagnosis).verdict == "correct":
             return "A new case"
         return self.case.title
+
+    def _continue(self, state: SessionState) -> list[a.Action]:
+        """How to go on from a step that a hint or a notice did not move."""
+        match state.phase:
+            case "history":
+                return [a.Continue("images" if self.case.stages else "diagnosis")]
+            case "images":
+                return [a.Continue("findings")]
+            case "findings":
+                last = state.stage >= len(self.case.stages) - 1
+                return [a.Continue("diagnosis" if last else "next stage")]
+            case "question":
+                return [self._ask(state, again=state.attempts_used > 0)]
+            case "done":
+                return []
 
     def _history(self) -> a.ShowHistory:
         return a.ShowHistory(self.title, self.case.history, len(self.case.stages))
