@@ -118,4 +118,8 @@ def test_a_broken_case_is_reported_and_the_others_play(tmp_path: Path) -> None:
     (tmp_path / "broken" / "case.yaml").write_text("title: [oops\n")
     run = play(b"quit\n", "--cases", str(tmp_path))
     assert run.returncode == 0
-    assert "broken/case.yaml:" in run.stderr and "broken YAML" in run.stderr and "Clinical history:" in run.stdout
+    assert (
+        "broken/case.yaml:" in run.stderr
+        and "broken YAML" in run.stderr
+        and "Clinical history:" in run.stdout
+    )
