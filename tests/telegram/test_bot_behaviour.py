@@ -431,3 +431,54 @@ def test_api_url_from_the_environment_sets_api_and_file_urls(tmp_path: Path) -> 
     app = build_application(Settings.from_env(env))
     assert app.bot.base_url == f"http://127.0.0.1:8081/bot{env['TELEGRAM_BOT_TOKEN']}"
     assert app.bot.base_file_url == f"http://127.0.0.1:8081/file/bot{env['TELEGRAM_BOT_TOKEN']}"
+
+
+async def test_start_mid_case_shows_where_the_learner_was(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        botapi.press_button(history, "Images ▶")
+        await botapi.wait_for(with_button("Findings ▶"))
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/start")
+        again = await botapi.wait_for(with_button("Findings ▶"), since=mark)
+        assert any("in progress" in m.content for m in botapi.sent(alice)[mark:])
+        botapi.press_button(again, "Findings ▶")  # the repeated step's button works
+        await botapi.wait_for(with_button("Next stage ▶"), since=mark)
+
+
+async def test_a_group_gets_one_line_pointing_to_a_private_chat(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    club = botapi.group("Radiology Club")
+    async with running(botapi, settings):
+        botapi.send_text(alice, club, "/case@tutorbot_bot")
+        reply = await botapi.wait_for(lambda m: m.chat_id == club.id)
+        assert "private chat" in reply.content
+        botapi.send_text(alice, club, "/weather")  # not ours: no answer
+        await botapi.wait_until_delivered()
+        assert len(botapi.sent(club)) == 1
+
+
+async def test_a_redelivered_button_press_is_still_answered(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, f"/start {SEED}")
+        history = await botapi.wait_for(with_button("Images ▶"))
+        press = botapi.press_button(history, "Images ▶")
+        await botapi.wait_for(with_button("Findings ▶"))
+        answered = len(botapi.callback_answers)
+        mark = botapi.mark()
+        botapi.redeliver(press["update_id"])
+        await botapi.wait_for_call("answerCallbackQuery", lambda p: True, since=answered)
+        await botapi.wait_until_delivered()
+        assert botapi.sent(alice)[mark:] == []  # handled once: nothing sent again

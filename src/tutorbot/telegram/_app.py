@@ -241,7 +241,8 @@ class TutorApplication(Application):  # type: ignore[type-arg]
 
 
 def add_handlers(app: Application[Any, Any, Any, Any, Any, Any], flow: Flow) -> None:
-    """Wire the handlers: private chats only for now (group play is a later issue)."""
+    """Wire the handlers: private chats (group play is a later issue; in a group our
+    commands get one line that points to a private chat)."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     commands = {
         "start": flow.start,
@@ -257,6 +258,9 @@ def add_handlers(app: Application[Any, Any, Any, Any, Any, Any], flow: Flow) -> 
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, flow.unknown))
+    ours = filters.Regex(rf"^/({'|'.join(commands)})(@\w+)?(\s|$)")
+    groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ours
+    app.add_handler(MessageHandler(groups, flow.group))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, flow.answer))
     app.add_handler(CallbackQueryHandler(flow.button))
     app.add_handler(ChatMemberHandler(flow.member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -72,6 +72,10 @@ HELP = (
     "/stats – cases done, accuracy, streak",
     "/help – this message",
 )
+GROUPS_LATER = (
+    "Cases are played in a private chat for now: tap my name, then Start. "
+    "Playing together in groups is coming."
+)
 FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 # Said before the diagnosis when a finished case is shown again after a lost reply.
 OUTCOME_NOTES = {
@@ -187,6 +191,13 @@ class Flow:
         """/help."""
         await self._apply(update, context, lambda current: Change(Reply([text(*HELP)])))
 
+    async def group(self, update: Update, context: Context) -> None:
+        """One of our commands in a group: group play is not here yet, so point to a private chat."""
+        key = session_key(update)
+        if key is None:
+            return
+        await self.rt.sender.send(context.bot, key.chat_id, key.thread_id, [text(GROUPS_LATER)])
+
     async def unknown(self, update: Update, context: Context) -> None:
         """A command we do not have."""
         reply = Reply([text("I do not know that command. /help lists what I can do.")])
@@ -285,6 +296,8 @@ class Flow:
         if applied.duplicate or applied.result is None:
             if session is None or not session.reply_pending:
                 log.info("Update %s was handled before; ignored", update.update_id)
+                if query is not None:  # stop the button's spinner all the same
+                    await self._answer_quietly(query)
                 return
             # Handled before, but its reply was never confirmed sent: show where they are.
             log.info("Update %s was handled before; showing its lost reply", update.update_id)
@@ -294,9 +307,8 @@ class Flow:
         version = session.version if session else 0
         outs = merge([*render(reply.lost, version), *reply.before, *render(reply.actions, version)])
         try:
-            if query is not None and not applied.duplicate:
-                toast = reply.toast
-                await self.rt.sender.call(lambda: query.answer(toast))
+            if query is not None:
+                await self._answer_quietly(query, reply.toast)
             await self.rt.sender.send(context.bot, key.chat_id, key.thread_id, outs)
         except Blocked:
             log.info("User %s blocked the bot; marked inactive", key.user_id)
@@ -330,9 +342,16 @@ class Flow:
         if loaded is None:
             return []
         case, state = loaded
-        shown = Tutor(case, self.rt.grader, self.rt.attempts).step(state, events.Show())[1]
+        shown = self._tutor(case).step(state, events.Show())[1]
         note = OUTCOME_NOTES.get(state.outcome or "") if state.phase == "done" else None
         return [actions.Notice("finished", note), *shown] if note else shown
+
+    async def _answer_quietly(self, query: CallbackQuery, toast: str | None = None) -> None:
+        """Answer a button press; a press Telegram delivered again may be too old to answer."""
+        try:
+            await self.rt.sender.call(lambda: query.answer(toast))
+        except TelegramError as error:
+            log.info("Could not answer button press %s: %s", query.id, error)
 
     # -- pure step functions (run inside the store transaction) ---------------------------
 
@@ -347,7 +366,7 @@ class Flow:
                 gone = "That case is no longer available. /case starts another one."
                 return Change(Reply([text(gone)]), delete=True)
             case, state = loaded
-            new, shown = Tutor(case, self.rt.grader, self.rt.attempts).step(state, event)
+            new, shown = self._tutor(case).step(state, event)
             if any(isinstance(action, actions.StartNextCase) for action in shown):
                 return self._open_next(current, (), None, force=True)
             return self._change(current, case, state, new, shown)
@@ -404,9 +423,12 @@ class Flow:
             return None
         return case, state
 
+    def _tutor(self, case: Case) -> Tutor:
+        return Tutor(case, self.rt.grader, self.rt.attempts)
+
     def _title(self, case: Case) -> str:
         """The case's title as a learner may see it (not one that names the diagnosis)."""
-        return Tutor(case, self.rt.grader, self.rt.attempts).title
+        return self._tutor(case).title
 
     def _playable(self, case_id: str) -> Case | None:
         """A published case by id; drafts are never served to students."""
@@ -417,11 +439,13 @@ class Flow:
         lines = ["Welcome! I am a radiology tutor.", *HELP]
         loaded = self._load(current) if current else None
         if current is not None and loaded is not None and loaded[1].phase != "done":
+            case, state = loaded
             lines += [
                 "",
-                f"You have a case in progress: {self._title(loaded[0])}. Carry on, or /case.",
+                f"You have a case in progress: {self._title(case)}. Here is where you were:",
             ]
-            return Change(Reply([text(*lines)]))
+            _, shown = self._tutor(case).step(state, events.Show())
+            return Change(Reply([text(*lines)], shown))
         version = current.version if current else 0
         return Change(
             Reply([text(*lines, buttons=[Button("Start a case ▶", callback("case", version))])])
@@ -531,7 +555,7 @@ class Flow:
         return self._start_case(current, target)
 
     def _start_case(self, current: SessionRecord | None, target: Case) -> Change[Reply]:
-        state, shown = Tutor(target, self.rt.grader, self.rt.attempts).start()
+        state, shown = self._tutor(target).start()
         return Change(
             Reply(actions=shown),
             state=json.dumps(state.to_json()),

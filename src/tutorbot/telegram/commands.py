@@ -135,6 +135,10 @@ def run(args: argparse.Namespace) -> int:
             f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or --cases)"
         )
     configure_logging(args.log_level, token)
+    if webhook is not None:
+        from tutorbot.telegram._logging import protect_token
+
+        protect_token(webhook.secret)  # setWebhook carries it; DEBUG logs show the call
     try:
         app = build_application(settings)
     except LexiconError as error:
