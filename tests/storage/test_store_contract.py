@@ -238,6 +238,16 @@ async def test_stats_streak_counts_recent_correct_run(store: Store) -> None:
     assert (empty.cases_done, empty.accuracy, empty.streak) == (0, 0.0, 0)
 
 
+async def test_stats_count_each_case_once_as_it_went_first(store: Store) -> None:
+    outcomes = [("case-a", "revealed"), ("case-a", "correct"), ("case-b", "correct")]
+    for number, (case_id, outcome) in enumerate(outcomes, 1):
+        finished = [FinishedCase(21, case_id, "v", outcome)]  # type: ignore[arg-type]
+        await store.apply(number, KEY, lambda _c, f=finished: Change(result=None, finished=f))
+    stats = await store.stats(21)
+    assert (stats.cases_done, stats.correct, stats.streak) == (2, 1, 1)
+    assert stats.finished == ("case-a", "case-b")
+
+
 async def test_survives_close_and_reopen(backend: Opener) -> None:
     first = await backend()
     await first.apply(1, KEY, put("mid-case"))

@@ -96,9 +96,11 @@ class FinishedCase:
 class Stats:
     """A learner's progress for /stats.
 
-    ``accuracy`` is the share of finished cases answered correctly (0.0 when
-    none); ``streak`` counts the most recent finished cases answered correctly
-    in a row; ``finished`` lists the ids of finished cases, oldest first.
+    Each case counts once, with the outcome of the first time it was finished
+    (a replay after seeing the answer changes nothing). ``accuracy`` is the
+    share of finished cases answered correctly (0.0 when none); ``streak``
+    counts the most recent of them answered correctly in a row; ``finished``
+    lists their ids, oldest first.
     """
 
     cases_done: int

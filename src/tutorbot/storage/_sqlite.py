@@ -495,14 +495,19 @@ class SQLiteStore(Store):
                 "SELECT case_id, outcome FROM finished_cases WHERE user_id = ? ORDER BY id",
                 (user_id,),
             ).fetchall()
-            outcomes = [str(r[1]) for r in rows]
+            # A case counts once, as it went the first time: replaying a case after
+            # seeing its answer must not lift accuracy or a streak.
+            first: dict[str, str] = {}
+            for case_id, outcome in rows:
+                first.setdefault(str(case_id), str(outcome))
+            outcomes = list(first.values())
             correct = outcomes.count("correct")
             streak = 0
             for outcome in reversed(outcomes):
                 if outcome != "correct":
                     break
                 streak += 1
-            finished = tuple(dict.fromkeys(str(r[0]) for r in rows))
+            finished = tuple(first)
             done = len(outcomes)
             return Stats(done, correct, correct / done if done else 0.0, streak, finished)
 
