@@ -308,3 +308,12 @@ def test_a_huge_case_file_is_refused_without_reading_it(tmp_path: Path) -> None:
         handle.truncate(50_000_000)  # sparse: costs no disk
     (problem,) = load_case(folder).problems
     assert "larger than 1 MB" in problem.message
+
+
+def test_a_stage_holds_at_most_ten_images(tmp_path: Path) -> None:
+    many = "".join(f"      - file: images/01.png\n        caption: view {n}\n" for n in range(11))
+    text = GOOD.format(id="many", status="published").replace(
+        "      - file: images/01.png\n        caption: CT, axial\n", many
+    )
+    problems = load_case(write_case(tmp_path, "many", text)).problems
+    assert any("11 images; a Telegram album holds at most 10" in p.message for p in problems)

@@ -37,6 +37,7 @@ from tutorbot.cases.problems import Problem, Severity
 CASE_FILE = "case.yaml"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 PHOTO_SIZE_LIMIT = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
+ALBUM_LIMIT = 10  # sendMediaGroup takes 2-10 items
 CASE_FILE_LIMIT = 1_000_000  # far above any real case; keeps a stray huge file cheap
 
 T = TypeVar("T")
@@ -222,6 +223,12 @@ def _stage(r: _Reader, node: yaml.Node, where: str) -> Stage | None:
     images = r.each(fields.get("images"), f"{where} image", lambda n, w: _image(r, n, w))
     if "images" in fields and not images and not r.sequence(fields["images"], f"{where} images"):
         r.problem(fields["images"], f"{where} has no images", "list at least one image")
+    if len(images) > ALBUM_LIMIT:
+        r.problem(
+            fields["images"],
+            f"{where} has {len(images)} images; a Telegram album holds at most {ALBUM_LIMIT}",
+            "split the images over two stages",
+        )
     findings = r.texts(fields.get("findings"), f"{where} findings")
     if "findings" in fields and not findings:
         r.problem(fields["findings"], f"{where} has no findings", "list what the images show")
