@@ -6,15 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tutorbot.errors import CommandError
 from tutorbot.settings import SettingsError
 
-
-class CommandError(Exception):
-    """A command cannot go on; the message is one clear sentence for the user."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+__all__ = ["CommandError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:

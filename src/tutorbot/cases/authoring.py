@@ -28,6 +28,7 @@ from tutorbot.cases.importers.writer import (
 from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import IMAGE_SUFFIXES, load_case
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
+from tutorbot.errors import CommandError
 
 
 def register(cases: Any) -> None:
@@ -286,7 +287,6 @@ def new_case_text(case_id: str, folder: Path) -> str:
 
 def new_case(args: argparse.Namespace) -> int:
     """``tutorbot cases new ID``."""
-    from tutorbot.cli import CommandError
 
     case_id: str = args.id
     if len(case_id) > ID_MAX_LENGTH or not ID_PATTERN.match(case_id):
@@ -329,7 +329,6 @@ def publish_text(text: str) -> str | None:
 
 def publish_case(args: argparse.Namespace) -> int:
     """``tutorbot cases publish ID_OR_PATH``."""
-    from tutorbot.cli import CommandError
 
     settings = _settings(args)
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from tutorbot.cases.library import CaseNotFound, load_library, resolve_case
 from tutorbot.cases.model import Case
 from tutorbot.cases.problems import Problem
+from tutorbot.errors import CommandError
 from tutorbot.settings import Settings
 
 
@@ -69,14 +70,9 @@ def report(problems: list[Problem]) -> None:
 
 
 def list_cases(args: argparse.Namespace) -> int:
-    from tutorbot.cli import CommandError
 
     settings = settings_from(args)
-    if not settings.cases.is_dir():
-        raise CommandError(
-            f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or --cases)"
-        )
-    library = load_library([settings.cases])
+    library = load_library([require_cases_folder(settings)])
     report(library.problems)
     if not library.cases:
         print(f"No cases in {settings.cases}.", file=sys.stderr)
@@ -89,10 +85,18 @@ def list_cases(args: argparse.Namespace) -> int:
     return 0
 
 
+def require_cases_folder(settings: Settings) -> Path:
+    """The configured cases folder, or a :class:`CommandError` saying it is missing."""
+    if not settings.cases.is_dir():
+        raise CommandError(
+            f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or use --cases)"
+        )
+    return settings.cases
+
+
 def load_one_case(id_or_path: str, cases_dir: Path) -> Case:
     """The case named by id or path, its problems reported on stderr; a
     :class:`CommandError` when it is not there or has errors."""
-    from tutorbot.cli import CommandError
 
     try:
         result = resolve_case(id_or_path, cases_dir)

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutorbot.cases.commands import load_one_case
+from tutorbot.cases.commands import load_one_case, require_cases_folder
 from tutorbot.cases.library import load_library
 from tutorbot.cases.model import Case
+from tutorbot.errors import CommandError
 from tutorbot.settings import Settings
 
 
@@ -41,7 +42,6 @@ def register(subcommands: Any) -> None:
 
 
 def play(args: argparse.Namespace) -> int:
-    from tutorbot.cli import CommandError
     from tutorbot.console.play import Player, interactive
     from tutorbot.grading import LexiconError, grader_for
 
@@ -52,11 +52,7 @@ def play(args: argparse.Namespace) -> int:
         cases_dir = case.folder.parent
         library = load_library([cases_dir]) if cases_dir.is_dir() else load_library([])
     else:
-        if not settings.cases.is_dir():
-            raise CommandError(
-                f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or use --cases)"
-            )
-        library = load_library([settings.cases])
+        library = load_library([require_cases_folder(settings)])
         cases_dir = settings.cases
     for problem in library.errors:
         print(f"skipped: {problem}", file=sys.stderr)

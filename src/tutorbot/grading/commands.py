@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tutorbot.errors import CommandError
 from tutorbot.grading.verdict import Verdict
 
 
@@ -53,7 +54,6 @@ def explain(verdict: Verdict) -> str:
 def grade_command(args: argparse.Namespace) -> int:
     """Run ``tutorbot grade``."""
     from tutorbot.cases.commands import load_one_case, settings_from
-    from tutorbot.cli import CommandError
     from tutorbot.grading import LexiconError, grade, load_lexicon
 
     case = load_one_case(args.case, settings_from(args).cases)

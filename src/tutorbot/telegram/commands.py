@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tutorbot.cases.commands import require_cases_folder
+from tutorbot.errors import CommandError
 from tutorbot.settings import Settings, SettingsError
 
 # https://core.telegram.org/bots/api#setwebhook: secret_token is 1-256 characters of A-Z a-z 0-9 _ -.
@@ -118,7 +120,6 @@ def run(args: argparse.Namespace) -> int:
     """Start the bot and run until interrupted."""
     from telegram.error import InvalidToken, NetworkError
 
-    from tutorbot.cli import CommandError
     from tutorbot.grading import LexiconError
     from tutorbot.storage import StoreError
     from tutorbot.telegram._app import ALLOWED_UPDATES, build_application
@@ -130,10 +131,7 @@ def run(args: argparse.Namespace) -> int:
         if args.webhook
         else None
     )
-    if not settings.cases.is_dir():
-        raise CommandError(
-            f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or --cases)"
-        )
+    require_cases_folder(settings)
     configure_logging(args.log_level, token)
     if webhook is not None:
         from tutorbot.telegram._logging import protect_token
