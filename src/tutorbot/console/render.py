@@ -58,12 +58,8 @@ def render(action: a.Action) -> list[str]:
             return [f"{prefix}{one_line(question)} (attempt {attempt} of {attempts})"]
         case a.Continue(then=then):
             return [f"(Type next for the {then}, or skip to answer now.)"]
-        case a.ShowVerdict(verdict=verdict, attempts_left=left):
-            label = {"correct": "Correct.", "partial": "Partly right.", "wrong": "Not right."}
-            text = f"{verdict.mark} {one_line(verdict.feedback) or label[verdict.verdict]}"
-            if verdict.verdict != "correct" and left:
-                text += f" ({left} attempt{'s' if left != 1 else ''} left)"
-            return [text.rstrip()]
+        case a.ShowVerdict() as shown:
+            return [shown.line]
         case a.ShowHint(text=text, number=number, total=total):
             return [f"Hint {number} of {total}: {one_line(text)}"]
         case a.Notice(text=text):

@@ -23,7 +23,6 @@ ALBUM_MAX = 10
 # https://core.telegram.org/bots/api#inlinekeyboardbutton: callback_data 1-64 bytes.
 CALLBACK_DATA_LIMIT = 64
 CALLBACK_VERSION = "v1"
-VERDICT_WORDS = {"correct": "Correct.", "partial": "Partly right.", "wrong": "Not right."}
 
 
 def units(text: str) -> int:
@@ -186,12 +185,8 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
             case a.Continue(then=then):
                 go_on = Line.italic("Tap to go on when you are ready, or /skip to answer now.")
                 outs.append(Text((go_on,), (Button(CONTINUE_LABELS[then], nxt),)))
-            case a.ShowVerdict(verdict=verdict, attempts_left=left):
-                said = verdict.feedback.strip() or VERDICT_WORDS[verdict.verdict]
-                text = f"{verdict.mark} {said}"
-                if verdict.verdict != "correct" and left:
-                    text += f" ({left} attempt{'s' if left != 1 else ''} left)"
-                outs.append(Text((Line.text(text),)))
+            case a.ShowVerdict() as shown:
+                outs.append(Text((Line.text(shown.line),)))
             case a.ShowHint(text=text, number=number, total=total):
                 outs.append(
                     Text(

@@ -68,10 +68,24 @@ class Continue:
     then: Literal["images", "findings", "next stage", "diagnosis"]
 
 
+VERDICT_WORDS = {"correct": "Correct.", "partial": "Partly right.", "wrong": "Not right."}
+
+
 @dataclass(frozen=True)
 class ShowVerdict:
     verdict: Verdict
     attempts_left: int
+
+    @property
+    def line(self) -> str:
+        """The verdict as one line that starts with its mark (✅, 🟡 or ❌)."""
+        verdict = self.verdict
+        said = " ".join(verdict.feedback.split()) or VERDICT_WORDS[verdict.verdict]
+        text = f"{verdict.mark} {said}"
+        left = self.attempts_left
+        if verdict.verdict != "correct" and left:
+            text += f" ({left} attempt{'s' if left != 1 else ''} left)"
+        return text
 
 
 @dataclass(frozen=True)
