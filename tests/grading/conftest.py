@@ -12,6 +12,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any)
             "_tutorbot_grading_report",
             "_tutorbot_unseen_report",
             "_tutorbot_blind_report",
+            "_tutorbot_blind2_report",
         )
     ]
     if any(lines):
