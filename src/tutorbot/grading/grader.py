@@ -217,6 +217,10 @@ class Candidate:
     negated: bool = False
     diagnosis_like: bool = False
     detail: bool = False  # a partial form beside the right answer: consistent detail
+    # Names only what the case's own right or partial forms name ("squamous
+    # cell carcinoma" for a Pancoast tumour with "lung cancer" partial).
+    consistent: bool = False
+    alternative: bool = False  # offered with "or", "vs" or "/"
 
 
 def canonicalise(phrase: Phrase, lexicon: Lexicon) -> tuple[Phrase, list[str]]:
@@ -326,7 +330,7 @@ def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         vocab=vocab,
         harmless=frozenset(lexicon.modifiers | consistent | STOPWORDS | CONNECTORS | set(opposite)),
         gap=frozenset(
-            lexicon.modifiers - set(opposite) - {t[0] for t in lexicon.terms if len(t) == 1}
+            (lexicon.modifiers | set(opposite)) - {t[0] for t in lexicon.terms if len(t) == 1}
         ),
         detail_words=frozenset(
             (lexicon.modifiers | set(opposite)) - {t[0] for t in lexicon.terms if len(t) == 1}
@@ -444,6 +448,29 @@ def _context_options(word: str, c: Compiled) -> tuple[Phrase, ...]:
                 for w in sorted(c.form_words)
                 if len(w) >= 3 and w[0] == word[0] and w.isalpha() and OSA.distance(word, w) == 1
             )
+        elif (
+            len(word) >= 5
+            and word.isalpha()
+            and word not in c.vocab
+            and word not in c.trigger_words
+            and _typo(word, c) is None
+        ):
+            # A slip in a longer word that is not corrected alone because two
+            # known words are as close ("appendigitis": appendagitis or
+            # appendicitis?) or the known word is short ("wilsm": "Wilms" is
+            # "wilm" once singular): read as the form word the words around
+            # it complete ("epiploic appendigitis", "wilsm tumour").
+            limit = allowed_edits(len(word))
+            prefix = meaning_prefix(word)
+            options = tuple(
+                (w,)
+                for w in sorted(c.form_words)
+                if w[0] == word[0]
+                and w.isalpha()
+                and abs(len(w) - len(word)) <= limit
+                and meaning_prefix(w) == prefix
+                and OSA.distance(word, w, score_cutoff=limit) <= limit
+            )
     c.context[word] = options
     return options
 
@@ -485,22 +512,29 @@ def _in_context(items: list[Word], c: Compiled, why: list[str]) -> list[Word]:
 
 
 def _fits(options: tuple[Phrase, ...], seq: list[str], pos: int, c: Compiled) -> Phrase | None:
-    for option in options:
-        for form in c.forms:
-            core, n = form.core, len(option)
-            if len(core) <= n:
+    """The one option the words around ``pos`` complete a form with (None if none, or
+    if two do: "sigmoid diverticulisis" beside "sigmoid diverticulitis" and
+    "sigmoid diverticulosis" stays unread)."""
+    fitting = [o for o in dict.fromkeys(options) if _fits_one(o, seq, pos, c)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _fits_one(option: Phrase, seq: list[str], pos: int, c: Compiled) -> bool:
+    for form in c.forms:
+        core, n = form.core, len(option)
+        if len(core) <= n:
+            continue
+        for p in range(len(core) - n + 1):
+            if core[p : p + n] != option:
                 continue
-            for p in range(len(core) - n + 1):
-                if core[p : p + n] != option:
-                    continue
-                before, after = core[:p], core[p + n :]
-                if (
-                    pos >= len(before)
-                    and tuple(seq[pos - len(before) : pos]) == before
-                    and tuple(seq[pos + 1 : pos + 1 + len(after)]) == after
-                ):
-                    return option
-    return None
+            before, after = core[:p], core[p + n :]
+            if (
+                pos >= len(before)
+                and tuple(seq[pos - len(before) : pos]) == before
+                and tuple(seq[pos + 1 : pos + 1 + len(after)]) == after
+            ):
+                return True
+    return False
 
 
 def _starts(items: list[Word], i: int, phrase: Phrase) -> bool:
@@ -669,13 +703,22 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     if not live:
         if found:
             return Candidate(text, found[0][0].kind, found[0][0], negated=True)
-        return Candidate(text, None, diagnosis_like=diagnosis_like)
+        mentioned = [t for t in terms if _contains(seq, t)]
+        return Candidate(
+            text,
+            None,
+            diagnosis_like=diagnosis_like,
+            consistent=bool(mentioned) and all(w in c.consistent for t in mentioned for w in t),
+        )
     found = live
     if len(found) > 1:
-        # At equal length, words found in the order written beat the same
-        # number of words found only reordered: "hydatid cyst of liver" is
-        # "hydatid cyst", not a reordered "liver cyst".
-        found.sort(key=lambda hit: (-len(hit[0].core), not _in_order(seq, *hit)))
+        # A form's qualifiers written in the answer make it longer; a form whose
+        # qualifier the answer contradicts comes last: "posterior shoulder
+        # dislocation" is the posterior form, not the anterior one (their core
+        # words are the same). At equal length, words found in the order
+        # written beat the same number of words found only reordered:
+        # "hydatid cyst of liver" is "hydatid cyst", not a reordered "liver cyst".
+        found.sort(key=lambda hit: _rank(hit, seq, present, c))
     if found[0][0].kind == "partial":
         # The right answer beside a partial one in the same words ("sigmoid
         # volvulus causing large bowel obstruction"): the partial one is detail.
@@ -690,13 +733,20 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
     context_from = next((i for i in range(end, len(seq)) if seq[i] in CONNECTORS), len(seq))
     # Negated words are what the learner ruled out: never competing detail.
     extras = [i for i in range(len(seq)) if i not in inside and i not in negated]
+    # A qualifier may stand between the words of a form ("dislocation of the
+    # left shoulder"): the qualifier checks read every word but the form's own.
+    outside = [
+        i
+        for i in range(len(seq))
+        if i not in negated and (i not in inside or seq[i] not in form.core_set)
+    ]
     # Qualifiers: a contradicted one is wrong; a missing required one is partial.
     # Qualifiers of any accepted form count for the case ("Left tension
     # pneumothorax" accepted: "right tension pneumothorax" contradicts it).
     for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
         if qual in present:
             contrary = c.opposite.get(qual, ())
-            both = [seq[i] for i in extras if i < context_from and seq[i] in contrary]
+            both = [seq[i] for i in outside if i < context_from and seq[i] in contrary]
             if both and form.kind == "correct":
                 # "acute on chronic": the qualifier is there, but so is its opposite.
                 cand.outcome = "partial"
@@ -704,7 +754,7 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
                 cand.why.append(f"qualifier: '{qual}' and '{both[0]}' both written")
             continue
         contrary = c.opposite.get(qual, ())
-        clash = [seq[i] for i in extras if seq[i] in contrary]
+        clash = [seq[i] for i in outside if seq[i] in contrary]
         if clash:
             cand.outcome, cand.feedback = (
                 "wrong",
@@ -715,7 +765,7 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
         if (
             qual in c.required
             and form.kind == "correct"
-            and not any(seq[i] in c.opposite.get(qual, ()) for i in extras)
+            and not any(seq[i] in c.opposite.get(qual, ()) for i in outside)
         ):
             cand.outcome = "partial"
             cand.why.append(f"required qualifier '{qual}' missing")
@@ -788,6 +838,18 @@ def _judge(segment: list[Word], c: Compiled) -> Candidate:
             "extra detail: " + " ".join(content[i].raw for i in extras if content[i].raw)
         )
     return cand
+
+
+def _rank(
+    hit: tuple[Form, tuple[int, int]], seq: list[str], present: set[str], c: Compiled
+) -> tuple[int, bool, int, bool]:
+    form = hit[0]
+    written = sum(1 for q in form.quals if q in present)
+    contradicted = any(
+        q not in present and not present.isdisjoint(c.opposite.get(q, ())) for q in form.quals
+    )
+    missing = len(form.quals) - written
+    return (-len(form.core) - written, contradicted, missing, not _in_order(seq, *hit))
 
 
 def _find_phrase(seq: list[str], phrase: Phrase) -> tuple[int, int] | None:
@@ -912,6 +974,14 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
             segments[k] = []
             alternative[prev] = alternative[k]
             del kept[n]
+    # ... and detail standing first, before a stop or a colon, belongs to the
+    # candidate after it: "post. shoulder dislocation", "Left: pneumothorax".
+    if len(kept) > 1 and not alternative[kept[0]]:
+        k, nxt = kept[0], kept[1]
+        if all(w.text in STOPWORDS or w.text in c.detail_words for w in segments[k]):
+            segments[nxt][:0] = segments[k]
+            segments[k] = []
+            del kept[0]
     # Words after a comma or in brackets that name nothing the case foresaw
     # but complete a longer or the right form with the candidate before them
     # join it: "aortic dissection, Stanford type A", "aortic dissection (type
@@ -943,11 +1013,17 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
             if after and not any(w.negated for w in segments[k]):
                 # A head noun shared across the alternatives: "extradural or
                 # subdural haematoma" is "extradural haematoma" or "subdural haematoma".
-                head = segments[kept[n + 1]][-1]
-                shared = _judge([*segments[k], Word(head.text, head.raw)], c)
-                if shared.form is not None and not shared.negated:
-                    shared.why.append(f"shared word '{head.raw}' read into '{cand.text}'")
-                    cand = shared
+                # The longest shared tail that completes a form: "posterior vs
+                # anterior shoulder dislocation" is "posterior shoulder dislocation" or ...
+                following = segments[kept[n + 1]]
+                for size in range(max(len(following) - 1, 1), 0, -1):
+                    tail = [Word(w.text, w.raw) for w in following[-size:]]
+                    shared = _judge([*segments[k], *tail], c)
+                    if shared.form is not None and not shared.negated:
+                        said = " ".join(w.raw for w in tail if w.raw)
+                        shared.why.append(f"shared words '{said}' read into '{cand.text}'")
+                        cand = shared
+                        break
             if cand.form is None and not cand.diagnosis_like and max(after, before) == 2:
                 # (Not after "/": "Ewing sarcoma/PNET" joins two names of one thing.)
                 # "EMH or something else", "left ... or right": a vague
@@ -960,6 +1036,7 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
                 if vague:
                     cand.diagnosis_like = True
                     cand.why.append("vague alternative: " + " ".join(vague))
+        cand.alternative = bool(after or before)
         judged.append(cand)
     return _combine(answer, judged, slips, explicit, why, c)
 
@@ -996,7 +1073,13 @@ def _combine(
     if correct:
         for j in candidates:
             # A partial form beside the right answer is detail ("EMH, thalassaemia").
-            if j.outcome == "partial" and j.form is not None and j.form.kind == "partial":
+            # So is, after a comma or in brackets, a name that only repeats what
+            # the case's right or partial forms say: "Pancoast tumour (squamous
+            # cell carcinoma)" with "lung cancer" partial. Not when offered as
+            # an alternative ("or", "vs", "/", "DDx:").
+            authored_partial = j.form is not None and j.form.kind == "partial"
+            repeated = j.form is None and j.consistent and not j.alternative and not explicit
+            if (j.outcome == "partial" and authored_partial) or repeated:
                 j.detail = True
     others = [j for j in candidates if j.outcome != "correct" and not j.detail]
     if len(candidates) > 1 or explicit:
