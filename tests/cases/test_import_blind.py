@@ -33,12 +33,32 @@ EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
 )
 FILES = sorted(EXPECTED)
 
+# First run, before the importer was read: 5 right, 5 partly, 2 failed.
 # Raised as fixes land; a drop means a regression in the importer.
-AT_LEAST_RIGHT = 0
+AT_LEAST_RIGHT = 10
 
-# (file, key) -> why the importer does not meet this expectation (see the
-# report in the commit history); these mismatches are printed, not counted.
-KNOWN_GAPS: dict[tuple[str, str], str] = {}
+# (file, key) -> why the importer does not meet this expectation on purpose;
+# these mismatches are still printed and counted apart ("right but for known
+# gaps"). The expectations themselves stay as written before the first run.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    (
+        "09_extradural_bone_window.txt",
+        "accepted_include",
+    ): "'epidural' is a word-level lexicon synonym; the importer lists whole-diagnosis "
+    "synonyms only (docs/authoring.md) and `tutorbot grade` accepts 'Epidural haematoma' "
+    "already; listing every word swap would fill the list with forms like 'Lt ...'",
+    (
+        "12_mirc_vestibular_schwannoma.xml",
+        "diagnosis",
+    ): "'X (Y)' where Y is not an abbreviation: Y may be another name, a subtype or a cause "
+    "('Pathological fracture (metastasis)'), so the answer keeps it as written and X alone "
+    "is accepted",
+    (
+        "12_mirc_vestibular_schwannoma.xml",
+        "accepted_include",
+    ): "same reason: accepting what the parentheses hold would accept 'metastasis' for "
+    "'Pathological fracture (metastasis)'; the header note asks the instructor to add it",
+}
 
 
 @dataclass
@@ -157,14 +177,16 @@ def test_blind_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     outcomes = [_outcomes[n] for n in FILES]
     failed = [o for o in outcomes if o.failure]
     partly = [o for o in outcomes if not o.failure and o.mismatches]
-    right = [o for o in outcomes if not o.failure and not o.mismatches]
+    known = [o for o in outcomes if not o.failure and not o.mismatches and o.known]
+    right = [o for o in outcomes if not o.failure and not o.mismatches and not o.known]
     with capsys.disabled():
         print(
-            f"\nblind import: {len(right)} right, {len(partly)} partly, {len(failed)} failed (of {len(outcomes)})"
+            f"\nblind import: {len(right)} right, {len(known)} right but for known gaps, "
+            f"{len(partly)} partly, {len(failed)} failed (of {len(outcomes)})"
         )
         for o in failed:
             print(f"  FAILED {o.name}: {o.failure}")
-        for o in partly:
-            for line in o.mismatches:
+        for o in partly + known:
+            for line in o.mismatches + o.known:
                 print(f"  {o.name}: {line}")
     assert len(right) >= AT_LEAST_RIGHT

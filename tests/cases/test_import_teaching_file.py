@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from tutorbot.cases.importers import Imported, ImportFailure, import_file
-from tutorbot.cases.importers.common import slugify, spelling_variants, split_abbreviation
+from tutorbot.cases.importers.common import (
+    accepted_answers,
+    slugify,
+    spelling_variants,
+    split_abbreviation,
+)
 from tutorbot.cases.importers.teaching_file import parse_teaching_file
 from tutorbot.cases.importers.writer import case_yaml, write_case_folder
 from tutorbot.cases.loader import load_case
@@ -348,3 +353,118 @@ def test_a_second_findings_block_for_the_same_images_joins_their_stage() -> None
     assert isinstance(outcome, Imported), outcome
     (stage,) = outcome.case.stages
     assert stage.findings == ("A lytic lesion", "Bone window: Periosteal reaction")
+
+
+def test_lettered_bullets_and_a_numbered_title() -> None:
+    text = (
+        "Case 31: Vomiting in an infant\nHistory:\na) 5 weeks old\n(b) Projectile vomiting\n"
+        "Ultrasound of the pylorus\nUltrasound findings:\na) Thick muscle\nb) Long channel\n"
+        "Diagnosis: Pyloric stenosis\na) A point\n"
+    )
+    outcome = parse_teaching_file(text, "t.txt")
+    assert isinstance(outcome, Imported), outcome
+    case = outcome.case
+    assert case.title == "Vomiting in an infant" and case.id == "vomiting-in-an-infant"
+    assert case.history == ("5 weeks old", "Projectile vomiting")
+    assert [len(s.images) for s in case.stages] == [1]
+    assert case.stages[0].findings == ("Thick muscle", "Long channel")
+    assert case.teaching_points == ("A point",)
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Case 12: Knee pain", "Knee pain"),
+        ("CASE #3 - Knee pain", "Knee pain"),
+        ("Case no. 7. Knee pain", "Knee pain"),
+        ("Case 4 – Knee pain", "Knee pain"),
+        ("Case 12", "Case 12"),  # nothing after the number: kept
+        ("Case 12:", "Case 12:"),
+        ("Case 12-year-old with knee pain", "Case 12-year-old with knee pain"),
+        ("Case: Knee pain", "Knee pain"),
+    ],
+)
+def test_case_numbering_is_not_part_of_the_title(line: str, title: str) -> None:
+    outcome = parse_teaching_file(f"{line}\n- h\nCap\nCT findings:\n- f\nDiagnosis: X\n", "t")
+    assert isinstance(outcome, Imported), outcome
+    assert outcome.case.title == title
+
+
+def test_findings_heading_without_its_colon_when_bullets_follow() -> None:
+    text = (
+        "T\n- h\nFigure 1: AP radiograph\nRadiograph findings\n- cortical thickening\n"
+        "Figure 2: Axial CT\nCT findings\n- nidus\nBone window findings\n- sclerosis\n"
+        "Diagnosis: Osteoid osteoma\n"
+    )
+    outcome = parse_teaching_file(text, "t")
+    assert isinstance(outcome, Imported), outcome
+    stages = outcome.case.stages
+    assert [(s.title, len(s.images), s.findings) for s in stages] == [
+        ("Radiograph", 1, ("cortical thickening",)),
+        ("CT", 1, ("nidus", "Bone window: sclerosis")),
+    ]
+    # Not followed by bullets, such a line is a caption as before.
+    text = "T\n- h\nNormal findings\nCT findings:\n- f\nDiagnosis: X\n"
+    outcome = parse_teaching_file(text, "t")
+    assert isinstance(outcome, Imported), outcome
+    assert outcome.case.stages[0].images[0].caption == "Normal findings"
+
+
+def test_wrapped_bullets_continue_on_indented_lines() -> None:
+    text = (
+        "T\n"
+        "History:\n"
+        "  • A woman with painless\n"
+        "    haematuria\n"
+        "Ultrasound of the kidney\n"  # not indented: a caption, not a continuation
+        "Ultrasound findings:\n"
+        "\t1.\tA bright lesion,\n"
+        "\t\tas bright as sinus fat\n"
+        "\t2.\tNo shadowing\n"
+        "    Diagnosis: Angiomyolipoma\n"  # a labelled line is never a continuation
+        "• Fat in a renal lesion is\n"
+        "  almost diagnostic.\n"
+        "\n"
+        "  Author: x\n"
+    )
+    outcome = parse_teaching_file(text, "t")
+    assert isinstance(outcome, Imported), outcome
+    case = outcome.case
+    assert case.history == ("A woman with painless haematuria",)
+    assert case.stages[0].images[0].caption == "Ultrasound of the kidney"
+    assert case.stages[0].findings == ("A bright lesion, as bright as sinus fat", "No shadowing")
+    assert case.diagnosis.answer == "Angiomyolipoma"
+    assert case.teaching_points == ("Fat in a renal lesion is almost diagnostic.",)
+    assert case.source.author == "x"
+
+
+def test_an_abbreviation_inside_the_diagnosis() -> None:
+    assert split_abbreviation("Complete anterior cruciate ligament (ACL) tear") == (
+        "Complete anterior cruciate ligament tear",
+        ["Complete ACL tear"],
+    )
+    assert split_abbreviation("Acute on chronic subdural haematoma (SDH) with shift") == (
+        "Acute on chronic subdural haematoma with shift",
+        ["Acute on chronic SDH with shift"],
+    )
+    assert split_abbreviation("Tetralogy of Fallot (TOF) repair") == (
+        "Tetralogy of Fallot repair",
+        ["TOF repair"],
+    )
+    assert split_abbreviation("Non-Hodgkin lymphoma (NHL) relapse")[1] == ["NHL relapse"]
+    # Initials that do not match: left as written.
+    assert split_abbreviation("Fracture of the radius (AO) type") == (
+        "Fracture of the radius (AO) type",
+        [],
+    )
+
+
+def test_the_diagnosis_without_its_parentheses_is_accepted() -> None:
+    answer, accepted, notes = accepted_answers("Left vestibular schwannoma (acoustic neuroma)")
+    assert answer == "Left vestibular schwannoma (acoustic neuroma)"
+    assert accepted == ["Left vestibular schwannoma"]
+    assert any("another name" in n for n in notes)
+    answer, accepted, _ = accepted_answers("Osteosarcoma (telangiectatic type)")
+    assert "Osteosarcoma" in accepted and "osteogenic sarcoma" in [a.lower() for a in accepted]
+    answer, accepted, _ = accepted_answers("Extradural haematoma (EDH)")
+    assert answer == "Extradural haematoma" and accepted[:2] == ["EDH", "Extradural hematoma"]

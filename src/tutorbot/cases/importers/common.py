@@ -134,13 +134,71 @@ def split_abbreviation(diagnosis: str) -> tuple[str, list[str]]:
     """
     match = re.fullmatch(r"(.+?)\s*\(([^()]+)\)\s*\.?", diagnosis)
     if not match:
-        return diagnosis, []
+        return _split_inner_abbreviation(diagnosis)
     outside, inside = match.group(1).strip(), match.group(2).strip()
     if _is_abbreviation(inside) and not _is_abbreviation(outside):
         return outside, [inside]
     if _is_abbreviation(outside) and not _is_abbreviation(inside):
         return inside, [outside]
     return diagnosis, []
+
+
+def _split_inner_abbreviation(diagnosis: str) -> tuple[str, list[str]]:
+    """``"Complete anterior cruciate ligament (ACL) tear"`` → ``("Complete anterior
+    cruciate ligament tear", ["Complete ACL tear"])``.
+
+    Only when the words just before the parentheses spell the abbreviation
+    (see :func:`_long_form`); otherwise the diagnosis stays as written.
+    """
+    found = list(re.finditer(r"\(\s*([^()]+?)\s*\)", diagnosis))
+    if len(found) != 1:
+        return diagnosis, []
+    match = found[0]
+    inside = match.group(1)
+    before, after = diagnosis[: match.start()].rstrip(), diagnosis[match.end() :].strip()
+    if not after or not _is_abbreviation(inside):
+        return diagnosis, []
+    long_form = _long_form(inside, before)
+    if long_form is None:
+        return diagnosis, []
+    words = before.split()
+    head = " ".join(words[: len(words) - len(long_form.split())])
+    answer = " ".join([*words, after])
+    return answer, [" ".join(w for w in (head, inside, after) if w)]
+
+
+def _long_form(short: str, text: str) -> str | None:
+    """The end of ``text`` that ``short`` abbreviates, or None.
+
+    The letters of ``short`` must appear in order in the last few words of
+    ``text``, the first one starting a word (Schwartz and Hearst's rule):
+    ``SDH`` ← "subdural haematoma", ``ACL`` ← "anterior cruciate ligament".
+    """
+    letters = [c.lower() for c in short if c.isalnum()]
+    words = text.split()[-min(len(letters) + 5, 2 * len(letters)) :]
+    long = " ".join(words)
+    at = len(long) - 1
+    for number in range(len(letters) - 1, -1, -1):
+        letter = letters[number]
+        while at >= 0 and (
+            long[at].lower() != letter or (number == 0 and at > 0 and long[at - 1].isalnum())
+        ):
+            at -= 1
+        if at < 0:
+            return None
+        at -= 1
+    found = long[long.rfind(" ", 0, at + 2) + 1 :]
+    return found if len(found) > len(short) else None
+
+
+def without_parentheses(text: str) -> str:
+    """``"X (telangiectatic type)"`` → ``"X"``: the text before a closing parenthesis, else ``""``.
+
+    Only a parenthesis at the end: one inside ("Stage (IV) disease") may hold
+    what the diagnosis needs.
+    """
+    match = re.fullmatch(r"(.+?)\s*\([^()]*\)\s*\.?", text)
+    return clean(match.group(1)).strip(" ,;:-–") if match else ""
 
 
 def lexicon_synonyms(answer: str, cases_dir: Path | None = None) -> list[str]:
@@ -182,7 +240,9 @@ def accepted_answers(
 ) -> tuple[str, list[str], list[str]]:
     """The answer, its accepted forms and notes about where they came from.
 
-    Accepted forms are: an abbreviation given in parentheses, American/British
+    Accepted forms are: an abbreviation given in parentheses (also one inside the
+    diagnosis: "Complete anterior cruciate ligament (ACL) tear" accepts "Complete
+    ACL tear"), the diagnosis without other parentheses, American/British
     spelling variants, and synonyms from the grading lexicon.
     """
     answer, abbreviations = split_abbreviation(clean(diagnosis).rstrip(".").strip())
@@ -190,9 +250,28 @@ def accepted_answers(
     accepted = [*abbreviations]
     if abbreviations:
         notes.append(f"accepted {', '.join(abbreviations)} (given in parentheses)")
-    variants = spelling_variants(answer)
-    accepted += variants
-    synonyms = lexicon_synonyms(answer, cases_dir)
+    shorter = without_parentheses(answer)
+    if shorter and shorter.casefold() != answer.casefold():
+        # "X (telangiectatic type)", "X (acoustic neuroma)": X alone is right; what
+        # the parentheses hold may be a subtype, a cause or another name.
+        accepted.append(shorter)
+        notes.append(
+            f"accepted {shorter!r} (the diagnosis without its parentheses); if what the "
+            "parentheses hold is another name for the diagnosis, add it to accepted"
+        )
+    worded = [form for form in [answer, *accepted] if not _is_abbreviation(form)]
+    for form in worded:
+        accepted += spelling_variants(form)
+    synonyms = _unique(
+        (
+            synonym
+            for form in (answer, shorter)
+            if form
+            for synonym in lexicon_synonyms(form, cases_dir)
+        ),
+        answer,
+        *accepted,
+    )
     accepted += synonyms
     if synonyms:
         notes.append(f"accepted {', '.join(synonyms)} (from the grading lexicon)")

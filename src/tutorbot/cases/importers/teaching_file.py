@@ -5,10 +5,12 @@ The recognised layout, top to bottom (blank lines anywhere, CRLF or LF, a BOM)::
     Title line
     Case contribution: Dr A. Name          (or "Case contributed by ...", optional)
     History:                               (optional heading)
-      • history bullet                     (•, -, *, ·, "1." or "1)" bullets)
+      • history bullet                     (•, -, *, ·, "1.", "1)" or "a)" bullets;
+        continued on indented lines          a wrapped bullet goes on, indented, below)
     Image caption line
     Another image caption line
-    <anything> findings:                   (e.g. "CT scan findings:", "MRI findings:")
+    <anything> findings:                   (e.g. "CT scan findings:", "MRI findings:"; the
+                                           colon may be missing when bullets follow)
       • finding bullet                     (the findings of the captions just above)
     Diagnosis: The diagnosis (ABBR)
     Discussion:                            (optional heading)
@@ -30,7 +32,9 @@ from tutorbot.cases.importers import Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
 from tutorbot.cases.model import CAPTION_LIMIT, Case, DiagnosisSpec, Image, Source, Stage
 
-_BULLET = re.compile(r"^(?:[•●○◦▪▫■□▸►‣⁃·∙➢➤✓-]\s*|[*+–—]\s+|\(?\d{1,3}[.)]\s+)(?P<text>.*)$")
+_BULLET = re.compile(
+    r"^(?:[•●○◦▪▫■□▸►‣⁃·∙➢➤✓-]\s*|[*+–—]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z]\)\s+)(?P<text>.*)$"
+)
 _CONTRIBUTOR = re.compile(
     r"^(?:case\s+contribution|case\s+contributed\s+by|contributed\s+by|contributor|"
     r"case\s+courtesy\s+of|courtesy\s+of)\s*:?\s*(?P<text>.*)$",
@@ -42,6 +46,9 @@ _DIAGNOSIS = re.compile(
 )
 _DIAGNOSIS_BARE = re.compile(r"^(?:final\s+)?diagnosis\s*$", re.IGNORECASE)
 _FINDINGS = re.compile(r"^(?P<heading>.{0,80}?)\s*\bfindings\s*:\s*(?P<text>.*)$", re.IGNORECASE)
+# A findings heading that lost its colon ("Radiograph findings"): only taken as
+# one when bullets follow it, where a caption line would be an error.
+_FINDINGS_BARE = re.compile(r"^(?P<heading>[^:]{0,80}?)\s*\bfindings$", re.IGNORECASE)
 _HISTORY = re.compile(
     r"^(?:clinical\s+)?(?:history|presentation|details|information)\s*:\s*(?P<text>.*)$",
     re.IGNORECASE,
@@ -52,6 +59,13 @@ _DISCUSSION = re.compile(
 )
 _REFERENCES = re.compile(r"^(?:references?|further\s+reading|sources?)\s*:?\s*$", re.IGNORECASE)
 _TITLE_PREFIX = re.compile(r"^(?:title|case(?:\s+title)?)\s*:\s*", re.IGNORECASE)
+# A teaching-file listing's number before the title: "Case 12:", "Case #3 -", "Case no. 7."
+_CASE_NUMBER = re.compile(
+    r"^case\s*(?:no\.?|number|#)?\s*\d{1,5}[a-z]?\s*(?::|\.(?=\s)|\s[-–—](?=\s)|[–—])\s*",
+    re.IGNORECASE,
+)
+# Lines that are never the continuation of a wrapped bullet.
+_NOT_CONTINUATION = (_CONTRIBUTOR, _AUTHOR, _DIAGNOSIS, _DIAGNOSIS_BARE, _FINDINGS, _HISTORY)
 
 
 @dataclass
@@ -91,6 +105,9 @@ class _Parser:
     phase: str = "title"  # title, head, body, discussion, end, references
     notes: list[str] = field(default_factory=list)
     ignored: int = 0
+    # The last bullet item (its list, index and the indentation of its marker),
+    # while the lines below it may continue it.
+    wrapped: tuple[list[str], int, int] | None = None
 
     # -- helpers -------------------------------------------------------------------
 
@@ -119,6 +136,7 @@ class _Parser:
 
     def feed(self, number: int, raw: str) -> None:
         text = clean(raw)
+        wrapped, self.wrapped = self.wrapped, None
         if not text:
             return
         bullet = _BULLET.match(text)
@@ -127,10 +145,17 @@ class _Parser:
         if self.phase == "title":
             self.take_title(number, text, bullet is not None)
             return
+        indent = _indent(raw)
         if bullet is not None:
             item = clean(bullet.group("text"))
             if item:
-                self.take_bullet(number, item)
+                target = self.take_bullet(number, item)
+                self.wrapped = (target, len(target) - 1, indent) if target else None
+            return
+        if wrapped is not None and indent > wrapped[2] and not _heading(text):
+            items, index, _ = wrapped
+            items[index] = f"{items[index]} {text}"  # a bullet hard-wrapped onto this line
+            self.wrapped = wrapped
             return
         self.take_line(number, text)
 
@@ -149,6 +174,7 @@ class _Parser:
                     number, f"expected the case title on the first line, found a '{label}' line"
                 )
         title = _TITLE_PREFIX.sub("", text).strip()
+        title = _CASE_NUMBER.sub("", title).strip() or title
         if not title:
             raise _Stop(number, "expected the case title on the first line")
         if len(title) > 200:
@@ -160,20 +186,27 @@ class _Parser:
         self.title = title
         self.phase = "head"
 
-    def take_bullet(self, number: int, item: str) -> None:
+    def take_bullet(self, number: int, item: str) -> list[str] | None:
+        """Add a bullet item where it belongs; the list it went to (None when ignored)."""
         if self.phase == "head":
             self.history.append(item)
-        elif self.phase == "body":
+            return self.history
+        if self.phase == "body":
+            if self.pending and (bare := _FINDINGS_BARE.match(self.pending[-1][1])):
+                line, _ = self.pending.pop()
+                self.take_findings(line, clean(bare.group("heading")), "")
             self.check_no_pending(number, "a bullet")
             stage = self.open_stage()
             if stage is None:  # pragma: no cover - body always has a stage or captions
                 raise _Stop(number, "expected an image caption line before this bullet")
             stage.findings.append(f"{stage.section}: {item}" if stage.section else item)
             stage.bulleted = True
-        elif self.phase == "discussion":
+            return stage.findings
+        if self.phase == "discussion":
             self.teaching.append(item)
-        else:
-            self.ignored += 1
+            return self.teaching
+        self.ignored += 1
+        return None
 
     def take_line(self, number: int, text: str) -> None:
         if match := _CONTRIBUTOR.match(text):
@@ -313,6 +346,19 @@ class _Parser:
                 last_line,
                 "expected a 'Diagnosis:' line after the findings, found the end of the file",
             )
+
+
+def _indent(raw: str) -> int:
+    """The width of a line's leading white space (tabs to 8 columns)."""
+    line = raw.expandtabs(8)
+    return len(line) - len(line.lstrip())
+
+
+def _heading(text: str) -> bool:
+    """Whether a line is a heading or labelled line of the layout (never a continuation)."""
+    return any(pattern.match(text) for pattern in _NOT_CONTINUATION) or bool(
+        _DISCUSSION.match(text) or _REFERENCES.match(text)
+    )
 
 
 def _heading_label(heading: str) -> str:
