@@ -100,6 +100,7 @@ def test_rule(spec: DiagnosisSpec, answer: str, verdict: str) -> None:
         ),
         ("GH", DiagnosisSpec("Posterior glenohumeral dislocation"), "wrong"),
         ("oesophageal rupture", DiagnosisSpec("Oesophageal perforation"), "correct"),
+        ("hamartoma", DiagnosisSpec("Hematoma"), "wrong"),
     ],
 )
 def test_shipped_lexicon_entries(answer: str, spec: DiagnosisSpec, verdict: str) -> None:
