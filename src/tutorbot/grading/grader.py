@@ -271,7 +271,8 @@ def canonicalise_aligned(
 
 
 def _core(phrase: Phrase, opposite: dict[str, frozenset[str]]) -> tuple[Phrase, tuple[str, ...]]:
-    content = tuple(w for w in phrase if w not in GENERIC)
+    # A generic noun that has an opposite ("disease" vs "syndrome") stays, as a qualifier.
+    content = tuple(w for w in phrase if w not in GENERIC or w in opposite)
     quals = tuple(w for w in content if w in opposite)
     core = tuple(w for w in content if w not in opposite)
     return (core, quals) if core else (content, ())
@@ -675,7 +676,7 @@ MAX_GAP = 2
 
 
 def _judge(segment: list[Word], c: Compiled) -> Candidate:
-    content = [w for w in segment if w.text not in GENERIC]
+    content = [w for w in segment if w.text not in GENERIC or w.text in c.opposite]
     text = " ".join(w.raw for w in segment if w.raw)
     seq = [w.text for w in content]
     found: list[tuple[Form, tuple[int, int]]] = []

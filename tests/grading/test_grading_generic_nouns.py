@@ -1,0 +1,24 @@
+"""A generic head noun may be left out, but not swapped for its opposite."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutorbot.cases.model import DiagnosisSpec
+from tutorbot.grading import grade
+
+
+@pytest.mark.parametrize(
+    ("answer", "typed", "verdict"),
+    [
+        ("Perthes disease", "Perthes", "correct"),
+        ("Perthes disease", "Legg-Calve-Perthes disease", "correct"),
+        ("Crohn disease", "Crohn's", "correct"),
+        ("Cushing disease", "Cushing's disease", "correct"),
+        ("Cushing disease", "Cushing syndrome", "wrong"),  # the syndrome, not its pituitary cause
+        ("Cushing syndrome", "Cushing disease", "wrong"),
+        ("Cushing syndrome", "cushings syndrome", "correct"),
+    ],
+)
+def test_disease_and_syndrome(answer: str, typed: str, verdict: str) -> None:
+    assert grade(typed, DiagnosisSpec(answer)).verdict == verdict
