@@ -22,3 +22,19 @@ from tutorbot.grading import grade
 )
 def test_disease_and_syndrome(answer: str, typed: str, verdict: str) -> None:
     assert grade(typed, DiagnosisSpec(answer)).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("typed", "verdict"),
+    [
+        ("ACL tear", "correct"),  # the extent left out
+        ("complete ACL tear", "correct"),
+        ("anterior cruciate ligament tear", "correct"),
+        ("partial ACL tear", "wrong"),  # the other extent
+        ("PCL tear", "wrong"),
+    ],
+)
+def test_a_tears_extent(typed: str, verdict: str) -> None:
+    assert (
+        grade(typed, DiagnosisSpec("Complete anterior cruciate ligament tear")).verdict == verdict
+    )
