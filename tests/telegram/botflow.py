@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from auxil.botapi import BotApiEmulator, SentMessage
+from auxil.botapi import BotApiEmulator, FakeUser, SentMessage
 from tutorbot.settings import Settings
 from tutorbot.telegram import build_application
 
@@ -62,3 +62,11 @@ def with_button(label: str) -> Callable[[SentMessage], bool]:
 def asks_reply(m: SentMessage) -> bool:
     markup = m.params.get("reply_markup") or {}
     return bool(isinstance(markup, dict) and markup.get("force_reply"))
+
+
+async def open_seed_stage_one(botapi: BotApiEmulator, learner: FakeUser) -> SentMessage:
+    """Deep-link the seed case and go on to its first stage; the stage's message."""
+    botapi.send_text(learner, None, f"/start {SEED}")
+    history = await botapi.wait_for(with_button("Images ▶"))
+    botapi.press_button(history, "Images ▶")
+    return await botapi.wait_for(with_button("Findings ▶"))

@@ -8,7 +8,16 @@ import socket
 from pathlib import Path
 
 import pytest
-from botflow import SEED, Waits, asks_reply, eventually, running, settings_for, with_button
+from botflow import (
+    SEED,
+    Waits,
+    asks_reply,
+    eventually,
+    open_seed_stage_one,
+    running,
+    settings_for,
+    with_button,
+)
 
 from auxil.botapi import BotApiEmulator, tiny_png
 from tutorbot.storage import open_store
@@ -244,10 +253,7 @@ async def test_restart_mid_case_continues_on_a_new_application(
     settings = settings_for(botapi, tmp_path / "bot.db")
     alice = botapi.user("Alice")
     async with running(botapi, settings):
-        botapi.send_text(alice, None, f"/start {SEED}")
-        history = await botapi.wait_for(with_button("Images ▶"))
-        botapi.press_button(history, "Images ▶")
-        stage1 = await botapi.wait_for(with_button("Findings ▶"))
+        stage1 = await open_seed_stage_one(botapi, alice)
     # A brand-new Application (a new process, as after SIGKILL) on the same database file.
     mark = botapi.mark()
     async with running(botapi, settings):
@@ -439,10 +445,7 @@ async def test_start_mid_case_shows_where_the_learner_was(
     settings = settings_for(botapi, tmp_path / "bot.db")
     alice = botapi.user("Alice")
     async with running(botapi, settings):
-        botapi.send_text(alice, None, f"/start {SEED}")
-        history = await botapi.wait_for(with_button("Images ▶"))
-        botapi.press_button(history, "Images ▶")
-        await botapi.wait_for(with_button("Findings ▶"))
+        await open_seed_stage_one(botapi, alice)
         mark = botapi.mark()
         botapi.send_text(alice, None, "/start")
         again = await botapi.wait_for(with_button("Findings ▶"), since=mark)
