@@ -38,3 +38,20 @@ def test_a_tears_extent(typed: str, verdict: str) -> None:
     assert (
         grade(typed, DiagnosisSpec("Complete anterior cruciate ligament tear")).verdict == verdict
     )
+
+
+@pytest.mark.parametrize(
+    ("answer", "typed", "verdict"),
+    [
+        ("Complete anterior cruciate ligament tear", "torn ACL", "correct"),
+        ("Complete anterior cruciate ligament tear", "tear of the ACL", "correct"),
+        ("Complete anterior cruciate ligament tear", "tear of the PCL", "wrong"),
+        ("Distal radius fracture", "fracture of the distal radius", "correct"),
+        ("Distal radius fracture", "fracture of the proximal radius", "wrong"),
+        ("Left tension pneumothorax", "tension pneumothorax right", "wrong"),
+    ],
+)
+def test_reordered_words_with_the_forms_own_qualifiers_among_them(
+    answer: str, typed: str, verdict: str
+) -> None:
+    assert grade(typed, DiagnosisSpec(answer)).verdict == verdict

@@ -485,3 +485,32 @@ async def test_a_redelivered_button_press_is_still_answered(
         await botapi.wait_for_call("answerCallbackQuery", lambda p: True, since=answered)
         await botapi.wait_until_delivered()
         assert botapi.sent(alice)[mark:] == []  # handled once: nothing sent again
+
+
+async def test_keep_going_and_a_finished_case_leave_a_way_on(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    cases = tmp_path / "cases"
+    write_case(cases, "case-one")
+    write_case(cases, "case-two")
+    settings = settings_for(botapi, tmp_path / "bot.db", cases)
+    alice = botapi.user("Alice")
+    async with running(botapi, settings):
+        botapi.send_text(alice, None, "/case case-one")
+        await botapi.wait_for(with_button("Images ▶"))
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/case case-two")
+        prompt = await botapi.wait_for(with_button("Keep going"), since=mark)
+        mark = botapi.mark()
+        botapi.press_button(prompt, "Keep going")
+        again = await botapi.wait_for(with_button("Images ▶"), since=mark)
+        assert "Case case-one" in again.content  # the step shown again, newest
+        botapi.press_button(again, "Images ▶")
+        await botapi.wait_for(with_button("Findings ▶"), since=mark)
+        botapi.send_text(alice, None, "/reveal")
+        await botapi.wait_for(with_button("Next case ▶"), since=mark)
+        mark = botapi.mark()
+        botapi.send_text(alice, None, "/hint")
+        finished = await botapi.wait_for(since=mark)
+        assert "finished" in finished.content
+        assert [b["text"] for b in finished.buttons] == ["Next case ▶"]

@@ -610,12 +610,22 @@ def _find(
     for i in range(len(words_) - n + 1):
         if tuple(words_[i : i + n]) == form.core:
             return i, i + n
-    # The same words in another order: "pneumothorax (under) tension".
+    # The same words in another order: "pneumothorax (under) tension", also with the
+    # form's own qualifiers among them: "fracture (of the) distal radius".
     if n > 1:
         wanted = sorted(form.core)
         for i in range(len(words_) - n + 1):
             if sorted(words_[i : i + n]) == wanted:
                 return i, i + n
+        if form.quals:
+            kept = [i for i, w in enumerate(words_) if w not in form.quals]
+            for a in range(len(kept) - n + 1):
+                first, last = kept[a], kept[a + n - 1]
+                if (
+                    last - first + 1 - n <= MAX_GAP
+                    and sorted(words_[k] for k in kept[a : a + n]) == wanted
+                ):
+                    return first, last + 1
         # In order, with up to MAX_GAP harmless words between them: "sigmoid
         # colon volvulus", "pleural effusion" in "pleural (left) effusion".
         for i in range(len(words_)):

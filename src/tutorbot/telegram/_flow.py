@@ -241,8 +241,10 @@ class Flow:
                 if pressed.kind == "open":  # from the list: asks first if mid-case
                     return self._open_case(current, target)
                 return self._start_case(current, target)
-            if pressed.kind == "stay":
-                return Change(Reply(toast="Carry on where you were."))
+            if pressed.kind == "stay":  # show the step again, so its button is the newest
+                change = self._step(events.Show())(current)
+                change.result.toast = "Carry on where you were."
+                return change
             return Change(Reply(toast=STALE))
 
         await self._apply(update, context, fn, query=query)

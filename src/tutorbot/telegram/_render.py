@@ -152,7 +152,11 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
             case a.ShowHistory(title=title, history=history, stages=stages):
                 lines = [Line.bold(title), Line.blank(), Line.text("Clinical history:")]
                 lines += _bullets(history)
-                follow = f"{stages} stage{'s' if stages != 1 else ''} of images follow."
+                follow = (
+                    "1 stage of images follows."
+                    if stages == 1
+                    else f"{stages} stages of images follow."
+                )
                 lines += [Line.blank(), Line.italic(follow)]
                 outs.append(Text(tuple(lines), (Button("Images ▶", nxt),)))
             case a.ShowImages(stage=n, stages=total, title=title, images=images, question=q):

@@ -54,7 +54,7 @@ class Tutor:
                 return self._skip(state)
             case Reveal():
                 if state.phase == "done":
-                    return state, [self._finished()]
+                    return state, self._finished()
                 return self.reveal(state, "revealed")
             case Show():
                 return state, self._current(state)
@@ -144,12 +144,12 @@ class Tutor:
                 self._ask(state),
             ]
         if state.phase == "done":
-            return state, [self._finished()]
+            return state, self._finished()
         return self._question(state)
 
     def _hint(self, state: SessionState) -> Step:
         if state.phase == "done":
-            return state, [self._finished()]
+            return state, self._finished()
         hint = self._next_hint(state)
         if hint is None:
             shown: list[a.Action] = [a.Notice("no_hints", "There are no more hints for this case.")]
@@ -168,7 +168,7 @@ class Tutor:
             # Everything has been shown: this is the learner's diagnosis.
             return self._graded(state.moved(phase="question", stage=len(self.case.stages)), text)
         if state.phase == "done":
-            return state, [self._finished()]
+            return state, self._finished()
         notice = a.Notice("not_now", "The diagnosis question comes after the images.")
         return state, [notice, *self._continue(state)]
 
@@ -240,10 +240,9 @@ class Tutor:
             return None
         return a.ShowHint(hints[state.hints_shown], state.hints_shown + 1, len(hints))
 
-    def _finished(self) -> a.Notice:
-        return a.Notice(
-            "finished", "This case is finished. Ask for the next case, or restart this one."
-        )
+    def _finished(self) -> list[a.Action]:
+        notice = a.Notice("finished", "This case is finished.")
+        return [notice, a.OfferNextCase()]
 
     def _plain(self, image: Image) -> a.ImageView:
         return a.ImageView(self.case.image_path(image.file), image.caption, image.alt)
