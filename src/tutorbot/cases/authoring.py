@@ -119,7 +119,7 @@ def import_header(imported: Imported, folder: Path) -> list[str]:
     source = Path(imported.source).name
     lines = [
         f"Imported from {source} by `tutorbot cases import`.",
-        "This case is a DRAFT: students do not get it until it is published.",
+        "Imported as a draft: students get it only once `status` says published.",
         "To do:",
         "  1. Add the images to this folder:",
     ]
