@@ -468,3 +468,14 @@ def test_the_diagnosis_without_its_parentheses_is_accepted() -> None:
     assert "Osteosarcoma" in accepted and "osteogenic sarcoma" in [a.lower() for a in accepted]
     answer, accepted, _ = accepted_answers("Extradural haematoma (EDH)")
     assert answer == "Extradural haematoma" and accepted[:2] == ["EDH", "Extradural hematoma"]
+
+
+def test_a_history_heading_without_its_colon() -> None:
+    text = (
+        "Knee pain\nClinical History\n- 15-year-old\nRadiograph of the knee\n"
+        "Radiograph findings:\n- A lytic lesion\nDiagnosis: Osteosarcoma\n"
+    )
+    outcome = parse_teaching_file(text, "knee.txt")
+    assert isinstance(outcome, Imported), outcome
+    assert outcome.case.history == ("15-year-old",)
+    assert len(outcome.case.stages[0].images) == 1

@@ -53,6 +53,8 @@ _HISTORY = re.compile(
     r"^(?:clinical\s+)?(?:history|presentation|details|information)\s*:\s*(?P<text>.*)$",
     re.IGNORECASE,
 )
+# Exports drop colons: a line that is only "History" is the heading too.
+_HISTORY_BARE = re.compile(r"^(?:clinical\s+)?(?:history|presentation)$", re.IGNORECASE)
 _DISCUSSION = re.compile(
     r"^(?:discussion|teaching\s+points?|key\s+points?|learning\s+points?|pearls?)\s*:?\s*$",
     re.IGNORECASE,
@@ -223,14 +225,14 @@ class _Parser:
             self.take_diagnosis(number, clean(match.group("text")) if match else "")
         elif self.phase in ("head", "body") and (match := _FINDINGS.match(text)):
             self.take_findings(number, clean(match.group("heading")), clean(match.group("text")))
-        elif self.phase == "head" and (match := _HISTORY.match(text)):
+        elif self.phase == "head" and (match := _HISTORY.match(text) or _HISTORY_BARE.match(text)):
             if self.history_heading is not None or self.history:
                 where = self.history_heading or "above"
                 raise _Stop(
                     number, f"found a second 'History:' heading (the first is on line {where})"
                 )
             self.history_heading = number
-            if inline := clean(match.group("text")):
+            if inline := clean(match.groupdict().get("text") or ""):
                 self.history.append(inline)
         elif self.phase in ("discussion", "end") and _DISCUSSION.match(text):
             if self.discussion_heading is not None:
