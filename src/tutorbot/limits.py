@@ -1,0 +1,21 @@
+"""Telegram's limits, which are the product's limits: one definition for every layer.
+
+The case validator refuses what Telegram would refuse, and the Telegram
+adapter splits and checks against the same numbers
+(https://core.telegram.org/bots/api#sendmessage and the methods it links).
+"""
+
+from __future__ import annotations
+
+#: sendMessage: 1-4096 characters of text after entity parsing.
+TEXT_LIMIT = 4096
+#: sendPhoto: a caption of 0-1024 characters after entity parsing.
+CAPTION_LIMIT = 1024
+#: sendMediaGroup: 2-10 items in one album.
+ALBUM_MAX = 10
+#: sendPhoto: a photo upload of at most 10 MB.
+PHOTO_SIZE_LIMIT = 10 * 1024 * 1024
+#: InlineKeyboardButton: callback_data of 1-64 bytes.
+CALLBACK_DATA_LIMIT = 64
+#: Deep links (t.me/<bot>?start=<payload>): up to 64 characters of A-Za-z0-9_-.
+DEEP_LINK_LIMIT = 64

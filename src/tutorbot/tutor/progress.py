@@ -1,0 +1,47 @@
+"""A learner's progress: how finished cases count, as pure rules over plain records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+#: How a finished case ended (``revealed``: the learner gave up or ran out of attempts
+#: without a correct or partial answer being final).
+CaseOutcome = Literal["correct", "partial", "wrong", "revealed"]
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A learner's progress for /stats.
+
+    Each case counts once, with the outcome of the first time it was finished
+    (a replay after seeing the answer changes nothing). ``accuracy`` is the
+    share of finished cases answered correctly (0.0 when none); ``streak``
+    counts the most recent of them answered correctly in a row; ``finished``
+    lists their ids, oldest first.
+    """
+
+    cases_done: int
+    correct: int
+    accuracy: float
+    streak: int
+    finished: tuple[str, ...]
+
+
+def stats_from(finished: Iterable[tuple[str, CaseOutcome]]) -> Stats:
+    """The progress that ``(case_id, outcome)`` pairs, oldest first, add up to."""
+    # A case counts once, as it went the first time: replaying a case after
+    # seeing its answer must not lift accuracy or a streak.
+    first: dict[str, CaseOutcome] = {}
+    for case_id, outcome in finished:
+        first.setdefault(case_id, outcome)
+    outcomes = list(first.values())
+    correct = outcomes.count("correct")
+    streak = 0
+    for outcome in reversed(outcomes):
+        if outcome != "correct":
+            break
+        streak += 1
+    done = len(outcomes)
+    return Stats(done, correct, correct / done if done else 0.0, streak, tuple(first))
