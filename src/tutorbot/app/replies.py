@@ -1,0 +1,79 @@
+"""What a use case answers with, as plain data each front end renders its own way.
+
+A reply is the tutor's actions (:mod:`tutorbot.tutor.actions`) plus
+:class:`Say` messages of the application's own (a prompt, a list of cases).
+A :class:`Say` carries a ``code`` so that a front end may word it its own way,
+and choices that a front end shows as buttons or as words to type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tutorbot.tutor.actions import Action
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Move on in the current case (the tutor's ``Next``)."""
+
+
+@dataclass(frozen=True)
+class NextCase:
+    """Start the next case the learner has not finished."""
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """Open a case chosen from a list (asks first when another case is in progress)."""
+
+    case_id: str
+
+
+@dataclass(frozen=True)
+class SwitchCase:
+    """Leave the case in progress for this one (the answer to "Switch?")."""
+
+    case_id: str
+
+
+@dataclass(frozen=True)
+class KeepGoing:
+    """Stay in the case in progress (the other answer to "Switch?")."""
+
+
+#: A choice a learner can make by pressing a button.
+Press = NextStep | NextCase | OpenCase | SwitchCase | KeepGoing
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button (or a word to type) and what pressing it does."""
+
+    label: str
+    press: Press
+
+
+@dataclass(frozen=True)
+class Say:
+    """A message of the application's own; ``code`` names what it says."""
+
+    code: str
+    lines: tuple[str, ...]
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass
+class Reply:
+    """What one use case produced.
+
+    ``lost`` is the current step shown again first, when the reply to the
+    previous change may never have reached the learner (the outbox flag);
+    ``says`` come next, then the tutor's ``actions``. ``toast`` is the short
+    note on a pressed button.
+    """
+
+    says: list[Say] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    toast: str | None = None
+    lost: list[Action] = field(default_factory=list)
