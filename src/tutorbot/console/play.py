@@ -6,14 +6,18 @@ scripted run repeats exactly) and never shows a traceback for odd input.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import BinaryIO, TextIO
 
+from tutorbot.app.play import Play, Result
 from tutorbot.cases.library import Library
 from tutorbot.cases.model import Case
 from tutorbot.console.render import write
-from tutorbot.tutor import Grader, SessionState, Tutor, actions, events
+from tutorbot.storage import SessionKey, open_store
+from tutorbot.tutor import Grader, Phase, events
 
 MAX_LINE = 10_000  # longer lines are cut: nobody types a longer diagnosis
 COMMANDS: dict[str, events.Event] = {
@@ -36,55 +40,67 @@ def read_lines(stream: BinaryIO, out: TextIO) -> Iterator[str]:
         yield line.rstrip("\r\n")[:MAX_LINE]
 
 
-def to_event(line: str, state: SessionState) -> events.Event | None:
+IN_MEMORY = "sqlite:///:memory:"
+LEARNER = SessionKey(chat_id=0, thread_id=0, user_id=0)  # the one person at the terminal
+# The terminal's own words for what the chat front end says with commands.
+CONSOLE_WORDS: dict[str, tuple[str, ...]] = {
+    "no_other_case": ("There are no other published cases. Type restart or quit.",),
+}
+
+
+def to_event(line: str, phase: Phase) -> events.Event | None:
     """The event a typed line means, or None for quit."""
     word = line.strip().lower().lstrip("/")
     if word in ("quit", "stop", "exit"):
         return None
     if word in COMMANDS:
         return COMMANDS[word]
-    if not line.strip() and state.phase != "question":
+    if not line.strip() and phase != "question":
         return events.Next()  # Enter moves on, except where an answer is expected
     return events.Answer(line)
 
 
 class Player:
-    """Plays cases from a library one after another until quit or end of input."""
+    """Plays cases from a library one after another until quit or end of input.
+
+    The same use cases as the Telegram bot (:class:`tutorbot.app.play.Play`),
+    over a store that lives in memory for one run: the terminal keeps nothing.
+    """
 
     def __init__(self, library: Library, grader: Grader, attempts: int, out: TextIO) -> None:
         self.library = library
         self.grader = grader
         self.attempts = attempts
         self.out = out
-        self.seen: list[str] = []
 
     def play(self, case: Case, stdin: BinaryIO, prompt: bool = False) -> int:
-        tutor = self._tutor(case)
-        state, shown = tutor.start()
-        write(shown, self.out)
-        for line in self._lines(stdin, prompt):
-            event = to_event(line, state)
-            if event is None:
-                print("Bye.", file=self.out)
-                return 0
-            state, shown = tutor.step(state, event)
-            write(shown, self.out)
-            if state.phase == "done" and tutor.case.id not in self.seen:
-                self.seen.append(tutor.case.id)
-            if any(isinstance(action, actions.StartNextCase) for action in shown):
-                following = self.library.next_unseen(self.seen, after=tutor.case.id)
-                if following is None:
-                    print(
-                        "There are no other published cases. Type restart or quit.", file=self.out
-                    )
-                    continue
-                tutor = self._tutor(following)
-                state, shown = tutor.start()
-                write(shown, self.out)
+        """Play ``case`` (a draft too: an author trying it) and whatever follows it."""
+        return asyncio.run(self._play(case, stdin, prompt))
+
+    async def _play(self, case: Case, stdin: BinaryIO, prompt: bool) -> int:
+        if self.library.cases.get(case.id) is not case:
+            self.library = replace(self.library, cases={**self.library.cases, case.id: case})
+        async with await open_store(IN_MEMORY) as store:
+            play = Play(store, self.library, self.grader, self.attempts, drafts=True)
+            self._show(await play.start(LEARNER, case))
+            for line in self._lines(stdin, prompt):
+                state = await play.state(LEARNER)
+                event = to_event(line, state.phase if state else "done")
+                if event is None:
+                    print("Bye.", file=self.out)
+                    return 0
+                self._show(await play.step(LEARNER, None, event))
         return 0
 
-    def _tutor(self, case: Case) -> Tutor:
-        return Tutor(case, self.grader, self.attempts)
+    def _show(self, result: Result) -> None:
+        reply = result.reply
+        if reply is None:
+            return
+        write(reply.lost, self.out)
+        for message in reply.says:
+            for line in CONSOLE_WORDS.get(message.code, message.lines):
+                print(line, file=self.out)
+        write(reply.actions, self.out)
 
     def _lines(self, stdin: BinaryIO, prompt: bool) -> Iterator[str]:
         if prompt:

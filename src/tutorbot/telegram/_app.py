@@ -1,4 +1,10 @@
-"""The one application factory: ``build_application(settings) -> telegram.ext.Application``."""
+"""The one application factory: ``build_application(settings) -> telegram.ext.Application``.
+
+It wires the use cases (:mod:`tutorbot.app`) to Telegram: the handlers of
+each audience (:mod:`tutorbot.telegram.routers`), the sender that paces every
+message within one budget, and the jobs runner that does due work (pruning
+now; pushes, reveals and reminders later) while the bot runs.
+"""
 
 from __future__ import annotations
 
@@ -6,55 +12,39 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+import os
+import socket
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import BotCommand
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    BaseUpdateProcessor,
-    CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
+from tutorbot.app import housekeeping
+from tutorbot.app.jobs import JobRunner
+from tutorbot.app.ports import Clock, SystemClock
 from tutorbot.cases import Library, load_library
 from tutorbot.grading import grader_for
 from tutorbot.settings import DEFAULT_API_URL, Settings
 from tutorbot.storage import Store, open_store
-from tutorbot.telegram._flow import Flow, Runtime
 from tutorbot.telegram._logging import protect_token
 from tutorbot.telegram._processor import ChatOrderedProcessor
+from tutorbot.telegram._runtime import Runtime
 from tutorbot.telegram._sender import Sender, Sleep
+from tutorbot.telegram.budget import SendBudget
+from tutorbot.telegram.menu import COMMANDS
+from tutorbot.telegram.routers import register_all
 from tutorbot.tutor import Grader
 
 log = logging.getLogger(__name__)
 
-#: The command menu, registered with setMyCommands at start-up.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("case", "the next case (or /case <id or tag>)"),
-    ("hint", "a hint for this case"),
-    ("skip", "skip to the diagnosis question"),
-    ("reveal", "give up and see the answer"),
-    ("restart", "start this case again"),
-    ("stop", "stop this case"),
-    ("stats", "cases done, accuracy, streak"),
-    ("help", "what I can do"),
-)
-
 #: Chats handled at once, and Bot API connections (see build_application).
 WORKERS = 16
 
-#: Processed update ids are kept this long (Telegram redelivers an update for at most
-#: 24 hours, https://core.telegram.org/bots/api#getting-updates), and pruned this often.
-KEEP_PROCESSED = timedelta(days=2)
-PRUNE_EVERY = timedelta(hours=6)
+#: How often the jobs runner looks for due work when it found none.
+JOBS_POLL = 1.0
 
 #: The updates the bot asks for (getUpdates/setWebhook ``allowed_updates``).
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -92,7 +82,9 @@ def build_application(
     sleep: Sleep | None = None,
     workers: int = WORKERS,
     processor: BaseUpdateProcessor | None = None,
-    prune_every: timedelta = PRUNE_EVERY,
+    budget: SendBudget | None = None,
+    clock: Clock | None = None,
+    jobs_poll: float = JOBS_POLL,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
 
@@ -107,8 +99,8 @@ def build_application(
     more would not make a process on one core faster, and httpcore's pool does
     bookkeeping over all its connections on every request (with 64 workers the
     bot handled a third fewer updates per second on loopback, docs/performance.md).
-    Processed update ids older than :data:`KEEP_PROCESSED` are pruned at start-up
-    and then every ``prune_every`` while the application runs.
+    ``budget`` paces every message within Telegram's limits (default: Telegram's own
+    numbers); ``clock`` and ``jobs_poll`` drive the jobs runner.
     Raises :class:`~tutorbot.settings.SettingsError` for a missing or malformed token.
     """
     token = settings.require_token()
@@ -118,11 +110,11 @@ def build_application(
         library = load_library([settings.cases])
         for problem in library.problems:
             log.warning("case problem: %s", problem)
-    sender = Sender(store, sleep=sleep) if sleep else Sender(store)
+    sender = Sender(store, budget=budget or SendBudget(), sleep=sleep or asyncio.sleep)
     runtime = Runtime(
         library, grader or grader_for(settings.cases), settings.attempts, store, sender
     )
-    own_store = store is None
+    startup = Startup(runtime, settings.database, store is None, clock or SystemClock(), jobs_poll)
 
     api_url = settings.api_url or DEFAULT_API_URL
     builder = (
@@ -131,10 +123,7 @@ def build_application(
         .base_url(api_url)
         .base_file_url(file_url(api_url))
         .concurrent_updates(processor or ChatOrderedProcessor(workers))
-        .application_class(
-            TutorApplication,
-            {"tutor": Startup(runtime, settings.database, own_store, prune_every)},
-        )
+        .application_class(TutorApplication, {"tutor": startup})
     )
     if request is not None:
         builder = builder.request(request)
@@ -145,7 +134,7 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
-    add_handlers(app, Flow(runtime))
+    register_all(app, runtime)
     app.bot_data["tutorbot.runtime"] = runtime
     return app
 
@@ -157,7 +146,8 @@ class Startup:
     runtime: Runtime
     database: str
     own_store: bool
-    prune_every: timedelta
+    clock: Clock
+    jobs_poll: float
 
 
 class TutorApplication(Application):  # type: ignore[type-arg]
@@ -166,24 +156,25 @@ class TutorApplication(Application):  # type: ignore[type-arg]
     Done in ``initialize``/``start``/``stop``/``shutdown`` rather than
     ``post_init`` and friends, which only ``run_polling``/``run_webhook`` call:
     this way tests and the benchmark that start the application by hand get the
-    same start-up. (No JobQueue: it needs the optional APScheduler, for one timer.)
+    same start-up. No JobQueue: PTB keeps its jobs in memory only, and ours
+    must survive restarts and be shared by processes (:mod:`tutorbot.app.jobs`).
     """
 
     def __init__(self, *, tutor: Startup, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._tutor = tutor.runtime
-        self._database, self._own_store = tutor.database, tutor.own_store
-        self._prune_every = tutor.prune_every
-        self._pruner: asyncio.Task[None] | None = None
+        self._startup = tutor
+        self._runner: JobRunner | None = None
+        self._running_jobs: asyncio.Task[None] | None = None
 
     async def initialize(self) -> None:
-        """Open the store (unless one was given), prune old update ids, initialise PTB,
-        register the commands."""
+        """Open the store (unless one was given), initialise PTB, register the commands,
+        and make sure the housekeeping jobs are scheduled."""
         if self._tutor._store is None:
-            self._tutor.store = await open_store(self._database)
-        await self.prune()
+            self._tutor.store = await open_store(self._startup.database)
         await super().initialize()
         await self.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        await housekeeping.schedule_housekeeping(self._tutor.store, self._startup.clock)
         log.info(
             "tutorbot ready as @%s with %d published cases",
             self.bot.username,
@@ -203,68 +194,35 @@ class TutorApplication(Application):  # type: ignore[type-arg]
             super()._mark_for_persistence_update(update=update, job=job)
 
     async def start(self) -> None:
-        """Start PTB, and the timer that prunes processed update ids."""
+        """Start PTB, and the jobs runner."""
         await super().start()
-        self._pruner = asyncio.create_task(self._prune_periodically(), name="tutorbot-prune")
+        store, clock = self._tutor.store, self._startup.clock
+        self._runner = JobRunner(
+            store.jobs,
+            housekeeping.handlers(store, clock),
+            owner=f"{socket.gethostname()}:{os.getpid()}:{id(self):x}",
+            clock=clock,
+            poll=self._startup.jobs_poll,
+        )
+        self._running_jobs = asyncio.create_task(self._runner.run(), name="tutorbot-jobs")
 
     async def stop(self) -> None:
-        """Stop the pruning timer, then PTB."""
-        pruner, self._pruner = self._pruner, None
-        if pruner is not None:
-            pruner.cancel()
+        """Stop the jobs runner (its job in flight finishes, its leases are released), then PTB."""
+        runner, task = self._runner, self._running_jobs
+        self._runner = self._running_jobs = None
+        if runner is not None:
+            await runner.stop()
+        if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
-                await pruner
+                await task
         await super().stop()
-
-    async def prune(self) -> int:
-        """Forget processed update ids older than :data:`KEEP_PROCESSED`; never raises."""
-        try:
-            pruned = await self._tutor.store.prune_processed(datetime.now(UTC) - KEEP_PROCESSED)
-        except Exception:
-            log.warning("Could not prune processed update ids", exc_info=True)
-            return 0
-        if pruned:
-            log.info("Pruned %d processed update ids", pruned)
-        return pruned
-
-    async def _prune_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(self._prune_every.total_seconds())
-            await self.prune()
 
     async def shutdown(self) -> None:
         """Shut PTB down, then close the store if we opened it."""
         await super().shutdown()
-        if self._own_store and self._tutor._store is not None:
+        if self._startup.own_store and self._tutor._store is not None:
             await self._tutor._store.close()
             self._tutor._store = None
-
-
-def add_handlers(app: Application[Any, Any, Any, Any, Any, Any], flow: Flow) -> None:
-    """Wire the handlers: private chats (group play is a later issue; in a group our
-    commands get one line that points to a private chat)."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    commands = {
-        "start": flow.start,
-        "case": flow.case,
-        "hint": flow.hint,
-        "skip": flow.skip,
-        "reveal": flow.reveal,
-        "restart": flow.restart,
-        "stop": flow.stop,
-        "stats": flow.stats,
-        "help": flow.help,
-    }
-    for name, callback in commands.items():
-        app.add_handler(CommandHandler(name, callback, filters=private))
-    app.add_handler(MessageHandler(private & filters.COMMAND, flow.unknown))
-    ours = filters.Regex(rf"^/({'|'.join(commands)})(@\w+)?(\s|$)")
-    groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ours
-    app.add_handler(MessageHandler(groups, flow.group))
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, flow.answer))
-    app.add_handler(CallbackQueryHandler(flow.button))
-    app.add_handler(ChatMemberHandler(flow.member, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_error_handler(flow.error)
 
 
 def runtime_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Runtime:

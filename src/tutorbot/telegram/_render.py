@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from tutorbot.app.replies import NextCase, NextStep, Reply, Say
+from tutorbot.limits import ALBUM_MAX, CAPTION_LIMIT, TEXT_LIMIT
+from tutorbot.telegram.callbacks import encode
 from tutorbot.tutor import actions as a
 
-# https://core.telegram.org/bots/api#sendmessage: 1-4096 characters after entities parsing.
-TEXT_LIMIT = 4096
-# https://core.telegram.org/bots/api#sendphoto: caption 0-1024 characters after entities parsing.
-CAPTION_LIMIT = 1024
-# https://core.telegram.org/bots/api#sendmediagroup: 2-10 items.
-ALBUM_MAX = 10
-# https://core.telegram.org/bots/api#inlinekeyboardbutton: callback_data 1-64 bytes.
-CALLBACK_DATA_LIMIT = 64
-CALLBACK_VERSION = "v1"
+# The limits are defined in tutorbot.limits; re-exported for the sender, which splits by them.
+__all__ = ["ALBUM_MAX", "CAPTION_LIMIT", "TEXT_LIMIT"]
 
 
 def units(text: str) -> int:
@@ -61,7 +57,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline keyboard button with versioned callback data."""
+    """An inline keyboard button; ``data`` comes from :mod:`tutorbot.telegram.callbacks`."""
 
     label: str
     data: str
@@ -100,33 +96,6 @@ class Photos:
 Out = Text | Photos
 
 
-def callback(kind: str, version: int, *extra: str) -> str:
-    """Short versioned callback data, ``v1:<kind>:<session version>[:extra]``."""
-    data = ":".join((CALLBACK_VERSION, kind, str(version), *extra))
-    if len(data.encode()) > CALLBACK_DATA_LIMIT:
-        raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
-    return data
-
-
-@dataclass(frozen=True)
-class Pressed:
-    """Parsed callback data."""
-
-    kind: str
-    version: int
-    extra: tuple[str, ...] = field(default=())
-
-
-def parse_callback(data: str | None) -> Pressed | None:
-    """The button pressed, or ``None`` for data we did not make (or an older format)."""
-    if not data:
-        return None
-    parts = data.split(":")
-    if len(parts) < 3 or parts[0] != CALLBACK_VERSION or not parts[2].isdigit():
-        return None
-    return Pressed(parts[1], int(parts[2]), tuple(parts[3:]))
-
-
 def _bullets(items: Iterable[str]) -> list[Line]:
     return [Line.text(f"• {item}") for item in items]
 
@@ -146,7 +115,7 @@ CONTINUE_LABELS = {
 def render(actions: Sequence[a.Action], version: int) -> list[Out]:
     """The messages for the actions of one step; buttons carry the session ``version``."""
     outs: list[Out] = []
-    nxt = callback("next", version)
+    nxt = encode(NextStep(), version)
     for action in actions:
         match action:
             case a.ShowHistory(title=title, history=history, stages=stages):
@@ -219,10 +188,23 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                     lines += [Line.blank(), Line.italic(f"Case credit: {credit}")]
                 outs.append(Text(tuple(lines)))
             case a.OfferNextCase():
-                outs.append(Text((), (Button("Next case ▶", callback("case", version)),)))
+                outs.append(Text((), (Button("Next case ▶", encode(NextCase(), version)),)))
             case a.StartNextCase():
                 pass  # the adapter opens the next case before rendering
     return merge(outs)
+
+
+def render_say(message: Say, version: int) -> Text:
+    """A message of the application's own, its choices as buttons at session ``version``."""
+    buttons = tuple(Button(c.label, encode(c.press, version)) for c in message.choices)
+    return Text(tuple(Line.text(line) for line in message.lines), buttons)
+
+
+def render_reply(reply: Reply, version: int) -> list[Out]:
+    """Every message of a reply, in order: a lost step first, then what was said, then
+    the tutor's actions."""
+    says = [render_say(message, version) for message in reply.says]
+    return merge([*render(reply.lost, version), *says, *render(reply.actions, version)])
 
 
 def _photos(

@@ -8,8 +8,7 @@ from typing import Literal
 
 from tutorbot.cases.model import Source
 from tutorbot.grading.verdict import Verdict
-
-Outcome = Literal["correct", "partial", "wrong", "revealed"]
+from tutorbot.tutor.progress import CaseOutcome
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ class RevealDiagnosis:
     diagnosis: str
     explanation: str
     teaching_points: tuple[str, ...]
-    outcome: Outcome
+    outcome: CaseOutcome
     source: Source
 
 

@@ -19,6 +19,7 @@ from tutorbot.cases.model import Case, DiagnosisSpec, Image, Stage
 from tutorbot.grading.verdict import Verdict
 from tutorbot.tutor import actions as a
 from tutorbot.tutor.events import Answer, Event, Hint, Next, Restart, Reveal, Show, Skip
+from tutorbot.tutor.progress import CaseOutcome
 from tutorbot.tutor.state import SessionState
 
 Grader = Callable[[str, DiagnosisSpec], Verdict]
@@ -68,7 +69,7 @@ class Tutor:
             return state, verdict
         return state.moved(attempts_used=state.attempts_used + 1), verdict
 
-    def reveal(self, state: SessionState, outcome: a.Outcome) -> Step:
+    def reveal(self, state: SessionState, outcome: CaseOutcome) -> Step:
         """End the case: the diagnosis, the teaching points and an offer of the next case."""
         diagnosis = self.case.diagnosis
         shown = a.RevealDiagnosis(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, get_args
 
-from tutorbot.tutor.actions import Outcome
+from tutorbot.tutor.progress import CaseOutcome
 
 Phase = Literal["history", "images", "findings", "question", "done"]
 STATE_VERSION = 1
@@ -30,13 +31,26 @@ class SessionState:
     stage: int = 0
     attempts_used: int = 0
     hints_shown: int = 0
-    outcome: Outcome | None = None
+    outcome: CaseOutcome | None = None
 
     def moved(self, **changes: Any) -> SessionState:
         return replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:
         return {"v": STATE_VERSION, **asdict(self)}
+
+    def dumps(self) -> str:
+        """The state as the text a store keeps (the session's one encoding)."""
+        return json.dumps(self.to_json())
+
+    @classmethod
+    def loads(cls, text: str) -> SessionState:
+        """Read text written by :meth:`dumps`; raise :class:`StateError` if it is not that."""
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise StateError(f"unreadable session state: {error}") from None
+        return cls.from_json(data)
 
     @classmethod
     def from_json(cls, data: Any) -> SessionState:
@@ -52,7 +66,7 @@ class SessionState:
         if (
             state.phase not in get_args(Phase)
             or not all(isinstance(n, int) and n >= 0 for n in ints)
-            or state.outcome not in (None, *get_args(Outcome))
+            or state.outcome not in (None, *get_args(CaseOutcome))
             or not isinstance(state.case_id, str)
             or not isinstance(state.case_version, str)
         ):

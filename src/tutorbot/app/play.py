@@ -1,0 +1,365 @@
+"""A learner playing cases on their own: open a case, step through it, answer, stop, progress.
+
+Every use case is one transaction (:meth:`Store.apply`): it reads the
+learner's session, lets the pure tutor engine decide, and commits the new
+state with its answers and finished cases, marking the update processed so a
+redelivered update changes nothing. The reply comes back as plain data
+(:class:`~tutorbot.app.replies.Reply`) for the front end to render and send.
+
+The outbox: a change is committed with its reply marked pending, and the
+front end confirms with :meth:`Play.reply_sent` once the reply went out. If it
+never does (the process died, the Bot API gave up), the learner would see
+nothing: the redelivered update is a duplicate, and their next update would
+act on a step they never saw. So a duplicate whose reply is still pending
+shows the current step again, and so does the learner's next update, first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tutorbot.app.replies import (
+    Choice,
+    KeepGoing,
+    NextCase,
+    NextStep,
+    OpenCase,
+    Press,
+    Reply,
+    Say,
+    SwitchCase,
+)
+from tutorbot.app.sessions import Loaded, decode, recorded, started
+from tutorbot.cases import Case, Library
+from tutorbot.storage import Change, SessionKey, SessionRecord, Store
+from tutorbot.tutor import Grader, SessionState, Tutor, actions, events
+from tutorbot.tutor.progress import Stats, stats_from
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 20  # cases listed after an unknown id
+STALE = "That button belongs to an earlier step. Carry on from the latest message."
+# Said before the diagnosis when a finished case is shown again after a lost reply.
+OUTCOME_NOTES = {
+    "correct": "✅ You answered this case correctly.",
+    "partial": "🟡 Your answer to this case was partly right.",
+    "wrong": "❌ Your answer to this case was not right.",
+}
+IDLE = "You have no case in progress. /case starts one."
+
+
+def say(code: str, *lines: str, choices: Sequence[Choice] = ()) -> Say:
+    return Say(code, tuple(lines), tuple(choices))
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a use case did: the reply to send, and what to confirm once it is sent.
+
+    ``reply`` is ``None`` when there is nothing to send (a redelivered update
+    whose reply went out). Buttons in the reply carry ``version``; when
+    ``pending`` is true, call :meth:`Play.reply_sent` with it after sending.
+    """
+
+    reply: Reply | None
+    version: int
+    pending: bool
+    duplicate: bool = False
+
+
+StepFn = Callable[[SessionRecord | None], Change[Reply]]
+
+
+class Play:
+    """The learner's use cases, shared by every front end.
+
+    ``drafts`` lets draft cases be played (an author trying a case in the
+    terminal); students in Telegram get published cases only.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        library: Library,
+        grader: Grader,
+        attempts: int,
+        *,
+        drafts: bool = False,
+    ) -> None:
+        self.store = store
+        self.library = library
+        self.grader = grader
+        self.attempts = attempts
+        self.drafts = drafts
+
+    # -- use cases ---------------------------------------------------------------------
+
+    async def greet(self, key: SessionKey, update_id: int | None, intro: Sequence[str]) -> Result:
+        """Welcome the learner (``intro`` is the front end's help); show a case in progress."""
+        return await self._apply(update_id, key, lambda current: self._greet(current, intro))
+
+    async def open(
+        self, key: SessionKey, update_id: int | None, wanted: str, *, from_link: bool = False
+    ) -> Result:
+        """Open a case by id or tag, or (``wanted`` empty) the next one not finished yet.
+
+        A deep link (``from_link``) names a case id only, never a tag.
+        """
+        seen = await self.finished_ids(key.user_id)
+
+        def fn(current: SessionRecord | None) -> Change[Reply]:
+            if not wanted:
+                return self._open_next(current, seen, None)
+            target = self._playable(wanted)
+            if target is not None:
+                return self._open_case(current, target)
+            tagged = [] if from_link else self.library.with_tag(wanted)
+            if tagged:
+                return self._open_next(current, seen, tagged)
+            return Change(Reply([self._unknown(wanted, current)]))
+
+        return await self._apply(update_id, key, fn)
+
+    async def start(self, key: SessionKey, case: Case) -> Result:
+        """Start ``case`` now, leaving any case in progress (the terminal's ``--case``)."""
+        return await self._apply(None, key, lambda current: self._start_case(current, case))
+
+    async def step(
+        self, key: SessionKey, update_id: int | None, event: events.Event, *, idle: str = IDLE
+    ) -> Result:
+        """Apply one tutor event to the case in progress (``idle``: what to say when none)."""
+        seen = await self.finished_ids(key.user_id) if isinstance(event, events.Next) else ()
+        return await self._apply(update_id, key, self._step(event, seen, idle))
+
+    async def press(
+        self, key: SessionKey, update_id: int | None, press: Press | None, version: int
+    ) -> Result:
+        """A button pressed at session ``version``; an old or unknown one gets a polite toast."""
+        seen = await self.finished_ids(key.user_id) if isinstance(press, NextCase) else ()
+
+        def fn(current: SessionRecord | None) -> Change[Reply]:
+            if press is None or version != (current.version if current else 0):
+                return Change(Reply(toast=STALE))
+            match press:
+                case NextStep():
+                    return self._step(events.Next(), seen, IDLE)(current)
+                case NextCase():
+                    return self._open_next(current, seen, None, force=True)
+                case OpenCase(case_id=case_id) | SwitchCase(case_id=case_id):
+                    target = self._playable(case_id)
+                    if target is None:
+                        return Change(Reply([self._unknown(case_id, current)]))
+                    if isinstance(press, OpenCase):  # from the list: asks first if mid-case
+                        return self._open_case(current, target)
+                    return self._start_case(current, target)
+                case KeepGoing():  # show the step again, so its button is the newest
+                    change = self._step(events.Show(), seen, IDLE)(current)
+                    change.result.toast = "Carry on where you were."
+                    return change
+
+        return await self._apply(update_id, key, fn)
+
+    async def stop(self, key: SessionKey, update_id: int | None) -> Result:
+        """End the case in progress without an outcome (its answers stay)."""
+        return await self._apply(update_id, key, self._stop)
+
+    async def stats(self, key: SessionKey, update_id: int | None) -> Result:
+        """Cases done, accuracy, streak and the next unseen case."""
+        stats = await self.progress(key.user_id)
+        return await self._apply(
+            update_id, key, lambda current: Change(self._stats(stats, current))
+        )
+
+    async def tell(self, key: SessionKey, update_id: int | None, message: Say) -> Result:
+        """Say something that changes nothing (help, an unknown command)."""
+        return await self._apply(update_id, key, lambda current: Change(Reply([message])))
+
+    async def reply_sent(self, key: SessionKey, version: int) -> None:
+        """The reply to the change at ``version`` reached the learner: clear the outbox flag."""
+        await self.store.sessions.reply_sent(key, version)
+
+    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+        """The learner blocked the bot (``False``) or came back (``True``)."""
+        await self.store.users.set_active(user_id, reachable)
+
+    async def progress(self, user_id: int) -> Stats:
+        """The learner's progress (each case counted once, as it went the first time)."""
+        finished = await self.store.progress.finished(user_id)
+        return stats_from((f.case_id, f.outcome) for f in finished)
+
+    async def finished_ids(self, user_id: int) -> tuple[str, ...]:
+        return (await self.progress(user_id)).finished
+
+    async def state(self, key: SessionKey) -> SessionState | None:
+        """Where the learner is in the case in progress, if any."""
+        current = await self.store.sessions.get(key)
+        loaded = self._load(current) if current else None
+        return loaded.state if loaded else None
+
+    # -- the transaction around every use case -------------------------------------------
+
+    async def _apply(self, update_id: int | None, key: SessionKey, fn: StepFn) -> Result:
+        applied = await self.store.apply(update_id, key, self._outboxed(fn))
+        session = applied.session
+        version = session.version if session else 0
+        pending = bool(session and session.reply_pending)
+        if not applied.duplicate and applied.result is not None:
+            return Result(applied.result, version, pending)
+        if session is None or not session.reply_pending:
+            log.info("Update %s was handled before; ignored", update_id)
+            return Result(None, version, False, duplicate=True)
+        # Handled before, but its reply was never confirmed sent: show where they are.
+        log.info("Update %s was handled before; showing its lost reply", update_id)
+        return Result(Reply(lost=self._lost(session)), version, True, duplicate=True)
+
+    def _outboxed(self, fn: StepFn) -> StepFn:
+        """``fn``, plus the outbox: mark a state change's reply pending, show a lost one first."""
+
+        def wrapped(current: SessionRecord | None) -> Change[Reply]:
+            change = fn(current)
+            change.reply_pending = change.state is not None
+            if (
+                current is not None
+                and current.reply_pending
+                and not change.delete
+                and change.case_id in (None, current.case_id)
+            ):
+                change.result.lost = self._lost(current)
+            return change
+
+        return wrapped
+
+    def _lost(self, current: SessionRecord) -> list[actions.Action]:
+        """The step the session is at, to show again (nothing if it cannot be loaded)."""
+        loaded = self._load(current)
+        if loaded is None:
+            return []
+        case, state = loaded
+        shown = self._tutor(case).step(state, events.Show())[1]
+        note = OUTCOME_NOTES.get(state.outcome or "") if state.phase == "done" else None
+        return [actions.Notice("finished", note), *shown] if note else shown
+
+    # -- pure step functions (run inside the store transaction) ---------------------------
+
+    def _step(self, event: events.Event, seen: Sequence[str], idle: str) -> StepFn:
+        def fn(current: SessionRecord | None) -> Change[Reply]:
+            if current is None:
+                return Change(Reply([say("idle", idle)]))
+            loaded = self._load(current)
+            if loaded is None:
+                gone = "That case is no longer available. /case starts another one."
+                return Change(Reply([say("case_gone", gone)]), delete=True)
+            case, state = loaded
+            new, shown = self._tutor(case).step(state, event)
+            if any(isinstance(action, actions.StartNextCase) for action in shown):
+                return self._open_next(current, seen, None, force=True)
+            return recorded(current.key, case, state, new, shown)
+
+        return fn
+
+    def _load(self, current: SessionRecord) -> Loaded | None:
+        case = self._playable(current.case_id)
+        return None if case is None else decode(current, case)
+
+    def _tutor(self, case: Case) -> Tutor:
+        return Tutor(case, self.grader, self.attempts)
+
+    def _title(self, case: Case) -> str:
+        """The case's title as a learner may see it (not one that names the diagnosis)."""
+        return self._tutor(case).title
+
+    def _playable(self, case_id: str) -> Case | None:
+        """A case by id; drafts only where the front end allows them."""
+        case = self.library.cases.get(case_id)
+        return case if case is not None and (case.published or self.drafts) else None
+
+    def _greet(self, current: SessionRecord | None, intro: Sequence[str]) -> Change[Reply]:
+        lines = ["Welcome! I am a radiology tutor.", *intro]
+        loaded = self._load(current) if current else None
+        if loaded is not None and loaded.state.phase != "done":
+            case, state = loaded
+            lines += [
+                "",
+                f"You have a case in progress: {self._title(case)}. Here is where you were:",
+            ]
+            _, shown = self._tutor(case).step(state, events.Show())
+            return Change(Reply([say("welcome_back", *lines)], shown))
+        start = Choice("Start a case ▶", NextCase())
+        return Change(Reply([say("welcome", *lines, choices=[start])]))
+
+    def _stop(self, current: SessionRecord | None) -> Change[Reply]:
+        if current is None:
+            return Change(
+                Reply([say("nothing_to_stop", "There is no case to stop. /case starts one.")])
+            )
+        stopped = say("stopped", "Stopped. Your answers are kept; /case starts another case.")
+        return Change(Reply([stopped]), delete=True)
+
+    def _stats(self, stats: Stats, current: SessionRecord | None) -> Reply:
+        upcoming = self.library.next_unseen(stats.finished, current.case_id if current else None)
+        lines = [
+            f"Cases done: {stats.cases_done}",
+            f"Accuracy: {round(stats.accuracy * 100)}% ({stats.correct} correct)",
+            f"Streak: {stats.streak} correct in a row",
+        ]
+        if upcoming is not None:
+            lines.append(f"Next unseen case: {self._title(upcoming)} (/case)")
+        return Reply([say("stats", *lines)])
+
+    # -- opening cases ----------------------------------------------------------------------
+
+    def _unknown(self, wanted: str, current: SessionRecord | None) -> Say:
+        """Say the case is not there and offer the published ones: a case's id can name its
+        diagnosis, so ids are not shown, only titles that give nothing away."""
+        cases = self.library.published()[:LIST_LIMIT]
+        lines = [f"I have no case called “{wanted}”."]
+        if cases:
+            lines.append("These are the cases:")
+        choices = [Choice(self._title(case), OpenCase(case.id)) for case in cases]
+        return say("unknown_case", *lines, choices=choices)
+
+    def _open_next(
+        self,
+        current: SessionRecord | None,
+        seen: Sequence[str],
+        among: Sequence[Case] | None,
+        force: bool = False,
+    ) -> Change[Reply]:
+        after = current.case_id if current else None
+        if among is None:
+            target = self.library.next_unseen(seen, after)
+        else:
+            fresh = [c for c in among if c.id not in seen and c.id != after]
+            others = [c for c in among if c.id != after]
+            choice = fresh or others or list(among)
+            target = choice[0] if choice else None
+        if target is None:
+            code = "no_other_case" if after else "no_cases"
+            return Change(
+                Reply([say(code, "There are no cases to play yet. Please come back later.")])
+            )
+        if force:
+            return self._start_case(current, target)
+        return self._open_case(current, target)
+
+    def _open_case(self, current: SessionRecord | None, target: Case) -> Change[Reply]:
+        """Open ``target``, asking first if the learner is in the middle of another case."""
+        loaded = self._load(current) if current else None
+        if loaded is None or loaded.state.phase == "done":
+            return self._start_case(current, target)
+        playing = loaded.case
+        if playing.id == target.id:
+            here = f"You are in this case already ({self._title(playing)}). Carry on, or /restart."
+            return Change(Reply([say("already_here", here)]))
+        ask = say(
+            "switch",
+            f"You are in the middle of {self._title(playing)}. Switch to {self._title(target)}?",
+            choices=[Choice("Switch", SwitchCase(target.id)), Choice("Keep going", KeepGoing())],
+        )
+        return Change(Reply([ask]))
+
+    def _start_case(self, current: SessionRecord | None, target: Case) -> Change[Reply]:
+        state, shown = self._tutor(target).start()
+        return started(target, state, shown)

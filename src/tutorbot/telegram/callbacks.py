@@ -1,0 +1,83 @@
+"""Callback data: one typed, versioned codec for every inline button the bot sends.
+
+A button's data is ``v1:<kind>:<session version>[:<case id>]``: short, readable
+in logs, and the same format the first release used, so buttons already on
+learners' phones keep working (or get a polite answer when they are stale).
+Telegram allows 1-64 bytes of callback data
+(https://core.telegram.org/bots/api#inlinekeyboardbutton); data that would not
+fit is kept in storage and the button carries ``v1:t:<token>`` instead.
+Nothing is trusted: anything that does not decode is "not a button of ours".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tutorbot.app.replies import KeepGoing, NextCase, NextStep, OpenCase, Press, SwitchCase
+from tutorbot.limits import CALLBACK_DATA_LIMIT
+
+VERSION = "v1"
+TOKEN_KIND = "t"
+
+# The wire name of each kind of press; never reuse a name for another meaning.
+_SIMPLE: dict[str, Press] = {"next": NextStep(), "case": NextCase(), "stay": KeepGoing()}
+_WITH_CASE = {"open": OpenCase, "sw": SwitchCase}
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A decoded button: what it does (``None``: a kind this release does not know) and
+    the session version it was sent at."""
+
+    press: Press | None
+    version: int
+
+
+def encode(press: Press, version: int) -> str:
+    """The callback data for ``press`` at session ``version`` (may exceed 64 bytes: see
+    :func:`fits` and :func:`token_data`)."""
+    match press:
+        case OpenCase(case_id=case_id):
+            parts = ["open", str(version), case_id]
+        case SwitchCase(case_id=case_id):
+            parts = ["sw", str(version), case_id]
+        case NextStep():
+            parts = ["next", str(version)]
+        case NextCase():
+            parts = ["case", str(version)]
+        case KeepGoing():
+            parts = ["stay", str(version)]
+    return ":".join((VERSION, *parts))
+
+
+def fits(data: str) -> bool:
+    """Whether Telegram accepts ``data`` as callback data as it is."""
+    return 0 < len(data.encode()) <= CALLBACK_DATA_LIMIT
+
+
+def token_data(token: str) -> str:
+    """The callback data that stands for stored data under ``token``."""
+    return f"{VERSION}:{TOKEN_KIND}:{token}"
+
+
+def stored_token(data: str | None) -> str | None:
+    """The storage token ``data`` points to, if it is a token button."""
+    prefix = f"{VERSION}:{TOKEN_KIND}:"
+    if data and data.startswith(prefix) and len(data) > len(prefix):
+        return data[len(prefix) :]
+    return None
+
+
+def decode(data: str | None) -> Pressed | None:
+    """The button ``data`` stands for; ``None`` for data we did not make (or an older format)."""
+    if not data:
+        return None
+    parts = data.split(":")
+    if len(parts) < 3 or parts[0] != VERSION or not parts[2].isdigit():
+        return None
+    kind, version, extra = parts[1], int(parts[2]), parts[3:]
+    if kind in _SIMPLE and not extra:
+        return Pressed(_SIMPLE[kind], version)
+    if kind in _WITH_CASE and len(extra) == 1 and extra[0]:
+        return Pressed(_WITH_CASE[kind](extra[0]), version)
+    return Pressed(None, version)

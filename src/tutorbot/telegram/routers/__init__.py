@@ -1,0 +1,22 @@
+"""Handlers, one module per audience; each registers its own on the application.
+
+Handlers translate an ``Update`` into a use-case call and render its result;
+nothing here decides how tutoring works (that is :mod:`tutorbot.app`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from tutorbot.telegram._runtime import Runtime
+from tutorbot.telegram.routers import errors, group, learner, membership
+
+
+def register_all(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
+    """Every audience's handlers, in the order PTB should try them."""
+    learner.register(app, runtime)
+    group.register(app, runtime)
+    membership.register(app, runtime)
+    errors.register(app, runtime)

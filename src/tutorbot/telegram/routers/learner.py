@@ -1,0 +1,148 @@
+"""A learner in a private chat: commands, typed answers and buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from tutorbot.app.play import STALE, Result
+from tutorbot.app.replies import Say
+from tutorbot.storage import SessionKey
+from tutorbot.telegram._runtime import Runtime, session_key
+from tutorbot.telegram.menu import HANDLED, HELP
+from tutorbot.tutor import events
+
+Context = ContextTypes.DEFAULT_TYPE
+#: A use case called for one update: the learner's session key and the update id.
+UseCase = Callable[[SessionKey, int], Awaitable[Result]]
+MAX_ANSWER = 1000  # longer answers are cut: nobody types a longer diagnosis
+UNKNOWN_COMMAND = Say(
+    "unknown_command", ("I do not know that command. /help lists what I can do.",)
+)
+
+
+class Learner:
+    """The handlers; each turns an update into one use-case call and sends its reply."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    async def start(self, update: Update, context: Context) -> None:
+        """/start, and /start <case-id> from a deep link."""
+        payload = context.args[0] if context.args else ""
+        if payload:
+            await self._run(
+                update,
+                context,
+                lambda key, uid: self.rt.play.open(key, uid, payload, from_link=True),
+            )
+        else:
+            await self._run(update, context, lambda key, uid: self.rt.play.greet(key, uid, HELP))
+
+    async def case(self, update: Update, context: Context) -> None:
+        """/case, /case <id>, /case <tag>."""
+        wanted = " ".join(context.args or ()).strip()
+        await self._run(update, context, lambda key, uid: self.rt.play.open(key, uid, wanted))
+
+    async def hint(self, update: Update, context: Context) -> None:
+        """/hint."""
+        await self._event(update, context, events.Hint())
+
+    async def skip(self, update: Update, context: Context) -> None:
+        """/skip."""
+        await self._event(update, context, events.Skip())
+
+    async def reveal(self, update: Update, context: Context) -> None:
+        """/reveal: give up."""
+        await self._event(update, context, events.Reveal())
+
+    async def restart(self, update: Update, context: Context) -> None:
+        """/restart."""
+        await self._event(update, context, events.Restart())
+
+    async def stop(self, update: Update, context: Context) -> None:
+        """/stop: end the case without an outcome (answers stay)."""
+        await self._run(update, context, self.rt.play.stop)
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats."""
+        await self._run(update, context, self.rt.play.stats)
+
+    async def help(self, update: Update, context: Context) -> None:
+        """/help."""
+        said = Say("help", HELP)
+        await self._run(update, context, lambda key, uid: self.rt.play.tell(key, uid, said))
+
+    async def unknown(self, update: Update, context: Context) -> None:
+        """A command we do not have."""
+        await self._run(
+            update, context, lambda key, uid: self.rt.play.tell(key, uid, UNKNOWN_COMMAND)
+        )
+
+    async def answer(self, update: Update, context: Context) -> None:
+        """Free text: a diagnosis, or an observation at a stage's question."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        event = events.Answer(message.text[:MAX_ANSWER])
+        idle = "Send /case to start a case."
+        await self._run(
+            update, context, lambda key, uid: self.rt.play.step(key, uid, event, idle=idle)
+        )
+
+    async def button(self, update: Update, context: Context) -> None:
+        """An inline button: next, next case, open, switch, keep going; stale ones get a toast."""
+        query = update.callback_query
+        key = session_key(update)
+        if query is None or key is None:
+            return
+        pressed = await self.rt.pressed(query.data)
+        if pressed is None or query.message is None:
+            await self.rt.answer_quietly(query, STALE)
+            return
+        result = await self.rt.play.press(key, update.update_id, pressed.press, pressed.version)
+        await self.rt.respond(context.bot, key, result, query)
+
+    async def _event(self, update: Update, context: Context, event: events.Event) -> None:
+        await self._run(update, context, lambda key, uid: self.rt.play.step(key, uid, event))
+
+    async def _run(self, update: Update, context: Context, use_case: UseCase) -> None:
+        key = session_key(update)
+        if key is None:
+            return
+        result = await use_case(key, update.update_id)
+        await self.rt.respond(context.bot, key, result)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
+    """Private chats: the menu's commands, other commands, typed answers, buttons."""
+    learner = Learner(runtime)
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    commands = {
+        "start": learner.start,
+        "case": learner.case,
+        "hint": learner.hint,
+        "skip": learner.skip,
+        "reveal": learner.reveal,
+        "restart": learner.restart,
+        "stop": learner.stop,
+        "stats": learner.stats,
+        "help": learner.help,
+    }
+    if tuple(commands) != HANDLED:  # the menu and /help must list what is handled
+        raise RuntimeError(f"handled commands {tuple(commands)} differ from the menu's {HANDLED}")
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=private))
+    app.add_handler(MessageHandler(private & filters.COMMAND, learner.unknown))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, learner.answer))
+    app.add_handler(CallbackQueryHandler(learner.button))
