@@ -19,7 +19,6 @@ from typing import TypeVar
 import yaml
 
 from tutorbot.cases.model import (
-    CAPTION_LIMIT,
     DIFFICULTIES,
     FORMAT_VERSION,
     ID_MAX_LENGTH,
@@ -33,11 +32,10 @@ from tutorbot.cases.model import (
     Stage,
 )
 from tutorbot.cases.problems import Problem, Severity
+from tutorbot.limits import ALBUM_MAX, CAPTION_LIMIT, PHOTO_SIZE_LIMIT
 
 CASE_FILE = "case.yaml"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-PHOTO_SIZE_LIMIT = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
-ALBUM_LIMIT = 10  # sendMediaGroup takes 2-10 items
 CASE_FILE_LIMIT = 1_000_000  # far above any real case; keeps a stray huge file cheap
 
 T = TypeVar("T")
@@ -223,10 +221,10 @@ def _stage(r: _Reader, node: yaml.Node, where: str) -> Stage | None:
     images = r.each(fields.get("images"), f"{where} image", lambda n, w: _image(r, n, w))
     if "images" in fields and not images and not r.sequence(fields["images"], f"{where} images"):
         r.problem(fields["images"], f"{where} has no images", "list at least one image")
-    if len(images) > ALBUM_LIMIT:
+    if len(images) > ALBUM_MAX:
         r.problem(
             fields["images"],
-            f"{where} has {len(images)} images; a Telegram album holds at most {ALBUM_LIMIT}",
+            f"{where} has {len(images)} images; a Telegram album holds at most {ALBUM_MAX}",
             "split the images over two stages",
         )
     findings = r.texts(fields.get("findings"), f"{where} findings")
@@ -442,7 +440,7 @@ def image_problems(
                         Problem(
                             file,
                             line,
-                            f"{where} is larger than Telegram's 10 MB photo limit",
+                            f"{where} is larger than Telegram's {PHOTO_SIZE_LIMIT // 2**20} MB photo limit",
                             "resize or recompress it",
                         )
                     )

@@ -17,7 +17,6 @@ FORMAT_VERSION = 1
 # slug of at most 48 so later prefixes ("g-", "w-" ...) still fit.
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 ID_MAX_LENGTH = 48
-CAPTION_LIMIT = 1024  # Telegram's caption limit, after entity parsing
 
 Status = Literal["draft", "published"]
 Difficulty = Literal["beginner", "intermediate", "advanced"]

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from tutorbot.cases import loader, model
+from tutorbot.limits import CAPTION_LIMIT
 
 SCHEMA_FILE = "case.schema.json"
 
@@ -41,7 +42,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "Case.teaching_points": "What to remember, shown after the diagnosis.",
     "tags": "Tags for filtering: imaging modality and body system.",
     "Image.file": "The image, relative to the case folder (JPEG, PNG or WebP).",
-    "Image.caption": f"Shown with the image; at most {model.CAPTION_LIMIT} characters.",
+    "Image.caption": f"Shown with the image; at most {CAPTION_LIMIT} characters.",
     "Image.alt": "A description of the image for screen readers.",
     "Image.annotated": "The annotated version, shown with the findings.",
     "Image.annotated_caption": "The caption of the annotated version.",
@@ -74,7 +75,7 @@ def _constraints(owner: str, name: str) -> dict[str, Any]:
     if owner == "Image" and name in ("file", "annotated"):
         return {"pattern": _image_file_pattern()}
     if owner == "Image" and name in ("caption", "annotated_caption"):
-        return {"maxLength": model.CAPTION_LIMIT}
+        return {"maxLength": CAPTION_LIMIT}
     return {}
 
 

@@ -35,7 +35,8 @@ from pathlib import Path, PurePosixPath
 from tutorbot.cases.importers import MAX_IMPORT_BYTES, Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
 from tutorbot.cases.loader import IMAGE_SUFFIXES
-from tutorbot.cases.model import CAPTION_LIMIT, Case, DiagnosisSpec, Image, Source, Stage
+from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
+from tutorbot.limits import CAPTION_LIMIT
 
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
 _DTD = re.compile(r"<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)

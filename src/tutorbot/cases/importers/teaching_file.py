@@ -30,7 +30,8 @@ from pathlib import Path, PurePath
 
 from tutorbot.cases.importers import Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
-from tutorbot.cases.model import CAPTION_LIMIT, Case, DiagnosisSpec, Image, Source, Stage
+from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
+from tutorbot.limits import CAPTION_LIMIT
 
 _BULLET = re.compile(
     r"^(?:[•●○◦▪▫■□▸►‣⁃·∙➢➤✓-]\s*|[*+–—]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z]\)\s+)(?P<text>.*)$"
