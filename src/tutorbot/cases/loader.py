@@ -1,20 +1,18 @@
 """Load ``case.yaml`` files into frozen :mod:`tutorbot.cases.model` objects.
 
-The YAML is composed with PyYAML's safe loader into nodes, so every value
-keeps its line number and every problem can be reported as ``file:line``.
-The loader checks shape and types and collects *all* problems instead of
-stopping at the first, including the image checks that need the file system
-(missing files, paths or links that leave the case folder); the library adds
-duplicate ids.
+:mod:`tutorbot.cases.yaml_nodes` reads the file into YAML nodes that keep
+their line numbers; this module checks the case's fields, shapes and types
+and collects *all* problems instead of stopping at the first, including the
+image checks that need the file system (missing files, paths or links that
+leave the case folder); the library adds duplicate ids.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TypeVar
 
 import yaml
 
@@ -32,19 +30,11 @@ from tutorbot.cases.model import (
     Stage,
 )
 from tutorbot.cases.problems import Problem, Severity
+from tutorbot.cases.yaml_nodes import NULL, NodeReader, compose_case_file
 from tutorbot.limits import ALBUM_MAX, CAPTION_LIMIT, PHOTO_SIZE_LIMIT
 
 CASE_FILE = "case.yaml"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-CASE_FILE_LIMIT = 1_000_000  # far above any real case; keeps a stray huge file cheap
-
-T = TypeVar("T")
-NULL = "tag:yaml.org,2002:null"
-# Only plain data: explicit tags such as !!python/object are refused, not constructed.
-PLAIN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
-)
 
 
 @dataclass
@@ -60,120 +50,7 @@ class LoadResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
-class _Reader:
-    """Turns YAML nodes into typed values, recording a problem for each mismatch."""
-
-    def __init__(self, file: Path) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-        self.file_lines: dict[str, int] = {}  # image path -> line, for image problems
-
-    def problem(
-        self, node: yaml.Node | None, message: str, hint: str = "", severity: Severity = "error"
-    ) -> None:
-        line = node.start_mark.line + 1 if node is not None else 0
-        self.problems.append(Problem(self.file, line, message, hint, severity))
-
-    def mapping(
-        self,
-        node: yaml.Node,
-        where: str,
-        required: Iterable[str],
-        optional: Iterable[str],
-    ) -> dict[str, yaml.Node] | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(
-                node, f"{where} must be a mapping of keys to values", "write `key: value` lines"
-            )
-            return None
-        required, optional = tuple(required), tuple(optional)
-        known = (*required, *optional)
-        out: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                self.problem(key_node, f"{where} has a key that is not a plain word")
-                continue
-            if key in out:
-                self.problem(key_node, f"{where} has `{key}` twice", "keep one of them")
-                continue
-            if key not in known:
-                close = _closest(key, known)
-                hint = f"did you mean `{close}`?" if close else f"known keys: {', '.join(known)}"
-                self.problem(key_node, f"{where} has an unknown key `{key}`", hint)
-                continue
-            out[key] = value_node
-        for key in required:
-            if key not in out:
-                self.problem(node, f"{where} is missing `{key}`", f"add a `{key}:` line")
-        return out
-
-    def text(self, node: yaml.Node | None, where: str, *, allow_empty: bool = False) -> str | None:
-        if node is None:
-            return None
-        if isinstance(node, yaml.ScalarNode) and node.tag != NULL:
-            value = str(node.value).strip()
-            if value or allow_empty:
-                return value
-            self.problem(node, f"{where} is empty", "write some text or remove the key")
-            return None
-        if isinstance(node, yaml.ScalarNode):  # null: the key with nothing after it
-            if allow_empty:
-                return ""
-            self.problem(node, f"{where} is empty", "write some text after the colon")
-            return None
-        if isinstance(node, yaml.MappingNode):
-            self.problem(
-                node,
-                f"{where} must be text, but a colon followed by a space made YAML read it as `key: value`",
-                "put the whole text in quotes",
-            )
-            return None
-        self.problem(node, f"{where} must be text", "write it on the same line after the colon")
-        return None
-
-    def sequence(self, node: yaml.Node | None, where: str) -> list[yaml.Node]:
-        if node is None:
-            return []
-        if isinstance(node, yaml.SequenceNode):
-            return list(node.value)
-        if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
-            return []
-        self.problem(node, f"{where} must be a list", "write each item on its own line after `- `")
-        return []
-
-    def texts(self, node: yaml.Node | None, where: str) -> tuple[str, ...]:
-        items = (self.text(item, f"{where} item") for item in self.sequence(node, where))
-        return tuple(item for item in items if item)
-
-    def each(
-        self, node: yaml.Node | None, where: str, build: Callable[[yaml.Node, str], T | None]
-    ) -> tuple[T, ...]:
-        built = (
-            build(item, f"{where} {i}") for i, item in enumerate(self.sequence(node, where), 1)
-        )
-        return tuple(item for item in built if item is not None)
-
-    def choice(
-        self, node: yaml.Node | None, where: str, choices: tuple[str, ...], default: str
-    ) -> str:
-        value = self.text(node, where)
-        if value is None:
-            return default
-        if value not in choices:
-            self.problem(node, f"{where} is `{value}`", f"use one of: {', '.join(choices)}")
-            return default
-        return value
-
-
-def _closest(word: str, choices: Iterable[str]) -> str | None:
-    from rapidfuzz import process
-
-    found = process.extractOne(word, list(choices), score_cutoff=70)
-    return str(found[0]) if found else None
-
-
-def _source(r: _Reader, node: yaml.Node | None) -> Source:
+def _source(r: NodeReader, node: yaml.Node | None) -> Source:
     if node is None:
         return Source()
     fields = r.mapping(node, "source", (), ("contributor", "author", "url", "licence", "note"))
@@ -183,7 +60,7 @@ def _source(r: _Reader, node: yaml.Node | None) -> Source:
     return Source(**values)
 
 
-def _image(r: _Reader, node: yaml.Node, where: str) -> Image | None:
+def _image(r: NodeReader, node: yaml.Node, where: str) -> Image | None:
     fields = r.mapping(node, where, ("file", "caption"), ("alt", "annotated", "annotated_caption"))
     if fields is None:
         return None
@@ -214,7 +91,7 @@ def _image(r: _Reader, node: yaml.Node, where: str) -> Image | None:
     )
 
 
-def _stage(r: _Reader, node: yaml.Node, where: str) -> Stage | None:
+def _stage(r: NodeReader, node: yaml.Node, where: str) -> Stage | None:
     fields = r.mapping(node, where, ("images", "findings"), ("title", "question"))
     if fields is None:
         return None
@@ -240,7 +117,7 @@ def _stage(r: _Reader, node: yaml.Node, where: str) -> Stage | None:
     )
 
 
-def _feedback(r: _Reader, node: yaml.Node, where: str) -> AnswerFeedback | None:
+def _feedback(r: NodeReader, node: yaml.Node, where: str) -> AnswerFeedback | None:
     fields = r.mapping(node, where, ("answer", "feedback"), ())
     if fields is None:
         return None
@@ -251,7 +128,7 @@ def _feedback(r: _Reader, node: yaml.Node, where: str) -> AnswerFeedback | None:
     return AnswerFeedback(answer, feedback)
 
 
-def _diagnosis(r: _Reader, node: yaml.Node) -> DiagnosisSpec | None:
+def _diagnosis(r: NodeReader, node: yaml.Node) -> DiagnosisSpec | None:
     if isinstance(node, yaml.ScalarNode):  # the short form `diagnosis: Answer`
         answer = r.text(node, "diagnosis")
         return DiagnosisSpec(answer) if answer else None
@@ -274,7 +151,7 @@ def _diagnosis(r: _Reader, node: yaml.Node) -> DiagnosisSpec | None:
     )
 
 
-def _tags(r: _Reader, node: yaml.Node | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _tags(r: NodeReader, node: yaml.Node | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if node is None:
         return (), ()
     fields = r.mapping(node, "tags", (), ("modality", "system"))
@@ -298,7 +175,9 @@ TOP_REQUIRED = (
 TOP_OPTIONAL = ("source", "tags", "difficulty", "hints", "question")
 
 
-def _case(r: _Reader, root: yaml.Node, folder: Path, raw: bytes, as_published: bool) -> Case | None:
+def _case(
+    r: NodeReader, root: yaml.Node, folder: Path, raw: bytes, as_published: bool
+) -> Case | None:
     fields = r.mapping(root, "the case", TOP_REQUIRED, TOP_OPTIONAL)
     if fields is None:
         return None
@@ -478,84 +357,15 @@ def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
     """
     case_file = case_file_for(path)
     folder = case_file.parent
-    r = _Reader(case_file)
-    try:
-        if case_file.stat().st_size > CASE_FILE_LIMIT:
-            r.problem(
-                None,
-                f"the case file is larger than {CASE_FILE_LIMIT // 1_000_000} MB",
-                "a case is text: move long material out of case.yaml",
-            )
-            return LoadResult(case_file, None, r.problems)
-        raw = case_file.read_bytes()
-    except OSError as error:
-        r.problem(None, f"cannot read the case file: {error.strerror or error}", "check the path")
+    r = NodeReader(case_file)
+    composed = compose_case_file(r)
+    if composed is None:
         return LoadResult(case_file, None, r.problems)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        r.problems.append(
-            Problem(case_file, line, "the file is not UTF-8 text", "save it as UTF-8")
-        )
-        return LoadResult(case_file, None, r.problems)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 0
-        reason = error.problem or "the YAML cannot be read"
-        r.problems.append(
-            Problem(
-                case_file,
-                line,
-                f"broken YAML: {reason}",
-                "check the indentation and quote text that contains `: ` or starts with a special character",
-            )
-        )
-        return LoadResult(case_file, None, r.problems)
-    except yaml.YAMLError as error:
-        r.problems.append(Problem(case_file, 0, f"broken YAML: {error}", "check the file's syntax"))
-        return LoadResult(case_file, None, r.problems)
-    if root is None:
-        r.problems.append(
-            Problem(
-                case_file,
-                1,
-                "the case file is empty",
-                "start from `tutorbot cases new ID` or docs/case-format.md",
-            )
-        )
-        return LoadResult(case_file, None, r.problems)
-    tagged = next((node for node in _nodes(root) if node.tag not in PLAIN_TAGS), None)
-    if tagged is not None:
-        r.problem(
-            tagged,
-            "the file uses YAML tags (`!!python/...` or `!name`), which cases may not",
-            "remove the tag",
-        )
-        return LoadResult(case_file, None, r.problems)
+    root, raw = composed
     case = _case(r, root, folder, raw, as_published)
     r.problems.sort(key=lambda p: p.line)
     has_errors = any(p.severity == "error" for p in r.problems)
     return LoadResult(case_file, None if has_errors else case, r.problems)
-
-
-def _nodes(root: yaml.Node) -> Iterator[yaml.Node]:
-    """Every node once, however often aliases repeat it (a "billion laughs" file stays cheap)."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
 
 
 def find_case_files(path: Path) -> Iterator[Path]:
