@@ -32,8 +32,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from tutorbot.cases.importers import MAX_IMPORT_BYTES, Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
+from tutorbot.cases.importers.source import MAX_IMPORT_BYTES, Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.loader import IMAGE_SUFFIXES
 from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
 from tutorbot.limits import CAPTION_LIMIT

@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from tutorbot.cases.importers import Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
+from tutorbot.cases.importers.source import Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
 from tutorbot.limits import CAPTION_LIMIT
 
