@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tutor_helpers import make_case, table_grader
 
+from auxil.tutor_helpers import make_case, table_grader
 from tutorbot.cases.model import Case
 from tutorbot.tutor import Tutor
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tutor_helpers import make_case, table_grader
 
+from auxil.tutor_helpers import make_case, table_grader
 from tutorbot.tutor import SessionState, Tutor
 from tutorbot.tutor import actions as a
 from tutorbot.tutor import events as e

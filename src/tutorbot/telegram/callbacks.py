@@ -21,7 +21,7 @@ TOKEN_KIND = "t"
 
 # The wire name of each kind of press; never reuse a name for another meaning.
 _SIMPLE: dict[str, Press] = {"next": NextStep(), "case": NextCase(), "stay": KeepGoing()}
-_WITH_CASE = {"open": OpenCase, "sw": SwitchCase}
+_WITH_CASE: dict[str, type[OpenCase] | type[SwitchCase]] = {"open": OpenCase, "sw": SwitchCase}
 
 
 @dataclass(frozen=True)
