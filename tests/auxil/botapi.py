@@ -31,10 +31,14 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   ``message_thread_id``, ``history``, ``deleted``, ``params``), ``calls(method)``,
   ``callback_answers``, ``await wait_for(pred, timeout, since=mark())``,
   ``await wait_for_call(method, pred)``, ``await wait_until_delivered()``.
-* faults: ``block(chat)``/``unblock``, ``rate_limit(method=None, retry_after=3, times=1)``,
-  ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``, ``clear_faults()``,
-  ``forget_file_ids(*ids)``; webhooks: ``webhook_url``, ``webhook_deliveries``,
+* faults: ``block(chat)``/``unblock``, ``rate_limit(method=None, retry_after=3, times=1,
+  chat=None)``, ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``,
+  ``clear_faults()``, ``forget_file_ids(*ids)``; webhooks: ``webhook_url``, ``webhook_deliveries``,
   ``await post_to_webhook(update, secret=...)``.
+* flood limits (off unless a test switches them on): ``flood_limits(private_interval=1.0,
+  group_per_minute=20, group_window=60.0, per_second=30)``; ``message_sends`` (every message
+  send accepted, with its time and chat, whether or not limits are on) and ``flood_refusals``
+  (the sends the limits answered with 429), both lists of ``MessageSend``.
 * long runs (the benchmark): ``forget_history()`` drops the record of calls and messages.
 * ``violations`` (api.json) and ``errors`` (emulator crashes, unemulated methods): the fixture
   fails the test at teardown unless both are empty.
@@ -48,6 +52,8 @@ What it emulates:
 * Sending, editing and deleting messages, photos and media groups with Telegram's validation
   (HTML/Markdown parsing, length limits, callback_data size, "message is not modified", ...).
 * Fault injection: blocked users, queued 429/5xx answers, forgotten file_ids.
+* Telegram's flood limits, when switched on: a message send over a limit gets
+  ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``.
 * Every call is checked against the official ``api.json`` (see :mod:`auxil.botapi_schema`);
   problems land in :attr:`BotApiEmulator.violations`, which the fixture asserts to be empty.
 """
@@ -59,6 +65,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import math
 import re
 import time
 import traceback
@@ -129,6 +136,22 @@ _JSON_FIELDS = frozenset(
     ]
 )
 _BUTTON_DECORATION = frozenset({"text", "icon_custom_emoji_id", "style"})
+#: Calls that send or edit a message: what Telegram's flood limits count (edits count in groups
+#: too, https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+MESSAGE_METHODS = frozenset(
+    name.lower()
+    for name in (
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+    )
+)
 _INT_RE = re.compile(r"-?\d+\Z")
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
@@ -332,6 +355,28 @@ class _Fault:
     method: str | None
     error: BotApiError
     remaining: int
+    chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits: about 30 messages a second overall, one a second in a private
+    chat, 20 a minute in a group (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+    Tests may scale them down (a shorter interval or window) to stay fast."""
+
+    private_interval: float = 1.0
+    group_per_minute: int = 20
+    group_window: float = 60.0
+    per_second: int = 30
+
+
+@dataclass(frozen=True)
+class MessageSend:
+    """A message send as the emulator received it: when (event-loop time), where, how."""
+
+    at: float
+    chat_id: int
+    method: str
 
 
 @dataclass
@@ -398,6 +443,12 @@ class BotApiEmulator:
         self._next_group_id = 1
         self._blocked: set[int] = set()
         self._faults: list[_Fault] = []
+        #: The flood limits in force (None: off, the default).
+        self.flood: FloodLimits | None = None
+        #: Every message send accepted (see MESSAGE_METHODS), oldest first.
+        self.message_sends: list[MessageSend] = []
+        #: Message sends refused with 429 because they went over the flood limits.
+        self.flood_refusals: list[MessageSend] = []
         self._files: dict[str, StoredFile] = {}
         self._photo_sets: dict[str, list[str]] = {}  # any size's file_id -> all sizes' ids
         self._file_counter = 0
@@ -711,8 +762,9 @@ class BotApiEmulator:
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        chat: ChatRef | None = None,
     ) -> None:
-        """The next ``times`` calls of ``method`` answer with an error.
+        """The next ``times`` calls of ``method`` (to ``chat``, if given) answer with an error.
 
         ``method=None`` matches every method except ``getUpdates`` (so the polling loop does
         not swallow the fault); name ``getUpdates`` explicitly to break polling.
@@ -724,13 +776,31 @@ class BotApiEmulator:
                 502: "Bad Gateway",
             }.get(code, f"Error {code}")
         error = BotApiError(code, description, retry_after)
-        self._faults.append(_Fault(method.lower() if method else None, error, times))
+        chat_id = None if chat is None else chat_id_of(chat)
+        self._faults.append(_Fault(method.lower() if method else None, error, times, chat_id))
 
     def rate_limit(
-        self, method: str | None = None, *, retry_after: int = 3, times: int = 1
+        self,
+        method: str | None = None,
+        *,
+        retry_after: int = 3,
+        times: int = 1,
+        chat: ChatRef | None = None,
     ) -> None:
         """Queue ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``."""
-        self.fail_next(method, code=429, retry_after=retry_after, times=times)
+        self.fail_next(method, code=429, retry_after=retry_after, times=times, chat=chat)
+
+    def flood_limits(
+        self,
+        *,
+        private_interval: float = 1.0,
+        group_per_minute: int = 20,
+        group_window: float = 60.0,
+        per_second: int = 30,
+    ) -> FloodLimits:
+        """Switch Telegram's flood limits on (Telegram's numbers unless scaled down)."""
+        self.flood = FloodLimits(private_interval, group_per_minute, group_window, per_second)
+        return self.flood
 
     def server_error(self, method: str | None = None, *, code: int = 500, times: int = 1) -> None:
         self.fail_next(method, code=code, times=times)
@@ -783,6 +853,8 @@ class BotApiEmulator:
         self._all_updates = {k: v for k, v in self._all_updates.items() if k in pending}
         self._calls.clear()
         self.callback_answers.clear()
+        self.message_sends.clear()
+        self.flood_refusals.clear()
         self._sent.clear()
         self._sent_by_key.clear()
         self._messages.clear()
@@ -961,11 +1033,19 @@ class BotApiEmulator:
                 self.errors.append(f"{method}: documented but not emulated (extend botapi.py)")
                 return _error_response(BotApiError(501, f"Not Implemented: {method}"))
             return _error_response(BotApiError(404, "Not Found"))
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params)
         if fault is not None:
             return _error_response(fault)
+        send = self._message_send(method, params)
+        if send is not None and self.flood is not None:
+            refusal = self._over_flood_limits(send, self.flood)
+            if refusal is not None:
+                self.flood_refusals.append(send)
+                return _error_response(refusal)
         try:
             result = await handler(params, attachments)
+            if send is not None:  # sends are not awaited inside: no other call came between
+                self.message_sends.append(send)
         except BotApiError as exc:
             return _error_response(exc)
         except Exception:
@@ -992,15 +1072,56 @@ class BotApiEmulator:
             out[name] = value
         return out
 
-    def _take_fault(self, method: str) -> BotApiError | None:
+    def _take_fault(self, method: str, params: JSONDict) -> BotApiError | None:
         name = method.lower()
         for fault in self._faults:
+            if fault.chat_id is not None and fault.chat_id != self._chat_id_in(params):
+                continue
             if fault.method == name or (fault.method is None and name != "getupdates"):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
                 return fault.error
         return None
+
+    # -- flood limits ---------------------------------------------------------------------------
+
+    def _chat_id_in(self, params: JSONDict) -> int | None:
+        raw = params.get("chat_id")
+        if isinstance(raw, str) and raw.startswith("@"):
+            return self._usernames.get(raw[1:].lower())
+        try:
+            return int(raw) if raw is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def _message_send(self, method: str, params: JSONDict) -> MessageSend | None:
+        chat_id = self._chat_id_in(params)
+        if method.lower() not in MESSAGE_METHODS or chat_id is None:
+            return None
+        return MessageSend(asyncio.get_running_loop().time(), chat_id, method)
+
+    def _over_flood_limits(self, send: MessageSend, limits: FloodLimits) -> BotApiError | None:
+        """429 if ``send`` goes over a limit, counting the sends accepted before it."""
+        horizon = send.at - max(limits.group_window, limits.private_interval, 1.0)
+        recent: list[MessageSend] = []
+        for earlier in reversed(self.message_sends):
+            if earlier.at <= horizon:
+                break
+            recent.append(earlier)
+        recent.reverse()
+        waits = [_window_wait([s.at for s in recent], send.at, 1.0, limits.per_second)]
+        here = [s.at for s in recent if s.chat_id == send.chat_id]
+        chat = self._chats.get(send.chat_id)
+        if (chat.type == "private") if chat else send.chat_id > 0:
+            waits.append(_window_wait(here, send.at, limits.private_interval, 1))
+        else:
+            waits.append(_window_wait(here, send.at, limits.group_window, limits.group_per_minute))
+        wait = max(waits)
+        if wait <= 0:
+            return None
+        retry_after = max(1, math.ceil(wait))  # Telegram says whole seconds
+        return BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
 
     # -- method table ---------------------------------------------------------------------------
 
@@ -1631,6 +1752,14 @@ class BotApiEmulator:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _window_wait(times: list[float], now: float, window: float, limit: int) -> float:
+    """How long until fewer than ``limit`` of ``times`` (ascending) lie in ``(now - window, now]``."""
+    inside = [t for t in times if t > now - window]
+    if len(inside) < limit:
+        return 0.0
+    return inside[len(inside) - limit] + window - now
 
 
 def _utf16(text: str) -> int:

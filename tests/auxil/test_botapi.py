@@ -415,6 +415,87 @@ async def test_faults(botapi: BotApiEmulator) -> None:
             await bot.send_message(424242, "who?")
 
 
+async def test_flood_limits_are_off_by_default(botapi: BotApiEmulator) -> None:
+    alice = botapi.user()
+    async with botapi.bot() as bot:
+        for n in range(5):
+            await bot.send_message(alice.id, f"quick {n}")
+    assert [s.chat_id for s in botapi.message_sends] == [alice.id] * 5
+    assert botapi.flood_refusals == []
+
+
+@pytest.mark.filterwarnings("ignore:Deprecated since version v22.2")
+async def test_flood_limits_per_private_chat_group_and_bot(botapi: BotApiEmulator) -> None:
+    alice, bob, carol, dave = (botapi.user(name) for name in ("Alice", "Bob", "Carol", "Dave"))
+    group = botapi.group("Club")
+    botapi.flood_limits(private_interval=0.3, group_per_minute=2, group_window=60)
+    async with botapi.bot() as bot:
+        await bot.send_message(alice.id, "one")
+        with pytest.raises(RetryAfter) as caught:  # a private chat: one message per interval
+            await bot.send_message(alice.id, "too soon")
+        assert seconds(caught.value.retry_after) == 1  # whole seconds, at least one
+        await bot.send_message(bob.id, "another chat is not held up")
+        await asyncio.sleep(0.3)
+        await bot.send_message(alice.id, "two")
+
+        await bot.send_message(group.id, "g1")
+        await bot.edit_message_text("g1 edited", chat_id=group.id, message_id=1)  # edits count
+        with pytest.raises(RetryAfter) as caught:  # a group: two in any 60 s here
+            await bot.send_message(group.id, "g3")
+        assert 59 <= seconds(caught.value.retry_after) <= 60
+        assert len(botapi.message_sends) == 5
+
+        botapi.message_sends.clear()  # a fresh start for the limit of the whole bot
+        botapi.flood_limits(per_second=4)
+        for user in (alice, bob, carol, dave):
+            await bot.send_message(user.id, "four in a second")
+        with pytest.raises(RetryAfter):  # the bot: four in any second here
+            await bot.send_message(group.id, "a fifth")
+    refused = [(s.chat_id, s.method) for s in botapi.flood_refusals]
+    assert refused == [
+        (alice.id, "sendMessage"),
+        (group.id, "sendMessage"),
+        (group.id, "sendMessage"),
+    ]
+    assert [s.chat_id for s in botapi.message_sends] == [alice.id, bob.id, carol.id, dave.id]
+
+
+async def test_flood_refusal_is_shaped_as_telegram_sends_it(botapi: BotApiEmulator) -> None:
+    alice = botapi.user()
+    botapi.flood_limits()  # Telegram's numbers
+    url = botapi.base_url + botapi.token
+    bodies = []
+    async with aiohttp.ClientSession() as http:
+        for _ in range(2):
+            async with http.post(
+                f"{url}/sendMessage", json={"chat_id": alice.id, "text": "x"}
+            ) as r:
+                bodies.append((r.status, await r.json()))
+    assert bodies[0][0] == 200
+    assert bodies[1] == (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        },
+    )
+    assert len(botapi.message_sends) == len(botapi.flood_refusals) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Deprecated since version v22.2")
+async def test_an_injected_fault_can_aim_at_one_chat(botapi: BotApiEmulator) -> None:
+    alice, bob = botapi.user("Alice"), botapi.user("Bob")
+    botapi.rate_limit("sendMessage", retry_after=2, chat=bob)
+    async with botapi.bot() as bot:
+        await bot.send_message(alice.id, "Alice is not aimed at")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(bob.id, "Bob is")
+        await bot.send_message(bob.id, "once")
+    assert botapi.flood_refusals == []  # an injected 429 is not the limits' doing
+
+
 async def test_wait_for_times_out_with_a_listing(botapi: BotApiEmulator) -> None:
     alice = botapi.user()
     async with botapi.bot() as bot:
