@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
@@ -45,49 +46,56 @@ def slugify(title: str, fallback_seed: str = "") -> str:
     return slug
 
 
-# British and American spellings of medical words, as (American, British) regex pairs
-# applied word by word. Only roots that are unambiguous are listed: "hemi-" stays.
-_TO_BRITISH: tuple[tuple[str, str], ...] = (
-    (r"\bhem(?=[ao])", "haem"),
-    (r"(?<=[a-z])(?<!a)emia\b", "aemia"),
-    (r"(?<=[a-z])(?<!a)emias\b", "aemias"),
-    (r"\bped(?=iatr)", "paed"),
-    (r"(?<=ortho)ped", "paed"),
-    (r"\bedema", "oedema"),
-    (r"\besophag", "oesophag"),
-    (r"\bestrogen", "oestrogen"),
-    (r"diarrhea", "diarrhoea"),
-    (r"\btumor", "tumour"),
-    (r"\bcolor", "colour"),
-    (r"\bcenter", "centre"),
-    (r"\bfiber", "fibre"),
-    (r"\banesthe", "anaesthe"),
-    (r"\bcec(?=um|al)", "caec"),
-    (r"\bgynecolog", "gynaecolog"),
-    (r"\betiolog", "aetiolog"),
-    (r"(?<=[a-z]{3})ization", "isation"),
+@dataclass(frozen=True)
+class Respelling:
+    """One medical word root as Americans and as the British spell it, as regular expressions.
+
+    ``before`` and ``after`` are lookarounds that say where the American form is
+    that root and not another word ("hem-" is also "hemi-", "ped-" also "pedal");
+    the British form is distinctive, so the way back needs only ``before``.
+    """
+
+    american: str
+    british: str
+    before: str = r"\b"
+    after: str = ""
+
+    def to_british(self) -> tuple[str, str]:
+        return self.before + self.american + self.after, self.british
+
+    def to_american(self) -> tuple[str, str]:
+        return self.before + self.british, self.american
+
+
+# Only roots that are unambiguous are listed: "hemi-" stays. Applied in this order, word by word.
+# These write the variants an instructor reads in `accepted`; the grader needs none of them,
+# as it folds both spellings of every word to one form (grading.normalise.americanise).
+_NOT_AFTER_A = r"(?<=[a-z])(?<!a)"  # -emia after a letter, but not the British -aemia
+RESPELLINGS: tuple[Respelling, ...] = (
+    Respelling("hem", "haem", after="(?=[ao])"),
+    Respelling("emia", "aemia", before=_NOT_AFTER_A, after=r"\b"),
+    Respelling("emias", "aemias", before=_NOT_AFTER_A, after=r"\b"),
+    Respelling("ped", "paed", after="(?=iatr)"),
+    Respelling("ped", "paed", before="(?<=ortho)"),
+    Respelling("edema", "oedema"),
+    Respelling("esophag", "oesophag"),
+    Respelling("estrogen", "oestrogen"),
+    Respelling("diarrhea", "diarrhoea", before=""),
+    Respelling("tumor", "tumour"),
+    Respelling("color", "colour"),
+    Respelling("center", "centre"),
+    Respelling("fiber", "fibre"),
+    Respelling("anesthe", "anaesthe"),
+    Respelling("cec", "caec", after="(?=um|al)"),
+    Respelling("gynecolog", "gynaecolog"),
+    Respelling("etiolog", "aetiolog"),
+    Respelling("ization", "isation", before="(?<=[a-z]{3})"),
 )
-_TO_AMERICAN: tuple[tuple[str, str], ...] = (
-    (r"\bhaem", "hem"),
-    (r"(?<=[a-z])aemia", "emia"),
-    (r"\bpaed", "ped"),
-    (r"(?<=ortho)paed", "ped"),
-    (r"\boedema", "edema"),
-    (r"\boesophag", "esophag"),
-    (r"\boestrogen", "estrogen"),
-    (r"diarrhoea", "diarrhea"),
-    (r"\btumour", "tumor"),
-    (r"\bcolour", "color"),
-    (r"\bcentre", "center"),
-    (r"\bfibre", "fiber"),
-    (r"\banaesthe", "anesthe"),
-    (r"\bcaec", "cec"),
-    (r"\bgynaecolog", "gynecolog"),
-    (r"\baetiolog", "etiolog"),
-    (r"(?<=[a-z]{3})isation", "ization"),
-)
-# Forms that are the same word spelt two ways (not synonyms in general).
-_SAME_WORD: tuple[tuple[str, str], ...] = ((r"ematopoie", "emopoie"), (r"emopoie", "ematopoie"))
+_TO_BRITISH = tuple(rule.to_british() for rule in RESPELLINGS)
+_TO_AMERICAN = tuple(rule.to_american() for rule in RESPELLINGS)
+# Forms that are the same word spelt two ways (not synonyms in general), tried both ways.
+_SAME_WORD_PAIRS: tuple[tuple[str, str], ...] = (("ematopoie", "emopoie"),)
+_SAME_WORD = tuple(rule for pair in _SAME_WORD_PAIRS for rule in (pair, pair[::-1]))
 
 
 def _respell(text: str, rules: Iterable[tuple[str, str]]) -> str:
