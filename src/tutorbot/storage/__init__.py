@@ -1,44 +1,64 @@
-"""Storage: sessions, answers, progress, users and the media cache, behind one async interface.
+"""Storage: one repository per concern behind one unit of work, one async interface.
 
 ``store = await open_store(settings.database)`` picks the backend from the URL:
 ``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``); ``postgresql://`` is
-planned. See :class:`Store` for the operations, :meth:`Store.apply` above all.
+planned. :meth:`Store.apply` writes an update in one transaction; the concerns
+are ``store.sessions``, ``.answers``, ``.progress``, ``.users``, ``.media``,
+``.updates``, ``.tokens`` and ``.jobs`` (see :mod:`tutorbot.storage.interfaces`).
 """
 
 from __future__ import annotations
 
-from tutorbot.storage._base import (
+from tutorbot.storage.errors import ConflictError, StoreError, UnsupportedDatabase
+from tutorbot.storage.interfaces import (
+    Answers,
+    Jobs,
+    Media,
+    ProcessedUpdates,
+    Progress,
+    Sessions,
+    Store,
+    Tokens,
+    Users,
+)
+from tutorbot.storage.records import (
     AnswerRecord,
     Applied,
     ApplyFn,
-    CaseOutcome,
     Change,
-    ConflictError,
     FinishedCase,
+    Job,
+    JobStatus,
+    NewJob,
     SessionKey,
     SessionRecord,
-    Stats,
-    Store,
-    StoreError,
-    UnsupportedDatabase,
 )
-from tutorbot.storage._sqlite import SQLiteStore
+from tutorbot.storage.sqlite import SQLiteStore
 
 __all__ = [
     "AnswerRecord",
+    "Answers",
     "Applied",
     "ApplyFn",
-    "CaseOutcome",
     "Change",
     "ConflictError",
     "FinishedCase",
+    "Job",
+    "JobStatus",
+    "Jobs",
+    "Media",
+    "NewJob",
+    "ProcessedUpdates",
+    "Progress",
     "SQLiteStore",
     "SessionKey",
     "SessionRecord",
-    "Stats",
+    "Sessions",
     "Store",
     "StoreError",
+    "Tokens",
     "UnsupportedDatabase",
+    "Users",
     "open_store",
     "sqlite_path",
 ]

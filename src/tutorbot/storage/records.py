@@ -1,0 +1,180 @@
+"""The plain records storage reads and writes, and what :meth:`Store.apply` takes and gives.
+
+Frozen dataclasses with no behaviour of their own beyond checking their values:
+every backend stores exactly these, and the rules about them (how finished
+cases add up, what a session's state means) belong to the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from tutorbot.tutor.progress import CaseOutcome
+
+R = TypeVar("R")
+
+#: Where a job is: waiting for its due time, claimed by a runner (under a lease),
+#: finished, or given up on.
+JobStatus = Literal["pending", "running", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """Who a session belongs to: chat, forum topic (0 when none) and user."""
+
+    chat_id: int
+    thread_id: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A stored session: the engine's state JSON and the case it is about.
+
+    ``version`` starts at 1 and grows by one with every write; writers pass the
+    version they read and the write fails with :class:`ConflictError` if it moved.
+    ``reply_pending`` is the outbox flag: a change was committed whose reply has
+    not been confirmed sent (see :attr:`Change.reply_pending` and
+    :meth:`Sessions.reply_sent`).
+    """
+
+    key: SessionKey
+    case_id: str
+    case_version: str
+    state: str
+    version: int
+    updated_at: datetime
+    reply_pending: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One answer a learner typed, as graded against one version of a case."""
+
+    chat_id: int
+    user_id: int
+    case_id: str
+    case_version: str
+    answer: str
+    verdict: str
+    score: float
+    matched: str | None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FinishedCase:
+    """A case a learner finished, and how (every time: the domain decides what counts)."""
+
+    user_id: int
+    case_id: str
+    case_version: str
+    outcome: CaseOutcome
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """Work to do at ``due`` (timezone-aware): a ``kind`` that names its handler, and its payload.
+
+    ``payload`` must be JSON-serialisable; it comes back as a ``dict``. ``key``,
+    when given, names the job so that adding it again adds nothing while it is
+    live (pending or running): see :meth:`Jobs.add`.
+    """
+
+    kind: str
+    payload: Mapping[str, Any]
+    due: datetime
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.due.tzinfo is None:
+            raise ValueError(f"a job's due time must be timezone-aware, not {self.due}")
+        if not self.kind:
+            raise ValueError("a job needs a kind")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A stored job, as :meth:`Jobs.claim` and :meth:`Jobs.get` return it.
+
+    ``attempts`` counts how many times it was claimed (reset when a recurring
+    job is scheduled again); ``lease_owner`` and ``lease_until`` name the runner
+    that holds it while it is ``running``; ``last_error`` is the latest failure's
+    message.
+    """
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    due: datetime
+    status: JobStatus
+    attempts: int
+    lease_owner: str | None
+    lease_until: datetime | None
+    last_error: str | None
+    key: str | None
+
+
+@dataclass
+class Change(Generic[R]):
+    """What a function passed to :meth:`Store.apply` wants written.
+
+    ``state`` is the new engine state JSON (``None``: leave the session as it
+    is). With ``delete=True`` the session ends: it reads as absent from then on,
+    but its version keeps counting, so a later session for the same key never
+    reuses a version (old buttons carry one). ``case_id`` and ``case_version``
+    default to the current session's. ``result`` is handed
+    back to the caller untouched (the adapter puts the actions to render there).
+
+    ``reply_pending`` marks, in the same transaction, that the learner has not
+    seen the reply to this change yet (the outbox flag of the session; ignored
+    when there is no session afterwards). The caller clears it with
+    :meth:`Sessions.reply_sent` once the reply went out; if the process dies in
+    between, the flag survives and the next update (or the redelivered one)
+    can show the learner where they are. ``False`` leaves the flag as it is.
+
+    ``jobs`` are added in the same transaction (a deadline, a reminder), with
+    the same dedupe rule as :meth:`Jobs.add`.
+    """
+
+    result: R
+    state: str | None = None
+    case_id: str | None = None
+    case_version: str | None = None
+    delete: bool = False
+    answers: Sequence[AnswerRecord] = ()
+    finished: Sequence[FinishedCase] = ()
+    reply_pending: bool = False
+    jobs: Sequence[NewJob] = ()
+
+
+@dataclass(frozen=True)
+class Applied(Generic[R]):
+    """The outcome of :meth:`Store.apply`.
+
+    ``duplicate`` is true when the update had been processed before: nothing
+    was run or written, ``result`` is ``None`` and ``session`` is the session as
+    it is now (so a caller can see whether its reply is still pending).
+    Otherwise ``result`` is the function's result and ``session`` the session
+    as committed (``None`` when there is none).
+    """
+
+    duplicate: bool
+    result: R | None = None
+    session: SessionRecord | None = None
+
+
+#: The function :meth:`Store.apply` runs: current session in, change out. It
+#: must be pure and quick (it may run again after a conflict, and a backend
+#: may run it on its database thread).
+ApplyFn = Callable[[SessionRecord | None], Change[R]]
+
+
+def check_key(key: SessionKey) -> None:
+    """Reject keys a backend would store wrongly (thread id must be 0 when there is none)."""
+    if key.thread_id < 0:
+        raise ValueError(f"thread_id must be 0 or positive, not {key.thread_id}")

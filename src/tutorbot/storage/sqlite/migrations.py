@@ -1,0 +1,124 @@
+"""The SQLite schema: numbered migrations, run once each, in order, at start-up."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tutorbot.storage.errors import StoreError
+
+#: Numbered migrations; each runs once, in order, in one transaction. Never edit
+#: a released one: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sessions, processed updates, answers, finished cases, users, media cache.
+    """
+    CREATE TABLE sessions (
+        chat_id      INTEGER NOT NULL,
+        thread_id    INTEGER NOT NULL DEFAULT 0,
+        user_id      INTEGER NOT NULL,
+        case_id      TEXT    NOT NULL,
+        case_version TEXT    NOT NULL,
+        state        TEXT    NOT NULL,
+        version      INTEGER NOT NULL,
+        updated_at   TEXT    NOT NULL,
+        PRIMARY KEY (chat_id, thread_id, user_id)
+    );
+    CREATE TABLE processed_updates (
+        update_id    INTEGER PRIMARY KEY,
+        processed_at TEXT    NOT NULL
+    );
+    CREATE INDEX processed_updates_at ON processed_updates (processed_at);
+    CREATE TABLE answers (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id      INTEGER NOT NULL,
+        user_id      INTEGER NOT NULL,
+        case_id      TEXT    NOT NULL,
+        case_version TEXT    NOT NULL,
+        answer       TEXT    NOT NULL,
+        verdict      TEXT    NOT NULL,
+        score        REAL    NOT NULL,
+        matched      TEXT,
+        at           TEXT    NOT NULL
+    );
+    CREATE INDEX answers_user ON answers (user_id);
+    CREATE INDEX answers_case ON answers (case_id);
+    CREATE TABLE finished_cases (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id      INTEGER NOT NULL,
+        case_id      TEXT    NOT NULL,
+        case_version TEXT    NOT NULL,
+        outcome      TEXT    NOT NULL,
+        at           TEXT    NOT NULL
+    );
+    CREATE INDEX finished_cases_user ON finished_cases (user_id, id);
+    CREATE TABLE users (
+        user_id      INTEGER PRIMARY KEY,
+        active       INTEGER NOT NULL DEFAULT 1,
+        first_seen   TEXT    NOT NULL,
+        last_seen    TEXT    NOT NULL
+    );
+    CREATE TABLE media_cache (
+        bot_id       INTEGER NOT NULL,
+        sha256       TEXT    NOT NULL,
+        file_id      TEXT    NOT NULL,
+        stored_at    TEXT    NOT NULL,
+        PRIMARY KEY (bot_id, sha256)
+    );
+    """,
+    # 2: the outbox flag: a committed change whose reply is not known to be sent.
+    """
+    ALTER TABLE sessions ADD COLUMN reply_pending INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 3: durable jobs (claimed under a lease) and tokens for long callback data.
+    # A key is unique among live jobs only (see Jobs.add), hence the partial index.
+    """
+    CREATE TABLE jobs (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind         TEXT    NOT NULL,
+        payload      TEXT    NOT NULL,
+        due          TEXT    NOT NULL,
+        status       TEXT    NOT NULL DEFAULT 'pending',
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        lease_owner  TEXT,
+        lease_until  TEXT,
+        last_error   TEXT,
+        key          TEXT,
+        created_at   TEXT    NOT NULL
+    );
+    CREATE INDEX jobs_claim ON jobs (status, due);
+    CREATE UNIQUE INDEX jobs_live_key ON jobs (key)
+        WHERE key IS NOT NULL AND status IN ('pending', 'running');
+    CREATE TABLE tokens (
+        token        TEXT    PRIMARY KEY,
+        payload      TEXT    NOT NULL,
+        created_at   TEXT    NOT NULL
+    );
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> None:
+    """Bring the database up to the latest schema, in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        current = schema_version(conn)
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"the database {path} has schema version {current}, newer than this "
+                f"tutorbot knows ({len(MIGRATIONS)}); upgrade tutorbot."
+            )
+        for number, script in enumerate(MIGRATIONS[current:], current + 1):
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """How many migrations the database has had."""
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)

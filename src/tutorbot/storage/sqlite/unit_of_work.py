@@ -1,0 +1,97 @@
+"""The unit of work in SQLite: :meth:`Store.apply`, one update in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from typing import TypeVar
+
+from tutorbot.storage.errors import ConflictError
+from tutorbot.storage.records import Applied, ApplyFn, Change, SessionKey, SessionRecord
+from tutorbot.storage.sqlite.connection import transaction, ts
+from tutorbot.storage.sqlite.jobs import add_job
+from tutorbot.storage.sqlite.progress import add_answers, add_finished
+from tutorbot.storage.sqlite.sessions import (
+    cas_write,
+    end_session,
+    read_session,
+    set_reply_pending,
+)
+from tutorbot.storage.sqlite.updates import is_processed, mark_processed
+from tutorbot.storage.sqlite.users import mark_seen
+
+R = TypeVar("R")
+
+
+class _Duplicate(Exception):
+    """The update id was recorded by someone else between our check and our write."""
+
+
+def apply_update(
+    conn: sqlite3.Connection,
+    update_id: int | None,
+    key: SessionKey,
+    fn: ApplyFn[R],
+    attempts: int,
+) -> Applied[R]:
+    """:meth:`Store.apply` on one connection; see there."""
+    for _ in range(max(1, attempts)):
+        if update_id is not None and is_processed(conn, update_id):
+            return Applied(duplicate=True, session=read_session(conn, key))
+        # Read outside the write lock and run the engine; the write below
+        # checks the version, so a concurrent writer makes us go round again.
+        current = read_session(conn, key)
+        change = fn(current)
+        try:
+            with transaction(conn):
+                session = _write(conn, update_id, key, current, change)
+        except _Duplicate:
+            return Applied(duplicate=True, session=read_session(conn, key))
+        except ConflictError:
+            continue
+        return Applied(duplicate=False, result=change.result, session=session)
+    raise ConflictError(f"session {key} kept changing; gave up after {attempts} attempts")
+
+
+def _write(
+    conn: sqlite3.Connection,
+    update_id: int | None,
+    key: SessionKey,
+    current: SessionRecord | None,
+    change: Change[R],
+) -> SessionRecord | None:
+    """Everything ``change`` asks for, inside the caller's transaction; the session after it."""
+    at = ts()
+    if update_id is not None and not mark_processed(conn, update_id, at):
+        raise _Duplicate
+    session = current
+    expected = current.version if current else 0
+    if change.delete:
+        end_session(conn, key, expected, exists=current is not None)
+        session = None
+    elif change.state is not None:
+        case_id = change.case_id or (current.case_id if current else None)
+        case_version = change.case_version
+        if case_version is None:
+            case_version = current.case_version if current else ""
+        if case_id is None:
+            raise ValueError("a new session needs a case_id")
+        session = cas_write(
+            conn,
+            key,
+            case_id,
+            case_version,
+            change.state,
+            expected,
+            True if change.reply_pending else None,
+        )
+    elif change.reply_pending and current is not None and not current.reply_pending:
+        if not set_reply_pending(conn, key, expected, True):
+            raise ConflictError(f"session {key} moved before its reply was marked")
+        session = replace(current, reply_pending=True)
+    add_answers(conn, change.answers, at)
+    add_finished(conn, change.finished, at)
+    for job in change.jobs:
+        add_job(conn, job, at)
+    mark_seen(conn, key.user_id, at)
+    return session
