@@ -37,8 +37,9 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   ``await post_to_webhook(update, secret=...)``.
 * flood limits (off unless a test switches them on): ``flood_limits(private_interval=1.0,
   group_per_minute=20, group_window=60.0, per_second=30)``; ``message_sends`` (every message
-  send accepted, with its time and chat, whether or not limits are on) and ``flood_refusals``
-  (the sends the limits answered with 429), both lists of ``MessageSend``.
+  send accepted, with its time and chat, whether or not limits are on), ``flood_refusals``
+  (the sends the limits answered with 429) and ``injected_refusals`` (the sends an injected
+  fault answered), all lists of ``MessageSend``.
 * long runs (the benchmark): ``forget_history()`` drops the record of calls and messages.
 * ``violations`` (api.json) and ``errors`` (emulator crashes, unemulated methods): the fixture
   fails the test at teardown unless both are empty.
@@ -449,6 +450,8 @@ class BotApiEmulator:
         self.message_sends: list[MessageSend] = []
         #: Message sends refused with 429 because they went over the flood limits.
         self.flood_refusals: list[MessageSend] = []
+        #: Message sends answered with an injected fault (fail_next, rate_limit, ...).
+        self.injected_refusals: list[MessageSend] = []
         self._files: dict[str, StoredFile] = {}
         self._photo_sets: dict[str, list[str]] = {}  # any size's file_id -> all sizes' ids
         self._file_counter = 0
@@ -855,6 +858,7 @@ class BotApiEmulator:
         self.callback_answers.clear()
         self.message_sends.clear()
         self.flood_refusals.clear()
+        self.injected_refusals.clear()
         self._sent.clear()
         self._sent_by_key.clear()
         self._messages.clear()
@@ -1033,10 +1037,12 @@ class BotApiEmulator:
                 self.errors.append(f"{method}: documented but not emulated (extend botapi.py)")
                 return _error_response(BotApiError(501, f"Not Implemented: {method}"))
             return _error_response(BotApiError(404, "Not Found"))
+        send = self._message_send(method, params)
         fault = self._take_fault(method, params)
         if fault is not None:
+            if send is not None:
+                self.injected_refusals.append(send)
             return _error_response(fault)
-        send = self._message_send(method, params)
         if send is not None and self.flood is not None:
             refusal = self._over_flood_limits(send, self.flood)
             if refusal is not None:

@@ -494,6 +494,7 @@ async def test_an_injected_fault_can_aim_at_one_chat(botapi: BotApiEmulator) -> 
             await bot.send_message(bob.id, "Bob is")
         await bot.send_message(bob.id, "once")
     assert botapi.flood_refusals == []  # an injected 429 is not the limits' doing
+    assert [s.chat_id for s in botapi.injected_refusals] == [bob.id]
 
 
 async def test_wait_for_times_out_with_a_listing(botapi: BotApiEmulator) -> None:
