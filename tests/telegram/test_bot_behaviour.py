@@ -285,12 +285,12 @@ async def test_blocked_user_is_marked_inactive(botapi: BotApiEmulator, tmp_path:
         async with running(botapi, settings, store=store):
             botapi.send_text(alice, None, "/help")
             await botapi.wait_for(lambda m: m.chat_id == alice.id)
-            assert await store.user_active(alice.id) is True
+            assert await store.users.active(alice.id) is True
             botapi.block(alice)
             botapi.send_text(alice, None, f"/start {SEED}")
 
             async def inactive() -> bool:
-                return await store.user_active(alice.id) is False
+                return await store.users.active(alice.id) is False
 
             await eventually(inactive)
             sends = [

@@ -51,12 +51,12 @@ async def test_blocking_and_unblocking_the_bot(botapi: BotApiEmulator, tmp_path:
         async with running(botapi, settings, store=store):
             botapi.send_text(alice, None, "/help")
             await botapi.wait_for(lambda m: m.chat_id == alice.id)
-            assert await store.user_active(alice.id) is True
+            assert await store.users.active(alice.id) is True
 
             member_update(botapi, alice.chat, alice, "member", "kicked")  # Alice blocks us
 
             async def alice_is(active: bool) -> bool:
-                return await store.user_active(alice.id) is active
+                return await store.users.active(alice.id) is active
 
             await eventually(lambda: alice_is(False))
             member_update(botapi, alice.chat, alice, "kicked", "member")  # and unblocks
@@ -69,7 +69,7 @@ async def test_blocking_and_unblocking_the_bot(botapi: BotApiEmulator, tmp_path:
             member_update(botapi, group, bob, "member", "left")
             await botapi.wait_until_delivered()
             await asyncio.sleep(0.05)
-            assert await store.user_active(bob.id) is True
+            assert await store.users.active(bob.id) is True
             assert not [m for m in botapi.sent() if m.chat_id == group.id]
     finally:
         await store.close()
@@ -166,7 +166,7 @@ async def test_processed_ids_pruned_at_start_up_and_then_periodically(
             botapi, settings, store=store, prune_every=timedelta(milliseconds=20)
         ) as app:
             assert len(store.pruned) == 1  # at start-up, before any update is handled
-            assert not await store.is_processed(1) and await store.is_processed(2)
+            assert not await store.updates.is_processed(1) and await store.updates.is_processed(2)
             cutoff = store.pruned[0]
             assert abs((started - KEEP_PROCESSED) - cutoff) < timedelta(seconds=5)
 

@@ -26,7 +26,7 @@ def key_of(user: FakeUser) -> SessionKey:
 
 async def cleared(store: Store, user: FakeUser) -> bool:
     """The session's reply went out (its outbox flag is clear)."""
-    session = await store.get_session(key_of(user))
+    session = await store.sessions.get(key_of(user))
     return session is not None and not session.reply_pending
 
 
@@ -39,7 +39,7 @@ async def lose_the_images_reply(
     update = botapi.press_button(history, "Images ▶")
     sorry = await botapi.wait_for(lambda m: m.content == FRIENDLY_ERROR, since=mark)
     assert not sorry.photo and not any(m.photo for m in botapi.sent(alice)[mark:])
-    session = await store.get_session(key_of(alice))
+    session = await store.sessions.get(key_of(alice))
     assert session is not None and session.reply_pending  # committed, reply not sent
     assert '"phase": "images"' in session.state
     return update

@@ -8,6 +8,7 @@ from botflow import SEED, asks_reply, running, settings_for, with_button
 
 from auxil.botapi import BotApiEmulator
 from tutorbot.storage import open_store
+from tutorbot.tutor.progress import stats_from
 
 
 async def test_seed_case_from_start_to_teaching_points(
@@ -55,10 +56,10 @@ async def test_seed_case_from_start_to_teaching_points(
     assert botapi.calls("setMyCommands")
     store = await open_store(settings.database)
     try:
-        answers = await store.answers(user_id=alice.id)
+        answers = await store.answers.list(user_id=alice.id)
         assert [a.verdict for a in answers] == ["wrong", "correct"]
         assert all(a.case_id == SEED and a.case_version for a in answers)
-        stats = await store.stats(alice.id)
+        stats = stats_from((f.case_id, f.outcome) for f in await store.progress.finished(alice.id))
         assert (stats.cases_done, stats.correct, stats.streak) == (1, 1, 1)
     finally:
         await store.close()

@@ -19,6 +19,7 @@ from botflow import CASES, ROOT, SEED, asks_reply, with_button
 
 from auxil.botapi import BotApiEmulator
 from tutorbot.storage import open_store
+from tutorbot.tutor.progress import stats_from
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
@@ -92,10 +93,10 @@ async def test_sigkill_mid_case_then_continue_in_a_new_process(
     assert "Traceback" not in log.read_text(errors="replace")
     store = await open_store(f"sqlite:///{database}")
     try:
-        answers = await store.answers(user_id=alice.id)
+        answers = await store.answers.list(user_id=alice.id)
         assert [(a.answer, a.verdict, a.case_id) for a in answers] == [("EMH", "correct", SEED)]
         assert answers[0].case_version
-        stats = await store.stats(alice.id)
+        stats = stats_from((f.case_id, f.outcome) for f in await store.progress.finished(alice.id))
         assert (stats.cases_done, stats.correct, stats.finished) == (1, 1, (SEED,))
     finally:
         await store.close()
