@@ -1,21 +1,18 @@
-"""``tutorbot cases import|new|publish|schema``: writing cases (issue 5).
+"""Writing cases: teaching files imported as draft case folders, a new case from a template,
+a draft published.
 
-- ``import FILE [FILE ...] [--out DIR] [--force]``: teaching-file text or MIRCdocument
-  XML to draft case folders; progress and a summary on stderr, case folders on stdout.
-- ``new ID [--out DIR]``: a commented case folder to fill in.
-- ``publish ID_OR_PATH``: validate as published, then flip ``status: draft`` in place.
-- ``schema``: the JSON Schema of ``case.yaml``.
+Plain functions over paths that write nothing but case folders; their results say what
+happened and an :class:`AuthoringError` says in one sentence why a step cannot be done.
+The JSON Schema of ``case.yaml`` is :func:`tutorbot.cases.schema.case_schema`; the
+``tutorbot cases import|new|publish|schema`` commands are :mod:`tutorbot.cli.authoring`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from tutorbot.cases.importers import Imported, ImportFailure, import_file
 from tutorbot.cases.importers.writer import (
@@ -28,89 +25,38 @@ from tutorbot.cases.importers.writer import (
 from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import IMAGE_SUFFIXES, load_case
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
-from tutorbot.errors import CommandError
+from tutorbot.cases.problems import Problem
 
 
-def register(cases: Any) -> None:
-    """Add the authoring subcommands to ``tutorbot cases``."""
-    from tutorbot.cases.commands import add_cases_option
-
-    importing = cases.add_parser(
-        "import",
-        help="turn teaching-file texts or MIRCdocument XML into draft cases",
-        description=(
-            "Read teaching files (the text layout of docs/authoring.md, or RSNA MIRCdocument XML) "
-            "and write each as a draft case folder DIR/<id>/case.yaml. Prints each case folder "
-            "written; progress and a summary go to stderr. Exit status 1 if any file failed."
-        ),
-    )
-    importing.add_argument("files", nargs="+", type=Path, metavar="FILE", help="teaching files")
-    importing.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where to write the case folders (default: the cases folder)",
-    )
-    importing.add_argument(
-        "--force",
-        action="store_true",
-        help="replace a case folder that already exists (its images are kept)",
-    )
-    add_cases_option(importing)
-    importing.set_defaults(func=import_cases)
-
-    new = cases.add_parser("new", help="start a new case folder from a commented template")
-    new.add_argument("id", metavar="ID", help="the case id: lower-case letters, digits and hyphens")
-    new.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where to create the case folder (default: the cases folder)",
-    )
-    add_cases_option(new)
-    new.set_defaults(func=new_case)
-
-    publish = cases.add_parser(
-        "publish", help="check a draft as strictly as a published case and publish it"
-    )
-    publish.add_argument("case", metavar="ID_OR_PATH", help="a case id or a path to a case folder")
-    add_cases_option(publish)
-    publish.set_defaults(func=publish_case)
-
-    schema = cases.add_parser("schema", help="print the JSON Schema of case.yaml")
-    schema.set_defaults(func=print_schema)
-
-
-def _settings(args: argparse.Namespace) -> Any:
-    from tutorbot.cases.commands import settings_from
-
-    return settings_from(args)
+class AuthoringError(Exception):
+    """An authoring step cannot be done; the message is one sentence for the author."""
 
 
 # -- import -----------------------------------------------------------------------------
 
 
-@dataclass
-class ImportSummary:
-    """What one ``cases import`` run did, file by file."""
+@dataclass(frozen=True)
+class CaseWritten:
+    """A teaching file written as the draft case folder ``folder``."""
 
-    written: list[Path] = field(default_factory=list)
-    skipped: list[tuple[str, Path]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    folder: Path
 
-    def lines(self) -> list[str]:
-        out = [
-            f"imported {len(self.written)}, skipped {len(self.skipped)}"
-            f"{' (exists; use --force)' if self.skipped else ''}, failed {len(self.failed)}"
-        ]
-        out += [
-            f"  skipped {name}: {path} exists (use --force to replace it)"
-            for name, path in self.skipped
-        ]
-        out += [f"  failed {name}: {reason}" for name, reason in self.failed]
-        return out
+
+@dataclass(frozen=True)
+class CaseSkipped:
+    """A teaching file not written because ``folder`` exists and replacing it was not asked for."""
+
+    folder: Path
+
+
+@dataclass(frozen=True)
+class ImportFailed:
+    """A teaching file that gave no case folder, and why."""
+
+    reason: str
+
+
+FileImport = CaseWritten | CaseSkipped | ImportFailed
 
 
 def import_header(imported: Imported, folder: Path) -> list[str]:
@@ -152,52 +98,29 @@ def import_header(imported: Imported, folder: Path) -> list[str]:
     return lines
 
 
-def import_one(
-    path: Path, out: Path, *, force: bool, cases_dir: Path | None = None
-) -> tuple[str, Any]:
-    """Import one file into ``out``: ``("written", folder)``, ``("skipped", folder)`` or
-    ``("failed", reason)``. Never raises for bad input."""
+def import_one(path: Path, out: Path, *, force: bool, cases_dir: Path | None = None) -> FileImport:
+    """Import one teaching file as a draft case folder in ``out``; never raises for bad input.
+
+    ``force`` replaces a case folder that exists (keeping its images); ``cases_dir``
+    is the cases folder whose ``lexicon.yaml`` adds accepted answers.
+    """
     outcome = import_file(path, cases_dir=cases_dir)
     if isinstance(outcome, ImportFailure):
-        return "failed", str(outcome)
+        return ImportFailed(str(outcome))
     folder = out / outcome.case.id
     if folder.exists() and not force:
-        return "skipped", folder
+        return CaseSkipped(folder)
     text = case_yaml(outcome.case, import_header(outcome, folder))
     try:
         write_case_folder(folder, text, copies=outcome.images, force=force)
     except CaseExistsError:
-        return "skipped", folder
+        return CaseSkipped(folder)
     except WriteError as error:
         details = "; ".join(p.message for p in error.problems[:3])
-        return "failed", f"the imported case does not load ({details})"
+        return ImportFailed(f"the imported case does not load ({details})")
     except OSError as error:
-        return "failed", f"cannot write {folder}: {error.strerror or error}"
-    return "written", folder
-
-
-def import_cases(args: argparse.Namespace) -> int:
-    """``tutorbot cases import``."""
-    settings = _settings(args)
-    out: Path = args.out or settings.cases
-    summary = ImportSummary()
-    total = len(args.files)
-    for number, path in enumerate(args.files, 1):
-        name = str(path)
-        print(f"[{number}/{total}] importing {name} …", file=sys.stderr, flush=True)
-        status, detail = import_one(path, out, force=args.force, cases_dir=out)
-        if status == "written":
-            summary.written.append(detail)
-            print(detail, flush=True)
-        elif status == "skipped":
-            summary.skipped.append((name, detail))
-            print(f"  skipped: {detail} exists (use --force to replace it)", file=sys.stderr)
-        else:
-            summary.failed.append((name, detail))
-            print(f"  failed: {detail}", file=sys.stderr)
-    for line in summary.lines():
-        print(line, file=sys.stderr)
-    return 1 if summary.failed else 0
+        return ImportFailed(f"cannot write {folder}: {error.strerror or error}")
+    return CaseWritten(folder)
 
 
 # -- new --------------------------------------------------------------------------------
@@ -285,30 +208,25 @@ def new_case_text(case_id: str, folder: Path) -> str:
     return NEW_CASE_TEMPLATE.format(id=case_id, folder=folder)
 
 
-def new_case(args: argparse.Namespace) -> int:
-    """``tutorbot cases new ID``."""
-
-    case_id: str = args.id
+def new_case(case_id: str, out: Path) -> Path:
+    """Write the commented draft ``out/<case_id>/case.yaml`` with an empty ``images/``;
+    the new case folder."""
     if len(case_id) > ID_MAX_LENGTH or not ID_PATTERN.match(case_id):
-        raise CommandError(
+        raise AuthoringError(
             f"`{case_id}` is not a valid case id: use lower-case letters, digits and inner hyphens, "
             f"at most {ID_MAX_LENGTH} characters (e.g. `tension-pneumothorax`)"
         )
-    out: Path = args.out or _settings(args).cases
     folder = out / case_id
+    exists = f"{folder} already exists; choose another id or edit that case"
     if folder.exists():
-        raise CommandError(f"{folder} already exists; choose another id or edit that case")
+        raise AuthoringError(exists)
     try:
         write_case_folder(folder, new_case_text(case_id, folder))
     except CaseExistsError:
-        raise CommandError(
-            f"{folder} already exists; choose another id or edit that case"
-        ) from None
+        raise AuthoringError(exists) from None
     except (OSError, WriteError) as error:
-        raise CommandError(f"cannot create {folder}: {error}") from None
-    print(folder)
-    print(f"Created {folder}/case.yaml and {folder}/images/: fill in the TODOs.", file=sys.stderr)
-    return 0
+        raise AuthoringError(f"cannot create {folder}: {error}") from None
+    return folder
 
 
 # -- publish ----------------------------------------------------------------------------
@@ -327,59 +245,47 @@ def publish_text(text: str) -> str | None:
     return text[: match.start()] + "status: published" + match.group("rest") + text[match.end() :]
 
 
-def publish_case(args: argparse.Namespace) -> int:
-    """``tutorbot cases publish ID_OR_PATH``."""
+PublishStatus = Literal["refused", "already published", "published"]
 
-    settings = _settings(args)
+
+@dataclass(frozen=True)
+class Publication:
+    """What publishing a case did; ``problems`` are why it was refused."""
+
+    case_file: Path
+    status: PublishStatus
+    case_id: str = ""
+    problems: tuple[Problem, ...] = ()
+
+
+def publish_case(id_or_path: str, cases_dir: Path) -> Publication:
+    """Judge the case named by id (in ``cases_dir``) or path as strictly as a published
+    case and, when nothing is wrong, set its ``status: draft`` line to published in place."""
     try:
-        found = resolve_case(args.case, settings.cases)
+        found = resolve_case(id_or_path, cases_dir)
     except CaseNotFound:
-        raise CommandError(f"no case `{args.case}` in {settings.cases} and no such path") from None
+        raise AuthoringError(f"no case `{id_or_path}` in {cases_dir} and no such path") from None
     case_file = found.path
     result = load_case(case_file, as_published=True)
-    problems = result.problems
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if result.case is None or problems:
-        count = len(problems)
-        print(
-            f"Not published: {count} problem{'s' if count != 1 else ''} to fix first; "
-            f"{case_file} is unchanged.",
-            file=sys.stderr,
-        )
-        return 1
+    if result.case is None or result.problems:
+        return Publication(case_file, "refused", problems=tuple(result.problems))
     if result.case.published:
-        print(f"{result.case.id} is already published ({case_file}).", file=sys.stderr)
-        return 0
+        return Publication(case_file, "already published", result.case.id)
     try:
         raw = case_file.read_bytes()
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {case_file}: {error}") from None
+        raise AuthoringError(f"cannot read {case_file}: {error}") from None
     changed = publish_text(text)
     if changed is None:
-        raise CommandError(
+        raise AuthoringError(
             f"{case_file} has no `status: draft` line at the top level; set `status: published` by hand"
         )
     replace_file_text(case_file, changed)
     after = load_case(case_file)
     if after.case is None or not after.case.published:  # pragma: no cover - defensive
         replace_file_text(case_file, text)
-        raise CommandError(
+        raise AuthoringError(
             f"publishing {case_file} did not give a valid published case; it is unchanged"
         )
-    print(case_file.parent)
-    print(f"Published {after.case.id}: {case_file} now says `status: published`.", file=sys.stderr)
-    return 0
-
-
-# -- schema -----------------------------------------------------------------------------
-
-
-def print_schema(args: argparse.Namespace) -> int:
-    """``tutorbot cases schema``."""
-    from tutorbot.cases.schema import case_schema
-
-    json.dump(case_schema(), sys.stdout, indent=2, ensure_ascii=False)
-    print()
-    return 0
+    return Publication(case_file, "published", after.case.id)

@@ -1,4 +1,10 @@
-"""The ``tutorbot`` command: each feature registers its own subcommands."""
+"""The ``tutorbot`` command: argparse lives here, one module per command group.
+
+:mod:`.play` (``play``), :mod:`.run` (``run``), :mod:`.grade` (``grade``),
+:mod:`.cases` (``cases list|show|validate``), :mod:`.authoring`
+(``cases import|new|publish|schema``); :mod:`.options` holds what several share.
+Each handler turns the library's own exceptions into a :class:`CommandError`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tutorbot.cli import authoring, cases, grade, play, run
 from tutorbot.errors import CommandError
 from tutorbot.settings import SettingsError
 
@@ -13,24 +20,26 @@ __all__ = ["CommandError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tutorbot.cases import commands as case_commands
-    from tutorbot.console import commands as console_commands
-    from tutorbot.grading import commands as grading_commands
-    from tutorbot.telegram import commands as telegram_commands
-
+    """The whole command line, subcommands in the order ``--help`` lists them."""
     parser = argparse.ArgumentParser(
         prog="tutorbot",
         description="A tutor for case-based radiology learning, in Telegram or the terminal.",
     )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    console_commands.register(subcommands)
-    telegram_commands.register(subcommands)
-    grading_commands.register(subcommands)
-    case_commands.register(subcommands)
+    play.register(subcommands)
+    run.register(subcommands)
+    grade.register(subcommands)
+    cases_parser = subcommands.add_parser("cases", help="list, show, check and write cases")
+    case_actions = cases_parser.add_subparsers(
+        dest="cases_command", metavar="ACTION", required=True
+    )
+    cases.register(case_actions)
+    authoring.register(case_actions)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status (2 for a bad setting, 130 when interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,4 +1,4 @@
-"""``tutorbot cases ...``: list, show and validate cases (authoring adds more)."""
+"""``tutorbot cases list|show|validate``: the cases as they are (writing them is :mod:`.authoring`)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from tutorbot.cases.library import CaseNotFound, load_library, resolve_case
-from tutorbot.cases.model import Case
-from tutorbot.cases.problems import Problem
-from tutorbot.errors import CommandError
-from tutorbot.settings import Settings
+from tutorbot.cases.library import load_library
+from tutorbot.cli.options import (
+    Subcommands,
+    add_cases_option,
+    load_one_case,
+    report,
+    require_cases_folder,
+    settings_from,
+)
 
 
-def register(subcommands: Any) -> None:
-    parser = subcommands.add_parser("cases", help="list, show, check and write cases")
-    cases = parser.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
-
+def register(cases: Subcommands) -> None:
+    """Add ``list``, ``show`` and ``validate`` to ``tutorbot cases``."""
     listing = cases.add_parser("list", help="list the cases: id, title, tags, stages, status")
     add_cases_option(listing)
     listing.set_defaults(func=list_cases)
@@ -45,32 +46,9 @@ def register(subcommands: Any) -> None:
     add_cases_option(validate)
     validate.set_defaults(func=validate_cases)
 
-    from tutorbot.cases import authoring
-
-    authoring.register(cases)
-
-
-def add_cases_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--cases",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the cases folder (default: $TUTORBOT_CASES or ./cases)",
-    )
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(cases=getattr(args, "cases", None))
-
-
-def report(problems: list[Problem]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
-
 
 def list_cases(args: argparse.Namespace) -> int:
-
+    """``tutorbot cases list``."""
     settings = settings_from(args)
     library = load_library([require_cases_folder(settings)])
     report(library.problems)
@@ -85,32 +63,8 @@ def list_cases(args: argparse.Namespace) -> int:
     return 0
 
 
-def require_cases_folder(settings: Settings) -> Path:
-    """The configured cases folder, or a :class:`CommandError` saying it is missing."""
-    if not settings.cases.is_dir():
-        raise CommandError(
-            f"the cases folder {settings.cases} does not exist (set TUTORBOT_CASES or use --cases)"
-        )
-    return settings.cases
-
-
-def load_one_case(id_or_path: str, cases_dir: Path) -> Case:
-    """The case named by id or path, its problems reported on stderr; a
-    :class:`CommandError` when it is not there or has errors."""
-
-    try:
-        result = resolve_case(id_or_path, cases_dir)
-    except CaseNotFound:
-        raise CommandError(
-            f"there is no case `{id_or_path}` in {cases_dir}, and no such path"
-        ) from None
-    report(result.problems)
-    if result.case is None:
-        raise CommandError(f"{result.path} has errors (listed above); fix them and try again")
-    return result.case
-
-
 def show_case(args: argparse.Namespace) -> int:
+    """``tutorbot cases show ID_OR_PATH [--json]``."""
     case = load_one_case(args.case, settings_from(args).cases)
     if args.json:
         json.dump(case.to_json(), sys.stdout, ensure_ascii=False, indent=2)
@@ -133,6 +87,7 @@ def show_case(args: argparse.Namespace) -> int:
 
 
 def validate_cases(args: argparse.Namespace) -> int:
+    """``tutorbot cases validate [PATH ...] [--published]``."""
     settings = settings_from(args)
     paths = args.paths or [settings.cases]
     library = load_library(paths, as_published=args.published)

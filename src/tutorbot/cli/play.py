@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
-from tutorbot.cases.commands import load_one_case, require_cases_folder
 from tutorbot.cases.library import load_library
 from tutorbot.cases.model import Case
+from tutorbot.cli.options import (
+    Subcommands,
+    add_cases_option,
+    load_one_case,
+    require_cases_folder,
+    settings_from,
+)
+from tutorbot.console.play import Player, interactive
 from tutorbot.errors import CommandError
-from tutorbot.settings import Settings
+from tutorbot.grading import LexiconError, grader_for
 
 
-def register(subcommands: Any) -> None:
+def register(subcommands: Subcommands) -> None:
+    """Add ``tutorbot play`` to the CLI."""
     parser = subcommands.add_parser(
         "play",
         help="play a case in the terminal",
@@ -26,12 +32,7 @@ def register(subcommands: Any) -> None:
     parser.add_argument(
         "--case", metavar="ID_OR_PATH", help="the case to play (default: the first published case)"
     )
-    parser.add_argument(
-        "--cases",
-        type=Path,
-        metavar="DIR",
-        help="the cases folder (default: $TUTORBOT_CASES or ./cases)",
-    )
+    add_cases_option(parser)
     parser.add_argument(
         "--attempts",
         type=int,
@@ -42,10 +43,8 @@ def register(subcommands: Any) -> None:
 
 
 def play(args: argparse.Namespace) -> int:
-    from tutorbot.console.play import Player, interactive
-    from tutorbot.grading import LexiconError, grader_for
-
-    settings = Settings.from_env(cases=args.cases, attempts=args.attempts)
+    """``tutorbot play [--case ID_OR_PATH]``."""
+    settings = settings_from(args, attempts=args.attempts)
     case: Case | None = None
     if args.case:
         case = load_one_case(args.case, settings.cases)

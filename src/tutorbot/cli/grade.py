@@ -7,16 +7,14 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+from tutorbot.cli.options import Subcommands, add_cases_option, load_one_case, settings_from
 from tutorbot.errors import CommandError
-from tutorbot.grading.verdict import Verdict
+from tutorbot.grading import LexiconError, Verdict, grade, load_lexicon
 
 
-def register(subcommands: Any) -> None:
+def register(subcommands: Subcommands) -> None:
     """Add ``tutorbot grade`` to the CLI."""
-    from tutorbot.cases.commands import add_cases_option
-
     parser = subcommands.add_parser(
         "grade",
         help="grade answers against a case (one JSON object per answer)",
@@ -52,10 +50,7 @@ def explain(verdict: Verdict) -> str:
 
 
 def grade_command(args: argparse.Namespace) -> int:
-    """Run ``tutorbot grade``."""
-    from tutorbot.cases.commands import load_one_case, settings_from
-    from tutorbot.grading import LexiconError, grade, load_lexicon
-
+    """``tutorbot grade --case ID_OR_PATH [ANSWER ...]``."""
     case = load_one_case(args.case, settings_from(args).cases)
     # The lexicon of the cases folder the case lives in: <case folder>/../lexicon.yaml.
     cases_dir = Path(case.folder).resolve().parent

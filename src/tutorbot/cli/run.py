@@ -8,13 +8,20 @@ import re
 import secrets
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tutorbot.cases.commands import require_cases_folder
+from tutorbot.cli.options import (
+    Subcommands,
+    add_cases_option,
+    require_cases_folder,
+    settings_from,
+)
 from tutorbot.errors import CommandError
-from tutorbot.settings import Settings, SettingsError
+from tutorbot.settings import SettingsError
+
+# python-telegram-bot takes about a third of a second to import, so the Telegram adapter
+# is imported where `tutorbot run` needs it and the other commands never load it.
 
 # https://core.telegram.org/bots/api#setwebhook: secret_token is 1-256 characters of A-Z a-z 0-9 _ -.
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -22,7 +29,8 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
-def register(subcommands: Any) -> None:
+def register(subcommands: Subcommands) -> None:
+    """Add ``tutorbot run`` to the CLI."""
     parser = subcommands.add_parser(
         "run",
         help="run the Telegram bot (long polling, or --webhook URL)",
@@ -43,7 +51,7 @@ def register(subcommands: Any) -> None:
     parser.add_argument(
         "--port", type=int, default=8443, metavar="N", help="webhook listen port (default 8443)"
     )
-    parser.add_argument("--cases", type=Path, default=None, metavar="DIR", help="the cases folder")
+    add_cases_option(parser)
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
@@ -61,7 +69,7 @@ class Webhook:
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments for ``Application.run_webhook`` / ``Updater.start_webhook``."""
-        from tutorbot.telegram._app import ALLOWED_UPDATES
+        from tutorbot.telegram import ALLOWED_UPDATES
 
         return {
             "listen": self.listen,
@@ -103,7 +111,7 @@ class ShortStartupFailure(logging.Filter):
 
 def configure_logging(level: str, token: str) -> None:
     """Log to stderr, with the token redacted from every line and httpx at WARNING."""
-    from tutorbot.telegram._logging import RedactingFilter, protect_token
+    from tutorbot.telegram import RedactingFilter, protect_token
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -122,9 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
     from tutorbot.grading import LexiconError
     from tutorbot.storage import StoreError
-    from tutorbot.telegram._app import ALLOWED_UPDATES, build_application
+    from tutorbot.telegram import ALLOWED_UPDATES, build_application, protect_token
 
-    settings = Settings.from_env(cases=args.cases)
+    settings = settings_from(args)
     token = settings.require_token()
     webhook = (
         webhook_from(args.webhook, args.listen, args.port, settings.webhook_secret)
@@ -134,8 +142,6 @@ def run(args: argparse.Namespace) -> int:
     require_cases_folder(settings)
     configure_logging(args.log_level, token)
     if webhook is not None:
-        from tutorbot.telegram._logging import protect_token
-
         protect_token(webhook.secret)  # setWebhook carries it; DEBUG logs show the call
     try:
         app = build_application(settings)
