@@ -7,66 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from auxil.case_files import BROKEN, GOOD, PNG, write_case
 from tutorbot.cases import load_case, load_library
-from tutorbot.cli import main
-
-GOOD = """\
-format: 1
-id: {id}
-title: A good case
-status: {status}
-source:
-  contributor: Dr Someone
-tags:
-  modality: [CT]
-  system: [Chest]
-history:
-  - A 40-year-old with a cough
-stages:
-  - title: CT chest
-    question: What do you see?
-    images:
-      - file: images/01.png
-        caption: CT, axial
-        alt: An axial CT slice
-        annotated: images/01-marked.png
-    findings:
-      - A mass
-diagnosis:
-  answer: Lung cancer
-  accepted: [Bronchogenic carcinoma]
-  partial:
-    - answer: mass
-      feedback: What kind of mass?
-  wrong:
-    - answer: pneumonia
-      feedback: No consolidation is seen.
-hints:
-  - Look at the hilum.
-teaching_points:
-  - A point
-"""
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
-
-
-def write_case(
-    root: Path,
-    case_id: str,
-    text: str | None = None,
-    *,
-    status: str = "published",
-    images: bool = True,
-) -> Path:
-    folder = root / case_id
-    (folder / "images").mkdir(parents=True)
-    (folder / "case.yaml").write_text(
-        text if text is not None else GOOD.format(id=case_id, status=status)
-    )
-    if images:
-        (folder / "images" / "01.png").write_bytes(PNG)
-        (folder / "images" / "01-marked.png").write_bytes(PNG)
-    return folder
 
 
 def test_a_good_case_loads_into_frozen_objects(tmp_path: Path) -> None:
@@ -88,31 +30,6 @@ def test_the_version_is_a_content_hash(tmp_path: Path) -> None:
     (folder / "images" / "01.png").write_bytes(PNG + b"x")
     changed = load_case(folder).case
     assert changed is not None and changed.version != first.version
-
-
-BROKEN = """\
-format: 2
-id: Broken_Case
-title:
-status: finished
-history: just one line
-stages:
-  - images:
-      - file: ../outside.png
-        caption: "{long}"
-      - file: /etc/passwd.png
-        caption: fine
-      - file: images/missing.png
-        caption: fine
-      - file: images/link.png
-        caption: linked
-    findings: []
-    colour: red
-diagnosis:
-  accepted: [x]
-teaching_points: [a]
-extra_key: 1
-"""
 
 
 def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
@@ -206,48 +123,6 @@ def test_duplicate_ids_across_folders(tmp_path: Path) -> None:
     assert any("duplicate id `same-id`" in p.message for p in library.errors)
 
 
-def test_validate_command_reports_all_problems_and_exits_1(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write_case(tmp_path, "good-case")
-    folder = tmp_path / "broken"
-    (folder / "images").mkdir(parents=True)
-    (folder / "case.yaml").write_text(BROKEN.format(long="y" * 1100))
-    assert main(["cases", "validate", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert err.count(str(folder / "case.yaml")) >= 10
-    assert "2 cases checked" in err
-
-
-def test_validate_passes_a_draft_with_warnings_unless_published(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write_case(tmp_path, "draft-case", status="draft", images=False)
-    assert main(["cases", "validate", str(tmp_path)]) == 0
-    assert main(["cases", "validate", "--published", str(tmp_path)]) == 1
-    assert "does not exist" in capsys.readouterr().err
-
-
-def test_validate_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["cases", "validate", str(tmp_path / "nowhere")]) == 1
-    assert "no such file or folder" in capsys.readouterr().err
-
-
-def test_list_and_show_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import json
-
-    write_case(tmp_path, "good-case")
-    assert main(["cases", "list", "--cases", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.split("\t")[:2] == ["good-case", "A good case"]
-    assert main(["cases", "show", "good-case", "--json", "--cases", str(tmp_path)]) == 0
-    shown = json.loads(capsys.readouterr().out)
-    assert {"id", "title", "history", "stages", "diagnosis", "teaching_points"} <= set(shown)
-    assert shown["stages"][0]["images"][0]["file"] == "images/01.png"
-    assert shown["stages"][0]["findings"] == ["A mass"] and shown["diagnosis"] == "Lung cancer"
-    assert main(["cases", "show", "nope", "--cases", str(tmp_path)]) == 1
-    assert "no case `nope`" in capsys.readouterr().err
-
-
 def test_an_unquoted_colon_gets_a_quoting_hint(tmp_path: Path) -> None:
     text = GOOD.format(id="colon-case", status="draft").replace(
         "  - A 40-year-old with a cough", "  - Cough: three weeks"
@@ -295,11 +170,6 @@ def test_the_same_case_named_twice_is_one_case(tmp_path: Path) -> None:
     folder = write_case(tmp_path, "good-case")
     library = load_library([folder, folder / "case.yaml", tmp_path])
     assert list(library.cases) == ["good-case"] and library.problems == []
-
-
-def test_validate_with_no_cases_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["cases", "validate", str(tmp_path)]) == 1
-    assert "No case folders found" in capsys.readouterr().err
 
 
 def test_a_huge_case_file_is_refused_without_reading_it(tmp_path: Path) -> None:

@@ -20,9 +20,9 @@ from botflow import (
 )
 
 from auxil.botapi import BotApiEmulator, tiny_png
+from tutorbot.cli.run import webhook_from
 from tutorbot.storage import open_store
 from tutorbot.telegram import build_application
-from tutorbot.telegram.commands import webhook_from
 
 STALE_WORDS = "earlier step"
 

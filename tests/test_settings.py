@@ -1,14 +1,11 @@
-"""The settings object and the command line's --help on every subcommand."""
+"""The settings object: defaults, environment, flags, the token, one-sentence errors."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tutorbot.cli import build_parser, main
 from tutorbot.settings import Settings, SettingsError
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq"
@@ -58,35 +55,3 @@ def test_missing_or_malformed_token(token: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message) as raised:
         Settings.from_env({"TELEGRAM_BOT_TOKEN": token}).require_token()
     assert token not in str(raised.value) or not token
-
-
-def subcommand_paths() -> list[list[str]]:
-    """Every command and subcommand of the parser, as argument lists."""
-    import argparse
-
-    paths: list[list[str]] = []
-
-    def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for name, sub in action.choices.items():
-                    paths.append([*prefix, name])
-                    walk(sub, [*prefix, name])
-
-    walk(build_parser(), [])
-    return paths
-
-
-@pytest.mark.parametrize("path", subcommand_paths(), ids=" ".join)
-def test_every_subcommand_has_help(path: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main([*path, "--help"])
-    assert exited.value.code == 0
-    assert "usage: tutorbot" in capsys.readouterr().out
-
-
-def test_python_dash_m_is_the_same_command() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "tutorbot", "--help"], capture_output=True, text=True, check=False
-    )
-    assert run.returncode == 0 and "play" in run.stdout and "cases" in run.stdout

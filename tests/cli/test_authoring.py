@@ -15,7 +15,7 @@ from tutorbot.cases.loader import load_case
 from tutorbot.cli import main
 from tutorbot.grading import grade, load_lexicon
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "cases" / "data"
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO.parent / "shared" / "seeds" / "000_8eb4eb830ed19b4f.txt"
 PNG = (
