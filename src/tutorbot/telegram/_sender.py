@@ -1,4 +1,5 @@
-"""Rendered messages → Bot API calls: retries, RetryAfter, blocked users, the media cache."""
+"""Rendered messages → Bot API calls: the send budget, retries, RetryAfter, blocked users,
+the media cache."""
 
 from __future__ import annotations
 
@@ -23,10 +24,9 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from tutorbot.limits import ALBUM_MAX, TEXT_LIMIT
 from tutorbot.storage import Store
 from tutorbot.telegram._render import (
-    ALBUM_MAX,
-    TEXT_LIMIT,
     Button,
     Out,
     Photo,
@@ -35,11 +35,14 @@ from tutorbot.telegram._render import (
     caption_and_rest,
     split,
 )
+from tutorbot.telegram.budget import Priority, SendBudget
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+#: Called with a chat's id when Telegram answers 403 for it (e.g. to mark it inactive).
+OnBlocked = Callable[[int], Awaitable[None]]
 ReplyMarkup = InlineKeyboardMarkup | ForceReply | None
 
 # Words in Telegram's 400 descriptions when a file_id is not (or no longer) usable,
@@ -52,23 +55,31 @@ class Blocked(Exception):
 
 
 class Sender:
-    """Sends rendered messages to one chat, retrying what is worth retrying.
+    """Sends rendered messages to a chat within the send budget, retrying what is worth retrying.
 
-    NetworkError, TimedOut and 5xx (PTB raises them as NetworkError) are retried
-    with exponential backoff; RetryAfter waits as long as Telegram asks
+    Every message call (send, edit) draws from ``budget`` first, at the priority
+    given ("reply" to a learner who just wrote, "bulk" otherwise); None sends
+    unpaced (tests of the learner flow). NetworkError, TimedOut and 5xx (PTB
+    raises them as NetworkError) are retried with exponential backoff;
+    RetryAfter pauses the chat in the budget and waits as long as Telegram asks
     (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this);
-    403 raises :class:`Blocked`; other 400s propagate.
+    403 calls ``on_blocked`` with the chat's id and raises :class:`Blocked`;
+    other 400s propagate.
     """
 
     def __init__(
         self,
         store: Store | None,
         *,
+        budget: SendBudget | None = None,
+        on_blocked: OnBlocked | None = None,
         sleep: Sleep = asyncio.sleep,
         attempts: int = 5,
         backoff: float = 0.5,
     ) -> None:
         self.store = store
+        self.budget = budget
+        self.on_blocked = on_blocked
         self.sleep = sleep
         self.attempts = attempts
         self.backoff = backoff
@@ -85,17 +96,32 @@ class Sender:
     # -- the retry loop ---------------------------------------------------------------
 
     async def call(self, make: Callable[[], Awaitable[T]]) -> T:
-        """Run one Bot API call with retries; raises :class:`Blocked` on 403."""
+        """Run one Bot API call that sends no message (answerCallbackQuery) with retries,
+        outside the send budget; raises :class:`Blocked` on 403."""
+        return await self._attempts(make, None, "reply")
+
+    async def message(
+        self, chat_id: int, make: Callable[[], Awaitable[T]], *, priority: Priority = "reply"
+    ) -> T:
+        """Run one Bot API call that sends or edits a message in ``chat_id``: within the
+        send budget, with retries; raises :class:`Blocked` on 403."""
+        return await self._attempts(make, chat_id, priority)
+
+    async def _attempts(
+        self, make: Callable[[], Awaitable[T]], chat_id: int | None, priority: Priority
+    ) -> T:
         delay = self.backoff
         for attempt in range(1, self.attempts + 1):
             try:
                 self.calls += 1
-                return await make()
+                return await self._once(make, chat_id, priority)
             except RetryAfter as error:
                 if attempt == self.attempts:
                     raise
                 await self.sleep(_seconds(error))
             except Forbidden as error:
+                if chat_id is not None and self.on_blocked is not None:
+                    await self.on_blocked(chat_id)
                 raise Blocked(str(error)) from None
             except BadRequest:
                 raise
@@ -107,44 +133,78 @@ class Sender:
                 delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _once(
+        self, make: Callable[[], Awaitable[T]], chat_id: int | None, priority: Priority
+    ) -> T:
+        if self.budget is None or chat_id is None:
+            return await make()
+        async with self.budget.slot(chat_id, priority=priority):
+            try:
+                return await make()
+            except RetryAfter as error:
+                # Paused before the slot is given back, so that no waiting send slips out.
+                self.budget.pause(chat_id, _seconds(error))
+                raise
+
     # -- messages ---------------------------------------------------------------------
 
-    async def send(self, bot: Bot, chat_id: int, thread_id: int, outs: Sequence[Out]) -> None:
-        """Send the messages in order."""
+    async def send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        thread_id: int,
+        outs: Sequence[Out],
+        *,
+        priority: Priority = "reply",
+    ) -> None:
+        """Send the messages in order, each call within the send budget at ``priority``."""
         for out in outs:
             if isinstance(out, Text):
-                await self._text(bot, chat_id, thread_id, out)
+                await self._text(bot, chat_id, thread_id, out, priority)
             else:
-                await self._photos(bot, chat_id, thread_id, out)
+                await self._photos(bot, chat_id, thread_id, out, priority)
 
     async def text(
-        self, bot: Bot, chat_id: int, thread_id: int, html_text: str, markup: ReplyMarkup = None
+        self,
+        bot: Bot,
+        chat_id: int,
+        thread_id: int,
+        html_text: str,
+        markup: ReplyMarkup = None,
+        *,
+        priority: Priority = "reply",
     ) -> Message:
         """One HTML message (at most 4096 visible characters)."""
-        return await self.call(
+        return await self.message(
+            chat_id,
             lambda: bot.send_message(
                 chat_id,
                 html_text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 message_thread_id=thread_id or None,
-            )
+            ),
+            priority=priority,
         )
 
-    async def _text(self, bot: Bot, chat_id: int, thread_id: int, out: Text) -> None:
+    async def _text(
+        self, bot: Bot, chat_id: int, thread_id: int, out: Text, priority: Priority
+    ) -> None:
         chunks = split(out.lines, TEXT_LIMIT)
         for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
-            await self.text(bot, chat_id, thread_id, chunk, _markup(out) if last else None)
+            markup = _markup(out) if i == len(chunks) - 1 else None
+            await self.text(bot, chat_id, thread_id, chunk, markup, priority=priority)
 
-    async def _photos(self, bot: Bot, chat_id: int, thread_id: int, out: Photos) -> None:
+    async def _photos(
+        self, bot: Bot, chat_id: int, thread_id: int, out: Photos, priority: Priority
+    ) -> None:
         groups = [out.photos[i : i + ALBUM_MAX] for i in range(0, len(out.photos), ALBUM_MAX)]
         for number, group in enumerate(groups):
             last = number == len(groups) - 1
             buttons = out.buttons if last and out.after is None else ()
-            await self._group(bot, chat_id, thread_id, group, buttons)
+            await self._group(bot, chat_id, thread_id, group, buttons, priority)
         if out.after is not None:
-            await self._text(bot, chat_id, thread_id, out.after)
+            await self._text(bot, chat_id, thread_id, out.after, priority)
 
     async def _group(
         self,
@@ -153,6 +213,7 @@ class Sender:
         thread_id: int,
         photos: Sequence[Photo],
         buttons: tuple[Button, ...],
+        priority: Priority,
     ) -> None:
         captions = [caption_and_rest(photo.caption) for photo in photos]
         rest = [chunk for _, more in captions for chunk in more]
@@ -163,7 +224,8 @@ class Sender:
             try:
                 if len(photos) == 1:
                     sent = [
-                        await self.call(
+                        await self.message(
+                            chat_id,
                             lambda: bot.send_photo(
                                 chat_id,
                                 inputs[0][0],  # noqa: B023 (awaited within this iteration)
@@ -171,7 +233,8 @@ class Sender:
                                 parse_mode=ParseMode.HTML,
                                 reply_markup=_keyboard(photo_buttons),
                                 message_thread_id=thread_id or None,
-                            )
+                            ),
+                            priority=priority,
                         )
                     ]
                 else:
@@ -180,12 +243,14 @@ class Sender:
                         for (item, _), (caption, _) in zip(inputs, captions, strict=True)
                     ]
                     sent = list(
-                        await self.call(
+                        await self.message(
+                            chat_id,
                             lambda: bot.send_media_group(
                                 chat_id,
                                 media,  # noqa: B023 (awaited within this iteration)
                                 message_thread_id=thread_id or None,
-                            )
+                            ),
+                            priority=priority,
                         )
                     )
             except BadRequest as error:
@@ -202,7 +267,7 @@ class Sender:
             rest = ["⬆️"]  # an album cannot carry an inline keyboard
         for i, chunk in enumerate(rest):
             markup = _keyboard(buttons) if i == len(rest) - 1 else None
-            await self.text(bot, chat_id, thread_id, chunk, markup)
+            await self.text(bot, chat_id, thread_id, chunk, markup, priority=priority)
 
     # -- the media cache --------------------------------------------------------------
 
@@ -221,7 +286,7 @@ class Sender:
         if not upload:
             file_id = self._file_ids.get((bot.id, digest))
             if file_id is None:
-                file_id = await self.db.get_file_id(bot.id, digest)
+                file_id = await self.db.media.get(bot.id, digest)
                 if file_id is not None:
                     self._file_ids[(bot.id, digest)] = file_id
             if file_id is not None:
@@ -237,11 +302,11 @@ class Sender:
             file_id = sizes[-1].file_id
             if self._file_ids.get((bot_id, digest)) != file_id:
                 self._file_ids[(bot_id, digest)] = file_id
-                await self.db.put_file_id(bot_id, digest, file_id)
+                await self.db.media.put(bot_id, digest, file_id)
 
     async def _forget(self, bot_id: int, digest: str) -> None:
         self._file_ids.pop((bot_id, digest), None)
-        await self.db.forget_file_id(bot_id, digest)
+        await self.db.media.forget(bot_id, digest)
 
 
 def _seconds(error: RetryAfter) -> float:
