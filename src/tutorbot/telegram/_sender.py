@@ -58,8 +58,8 @@ class Sender:
     """Sends rendered messages to a chat within the send budget, retrying what is worth retrying.
 
     Every message call (send, edit) draws from ``budget`` first, at the priority
-    given ("reply" to a learner who just wrote, "bulk" otherwise); None sends
-    unpaced (tests of the learner flow). NetworkError, TimedOut and 5xx (PTB
+    given ("reply" to a learner who just wrote, "bulk" otherwise); with None
+    nothing is paced. NetworkError, TimedOut and 5xx (PTB
     raises them as NetworkError) are retried with exponential backoff;
     RetryAfter pauses the chat in the budget and waits as long as Telegram asks
     (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this);
