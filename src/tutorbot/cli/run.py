@@ -18,10 +18,11 @@ from tutorbot.cli.options import (
     settings_from,
 )
 from tutorbot.errors import CommandError
+from tutorbot.grading import LexiconError
 from tutorbot.settings import SettingsError
 
-# python-telegram-bot takes about a third of a second to import, so the Telegram adapter
-# is imported where `tutorbot run` needs it and the other commands never load it.
+# The Telegram adapter and storage are imported where `tutorbot run` needs them: with
+# python-telegram-bot they take close to a second to load, which no other command needs.
 
 # https://core.telegram.org/bots/api#setwebhook: secret_token is 1-256 characters of A-Z a-z 0-9 _ -.
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -128,7 +129,6 @@ def run(args: argparse.Namespace) -> int:
     """Start the bot and run until interrupted."""
     from telegram.error import InvalidToken, NetworkError
 
-    from tutorbot.grading import LexiconError
     from tutorbot.storage import StoreError
     from tutorbot.telegram import ALLOWED_UPDATES, build_application, protect_token
 

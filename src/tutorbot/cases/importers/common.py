@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
+from tutorbot.grading.lexicon import LexiconError, load_lexicon, shipped_lexicon
+from tutorbot.grading.normalise import words
 
 _SPACES = re.compile(r"\s+")
 
@@ -217,9 +219,6 @@ def lexicon_synonyms(answer: str, cases_dir: Path | None = None) -> list[str]:
     import never fails because of it. Short one-word forms are written in
     capitals, as abbreviations are (``EMH``).
     """
-    from tutorbot.grading.lexicon import LexiconError, load_lexicon, shipped_lexicon
-    from tutorbot.grading.normalise import words
-
     try:
         lexicon = load_lexicon(cases_dir)
     except (LexiconError, OSError):
