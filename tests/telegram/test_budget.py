@@ -208,6 +208,16 @@ async def test_a_pause_holds_the_chat_and_bulk_sends_not_other_replies() -> None
     assert h.times(label="other reply") == [1.0]
 
 
+async def test_a_paused_group_waits_for_the_later_of_its_window_and_the_pause() -> None:
+    h = Harness()
+    h.send(-100, 20)
+    await h.time.advance(1.0)
+    h.budget.pause(-100, 90.0)
+    h.send(-100, 1, label="21st")
+    await h.finish(100)
+    assert h.times(label="21st") == [91.0]
+
+
 async def test_a_pause_of_the_whole_bot_holds_everything() -> None:
     h = Harness()
     h.budget.pause(None, 2.0)

@@ -201,7 +201,7 @@ class SendBudget:
         _expire(chat.expiries, now)
         if chat.in_flight + len(chat.expiries) < self.group_per_minute:
             return chat.paused_until
-        return chat.expiries[0] if chat.expiries else float("inf")
+        return max(chat.expiries[0], chat.paused_until) if chat.expiries else float("inf")
 
     def _grant(self, waiter: _Waiter, queue: deque[_Waiter], now: float) -> None:
         queue.remove(waiter)
