@@ -11,6 +11,7 @@ from typing import Any
 from auxil.botapi import BotApiEmulator, FakeUser, SentMessage
 from tutorbot.settings import Settings
 from tutorbot.telegram import build_application
+from tutorbot.telegram.budget import SendBudget
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "cases"
@@ -39,7 +40,13 @@ class Waits:
 
 @contextlib.asynccontextmanager
 async def running(botapi: BotApiEmulator, settings: Settings, **kwargs: Any) -> AsyncIterator[Any]:
-    """The real Application from build_application, long polling the emulator."""
+    """The real Application from build_application, long polling the emulator.
+
+    Unless a test passes its own ``budget``, private chats are not spaced a second
+    apart: these tests are about what the learner sees, and the emulator does not
+    model flood limits unless asked (tests/telegram/test_send_budget.py does).
+    """
+    kwargs.setdefault("budget", SendBudget(private_interval=0.0))
     app = build_application(settings, **kwargs)
     async with botapi.polling(app, timeout=0):
         yield app

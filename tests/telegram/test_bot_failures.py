@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,9 +15,9 @@ from botflow import Waits, eventually, running, settings_for, with_button
 from test_bot_behaviour import write_case
 
 from auxil.botapi import BotApiEmulator, FakeChat, FakeUser
-from tutorbot.storage import Change, SessionKey, SQLiteStore, StoreError
-from tutorbot.telegram._app import KEEP_PROCESSED
-from tutorbot.telegram._flow import FRIENDLY_ERROR
+from tutorbot.app.housekeeping import PRUNE_EVERY, PRUNE_UPDATES
+from tutorbot.storage import Change, NewJob, SessionKey, SQLiteStore, StoreError, open_store
+from tutorbot.telegram.routers.errors import FRIENDLY_ERROR
 
 
 def member_update(
@@ -95,7 +94,9 @@ async def test_a_failing_handler_gets_one_friendly_line(
         botapi.send_text(alice, None, "/stop")
         await botapi.wait_for(lambda m: m.content.startswith("Stopped"), since=mark)
     assert [m.content for m in botapi.sent(alice)[mark:]][:1] == [FRIENDLY_ERROR]
-    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    failures = [
+        r for r in caplog.records if r.levelno == logging.ERROR and r.name.startswith("tutorbot")
+    ]
     assert len(failures) == 1
     logged = failures[0]
     assert f"update {update['update_id']} (button" in logged.getMessage()
@@ -134,49 +135,44 @@ async def test_a_failing_store_gets_one_friendly_line(
         await store.close()
 
 
-class CountingStore(SQLiteStore):
-    """A real SQLite store that records when processed ids were pruned."""
+class FixedClock:
+    """A clock that says what the test tells it."""
 
-    def __init__(self, path: str) -> None:
-        super().__init__(path)
-        self.pruned: list[datetime] = []
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
 
-    async def prune_processed(self, older_than: datetime) -> int:
-        self.pruned.append(older_than)
-        return await super().prune_processed(older_than)
+    def now(self) -> datetime:
+        return self.moment
 
 
-async def test_processed_ids_pruned_at_start_up_and_then_periodically(
+async def test_processed_ids_pruned_by_the_housekeeping_job_while_the_bot_runs(
     botapi: BotApiEmulator, tmp_path: Path
 ) -> None:
     path = tmp_path / "bot.db"
-    store = CountingStore(str(path))
-    await store.open()
-    key = SessionKey(1, 0, 1)
-    for update_id in (1, 2):
-        await store.apply(update_id, key, lambda current: Change(None))
-    # Update 1 was processed three days ago, update 2 just now.
-    with sqlite3.connect(path) as conn:
-        old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
-        conn.execute("UPDATE processed_updates SET processed_at = ? WHERE update_id = 1", (old,))
+    store = await open_store(f"sqlite:///{path}")
+    await store.apply(1, SessionKey(1, 0, 1), lambda current: Change(None))
+    # By the bot's clock update 1 was processed three days ago: past KEEP_PROCESSED.
+    clock = FixedClock(datetime.now(UTC) + timedelta(days=3))
     settings = settings_for(botapi, path)
+    alice = botapi.user("Alice")
     try:
-        started = datetime.now(UTC)
-        async with running(
-            botapi, settings, store=store, prune_every=timedelta(milliseconds=20)
-        ) as app:
-            assert len(store.pruned) == 1  # at start-up, before any update is handled
-            assert not await store.updates.is_processed(1) and await store.updates.is_processed(2)
-            cutoff = store.pruned[0]
-            assert abs((started - KEEP_PROCESSED) - cutoff) < timedelta(seconds=5)
+        async with running(botapi, settings, store=store, clock=clock, jobs_poll=0.02) as app:
 
-            async def pruned_again() -> bool:
-                return len(store.pruned) >= 3
+            async def pruned() -> bool:
+                return not await store.updates.is_processed(1)
 
-            await eventually(pruned_again)
-        count = len(store.pruned)
-        await asyncio.sleep(0.1)
-        assert len(store.pruned) == count  # the timer stopped with the application
+            await eventually(pruned)
+            # The job is registered once under its key; it comes back in PRUNE_EVERY.
+            job_id = await store.jobs.add(NewJob(PRUNE_UPDATES, {}, clock.now(), key=PRUNE_UPDATES))
+            job = await store.jobs.get(job_id)
+            assert job is not None and job.kind == PRUNE_UPDATES
+            assert job.status == "pending" and job.due == clock.now() + PRUNE_EVERY
+            # An update handled now is remembered: the next run is hours away.
+            update = botapi.send_text(alice, None, "/help")
+            await botapi.wait_for(lambda m: "/stats" in m.content)
+            assert await store.updates.is_processed(update["update_id"])
         assert app.running is False
+        job = await store.jobs.get(job_id)
+        assert job is not None and job.status == "pending"  # nothing left claimed
     finally:
         await store.close()

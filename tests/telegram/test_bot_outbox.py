@@ -14,7 +14,7 @@ from botflow import SEED, Waits, eventually, running, settings_for, with_button
 
 from auxil.botapi import BotApiEmulator, FakeUser, SentMessage
 from tutorbot.storage import SessionKey, Store, open_store
-from tutorbot.telegram._flow import FRIENDLY_ERROR
+from tutorbot.telegram.routers.errors import FRIENDLY_ERROR
 from tutorbot.telegram._sender import Sender
 
 TRIES = Sender(None).attempts  # every try of one call fails: the sender gives up

@@ -82,17 +82,17 @@ class Player:
             self.library = replace(self.library, cases={**self.library.cases, case.id: case})
         async with await open_store(IN_MEMORY) as store:
             play = Play(store, self.library, self.grader, self.attempts, drafts=True)
-            self._show(await play.start(LEARNER, case))
+            await self._show(play, await play.start(LEARNER, case))
             for line in self._lines(stdin, prompt):
                 state = await play.state(LEARNER)
                 event = to_event(line, state.phase if state else "done")
                 if event is None:
                     print("Bye.", file=self.out)
                     return 0
-                self._show(await play.step(LEARNER, None, event))
+                await self._show(play, await play.step(LEARNER, None, event))
         return 0
 
-    def _show(self, result: Result) -> None:
+    async def _show(self, play: Play, result: Result) -> None:
         reply = result.reply
         if reply is None:
             return
@@ -101,6 +101,8 @@ class Player:
             for line in CONSOLE_WORDS.get(message.code, message.lines):
                 print(line, file=self.out)
         write(reply.actions, self.out)
+        if result.pending:  # printed: nothing to show again
+            await play.reply_sent(LEARNER, result.version)
 
     def _lines(self, stdin: BinaryIO, prompt: bool) -> Iterator[str]:
         if prompt:

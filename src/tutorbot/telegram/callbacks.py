@@ -73,7 +73,7 @@ def decode(data: str | None) -> Pressed | None:
     if not data:
         return None
     parts = data.split(":")
-    if len(parts) < 3 or parts[0] != VERSION or not parts[2].isdigit():
+    if len(parts) < 3 or parts[0] != VERSION or not parts[1] or not parts[2].isdigit():
         return None
     kind, version, extra = parts[1], int(parts[2]), parts[3:]
     if kind in _SIMPLE and not extra:
