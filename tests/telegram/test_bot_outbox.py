@@ -14,8 +14,8 @@ from botflow import SEED, Waits, eventually, running, settings_for, with_button
 
 from auxil.botapi import BotApiEmulator, FakeUser, SentMessage
 from tutorbot.storage import SessionKey, Store, open_store
-from tutorbot.telegram.routers.errors import FRIENDLY_ERROR
 from tutorbot.telegram._sender import Sender
+from tutorbot.telegram.routers.errors import FRIENDLY_ERROR
 
 TRIES = Sender(None).attempts  # every try of one call fails: the sender gives up
 
