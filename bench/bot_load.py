@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # for tests.auxil.botapi, the emulator
 
 from telegram import Update  # noqa: E402
 from telegram.ext import (  # noqa: E402
@@ -58,8 +58,8 @@ from telegram.ext import (  # noqa: E402
     MessageHandler,
     filters,
 )
+from tests.auxil.botapi import BotApiEmulator, SentMessage  # noqa: E402
 
-from auxil.botapi import BotApiEmulator, SentMessage  # noqa: E402
 from tutorbot.settings import Settings  # noqa: E402
 from tutorbot.telegram import ChatOrderedProcessor, build_application  # noqa: E402
 from tutorbot.telegram._app import WORKERS as DEFAULT_WORKERS  # noqa: E402

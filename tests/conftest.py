@@ -1,23 +1,17 @@
 """Shared pytest fixtures.
 
-``tests/`` is put on ``sys.path`` so that test modules can ``from auxil.botapi import ...``
-(pytest's default ``prepend`` import mode does this already for this rootdir conftest; the
-explicit insert keeps it working under ``--import-mode=importlib`` too).
+``tests`` is a package (every folder has an ``__init__.py``), so every test module has
+one unambiguous name (``tests.telegram.test_bot_behaviour``) for pytest and mypy alike,
+and shared helpers are imported by their full name: ``from tests.auxil.botapi import ...``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest_asyncio
 
-_TESTS = str(Path(__file__).resolve().parent)
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
-
-from auxil.botapi import BotApiEmulator  # noqa: E402
+from tests.auxil.botapi import BotApiEmulator
 
 
 @pytest_asyncio.fixture

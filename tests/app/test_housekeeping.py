@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from job_helpers import MovableClock
 
+from tests.app.job_helpers import MovableClock
 from tutorbot.app import housekeeping
 from tutorbot.app.jobs import JobRunner
 from tutorbot.storage import Change, NewJob, SessionKey, Store, open_store

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from job_helpers import T0, MovableClock
 
+from tests.app.job_helpers import T0, MovableClock
 from tutorbot.app.jobs import JobHandler, JobRunner
 from tutorbot.storage import Job, NewJob, Store, open_store
 

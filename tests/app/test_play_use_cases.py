@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from auxil.tutor_helpers import make_case, table_grader
+from tests.auxil.tutor_helpers import make_case, table_grader
 from tutorbot.app.play import STALE, Play, Result
 from tutorbot.app.replies import KeepGoing, NextCase, NextStep, OpenCase, Say, SwitchCase
 from tutorbot.cases import Library

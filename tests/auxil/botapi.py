@@ -11,9 +11,8 @@ The real ``telegram.ext.Application`` talks to it exactly as it talks to Telegra
             reply = await botapi.wait_for(lambda m: m.chat_id == alice.id)
         assert "Welcome" in reply.text
 
-Imports: ``tests/conftest.py`` puts the ``tests`` folder on ``sys.path`` (pytest's default
-``prepend`` import mode does the same for a rootdir conftest without ``__init__.py``), so test
-modules write ``from auxil.botapi import BotApiEmulator``. There are no ``__init__.py`` files.
+Imports: ``tests`` is a package, so test modules write
+``from tests.auxil.botapi import BotApiEmulator``.
 
 API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one, started):
 
@@ -76,8 +75,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from auxil.botapi_format import EntityParseError, parse_text
-from auxil.botapi_schema import ApiSchema, UploadedFile, cached_schema
+from tests.auxil.botapi_format import EntityParseError, parse_text
+from tests.auxil.botapi_schema import ApiSchema, UploadedFile, cached_schema
 
 if TYPE_CHECKING:
     from telegram import Bot

@@ -27,8 +27,8 @@ from telegram.ext import (
     filters,
 )
 
-from auxil.botapi import BotApiEmulator, SentMessage, image_size, tiny_png
-from auxil.botapi_format import EntityParseError, parse_html, parse_markdown_v2
+from tests.auxil.botapi import BotApiEmulator, SentMessage, image_size, tiny_png
+from tests.auxil.botapi_format import EntityParseError, parse_html, parse_markdown_v2
 
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auxil.case_files import BROKEN, GOOD, PNG, write_case
+from tests.auxil.case_files import BROKEN, GOOD, PNG, write_case
 from tutorbot.cases import load_case, load_library
 
 

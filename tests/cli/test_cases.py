@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auxil.case_files import BROKEN, write_case
+from tests.auxil.case_files import BROKEN, write_case
 from tutorbot.cli import main
 
 

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from storage_helpers import Opener
 
+from tests.storage.storage_helpers import Opener
 from tutorbot.storage import Store
 
 

@@ -10,8 +10,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from storage_helpers import KEY, Opener, Run, elsewhere
 
+from tests.storage.storage_helpers import KEY, Opener, Run, elsewhere
 from tutorbot.storage import Change, Job, NewJob, SessionRecord, Store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from storage_helpers import KEY, Opener, elsewhere, pending, put
 
+from tests.storage.storage_helpers import KEY, Opener, elsewhere, pending, put
 from tutorbot.storage import (
     AnswerRecord,
     ApplyFn,

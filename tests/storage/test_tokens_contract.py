@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from storage_helpers import Opener
-
+from tests.storage.storage_helpers import Opener
 from tutorbot.storage import Store
 
 LONG = "v1:open:" + "a-case-with-a-very-long-identifier/" * 3

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from auxil.botapi import BotApiEmulator, FakeUser, SentMessage
+from tests.auxil.botapi import BotApiEmulator, FakeUser, SentMessage
 from tutorbot.settings import Settings
 from tutorbot.telegram import build_application
 from tutorbot.telegram.budget import SendBudget
@@ -60,6 +60,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0)
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.005)
+
+
+def to(user: FakeUser, also: Callable[[SentMessage], bool]) -> Callable[[SentMessage], bool]:
+    """A message to ``user``'s private chat for which ``also`` holds."""
+    return lambda m: m.chat_id == user.id and also(m)
 
 
 def with_button(label: str) -> Callable[[SentMessage], bool]:

@@ -8,7 +8,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from botflow import (
+
+from tests.auxil.botapi import BotApiEmulator, tiny_png
+from tests.telegram.botflow import (
     SEED,
     Waits,
     asks_reply,
@@ -16,10 +18,9 @@ from botflow import (
     open_seed_stage_one,
     running,
     settings_for,
+    to,
     with_button,
 )
-
-from auxil.botapi import BotApiEmulator, tiny_png
 from tutorbot.cli.run import webhook_from
 from tutorbot.storage import open_store
 from tutorbot.telegram import build_application
@@ -326,9 +327,9 @@ async def test_images_uploaded_once_and_reuploaded_when_rejected(
             if number == 2:
                 botapi.forget_file_ids()
             botapi.send_text(user, None, f"/start {SEED}")
-            history = await botapi.wait_for(lambda m, u=user: m.chat_id == u.id and bool(m.buttons))
+            history = await botapi.wait_for(to(user, lambda m: bool(m.buttons)))
             botapi.press_button(history, "Images ▶")
-            await botapi.wait_for(lambda m, u=user: m.chat_id == u.id and bool(m.photo))
+            await botapi.wait_for(to(user, lambda m: bool(m.photo)))
     photos = [p["photo"] for m, p in botapi.calls("sendPhoto")]
     uploads = [not (isinstance(photo, str) and photo.startswith("AgAC")) for photo in photos]
     # Ann uploads; Ben reuses the file_id; Cat's stored id is rejected (400), then uploaded.
@@ -417,9 +418,7 @@ async def test_one_chat_in_order_while_chats_run_concurrently(
             for _ in range(4):
                 botapi.send_text(user, None, "/hint")
         for user in users:
-            await botapi.wait_for(
-                lambda m, u=user: m.chat_id == u.id and "no more hints" in m.content
-            )
+            await botapi.wait_for(to(user, lambda m: "no more hints" in m.content))
     for user in users:
         said = [m.content for m in botapi.sent(user)][1:]
         assert [s.split(":")[0] for s in said[:3]] == [f"💡 Hint {n} of 3" for n in (1, 2, 3)]

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botflow import Waits, eventually, running, settings_for, with_button
-from test_bot_behaviour import write_case
 
-from auxil.botapi import BotApiEmulator, FakeChat, FakeUser
+from tests.auxil.botapi import BotApiEmulator, FakeChat, FakeUser
+from tests.telegram.botflow import Waits, eventually, running, settings_for, with_button
+from tests.telegram.test_bot_behaviour import write_case
 from tutorbot.app.housekeeping import PRUNE_EVERY, PRUNE_UPDATES
 from tutorbot.storage import Change, NewJob, SessionKey, SQLiteStore, StoreError, open_store
 from tutorbot.telegram.routers.errors import FRIENDLY_ERROR

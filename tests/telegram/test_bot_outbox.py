@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from botflow import SEED, Waits, eventually, running, settings_for, with_button
-
-from auxil.botapi import BotApiEmulator, FakeUser, SentMessage
+from tests.auxil.botapi import BotApiEmulator, FakeUser, SentMessage
+from tests.telegram.botflow import SEED, Waits, eventually, running, settings_for, with_button
 from tutorbot.storage import SessionKey, Store, open_store
 from tutorbot.telegram._sender import Sender
 from tutorbot.telegram.routers.errors import FRIENDLY_ERROR

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from botflow import SEED, asks_reply, running, settings_for, with_button
-
-from auxil.botapi import BotApiEmulator
+from tests.auxil.botapi import BotApiEmulator
+from tests.telegram.botflow import SEED, asks_reply, running, settings_for, with_button
 from tutorbot.storage import open_store
 from tutorbot.tutor.progress import stats_from
 

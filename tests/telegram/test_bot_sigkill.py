@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from botflow import CASES, ROOT, SEED, asks_reply, with_button
 
-from auxil.botapi import BotApiEmulator
+from tests.auxil.botapi import BotApiEmulator
+from tests.telegram.botflow import CASES, ROOT, SEED, asks_reply, with_button
 from tutorbot.storage import open_store
 from tutorbot.tutor.progress import stats_from
 

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botflow import SEED, eventually, running, settings_for, with_button
 
-from auxil.botapi import (
+from tests.auxil.botapi import (
     BotApiEmulator,
     FakeChat,
     FakeUser,
@@ -26,6 +25,7 @@ from auxil.botapi import (
     MessageSend,
     SentMessage,
 )
+from tests.telegram.botflow import SEED, eventually, running, settings_for, with_button
 from tutorbot.telegram import runtime_of
 from tutorbot.telegram._sender import Blocked, Sender
 from tutorbot.telegram.budget import SendBudget

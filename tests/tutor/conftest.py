@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auxil.tutor_helpers import make_case, table_grader
+from tests.auxil.tutor_helpers import make_case, table_grader
 from tutorbot.cases.model import Case
 from tutorbot.tutor import Tutor
 

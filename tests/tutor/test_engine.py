@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auxil.tutor_helpers import make_case, table_grader
+from tests.auxil.tutor_helpers import make_case, table_grader
 from tutorbot.tutor import SessionState, Tutor
 from tutorbot.tutor import actions as a
 from tutorbot.tutor import events as e

@@ -7,7 +7,7 @@ event loop's own thread; each concern's SQL lives in its own module, and
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from tutorbot.storage.interfaces import Store
 from tutorbot.storage.records import Applied, ApplyFn, SessionKey, check_key
@@ -48,7 +48,7 @@ class SQLiteStore(Store):
         self.tokens = SQLiteTokens(self._db)
         self.jobs = SQLiteJobs(self._db)
 
-    async def open(self) -> SQLiteStore:
+    async def open(self) -> Self:
         """Connect, set WAL mode and run pending migrations; returns ``self``.
 
         Start-up may wait (blocking) up to ``busy_timeout_ms`` for another
