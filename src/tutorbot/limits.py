@@ -19,3 +19,12 @@ PHOTO_SIZE_LIMIT = 10 * 1024 * 1024
 CALLBACK_DATA_LIMIT = 64
 #: Deep links (t.me/<bot>?start=<payload>): up to 64 characters of A-Za-z0-9_-.
 DEEP_LINK_LIMIT = 64
+
+# Flood limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this);
+# the send budget (tutorbot/telegram/budget.py) keeps every message within them.
+#: Messages per second from one bot, all chats together.
+SENDS_PER_SECOND = 30
+#: Seconds between messages to one private chat.
+PRIVATE_CHAT_INTERVAL = 1.0
+#: Messages per minute to one group.
+GROUP_SENDS_PER_MINUTE = 20

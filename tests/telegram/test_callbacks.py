@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tutorbot.app.replies import KeepGoing, NextCase, NextStep, OpenCase, Press, SwitchCase
-from tutorbot.telegram import callbacks
+from tests.auxil.botapi import BotApiEmulator
+from tests.telegram.botflow import running, settings_for, to, with_button
+from tutorbot.app.play import Result
+from tutorbot.app.replies import (
+    Choice,
+    KeepGoing,
+    NextCase,
+    NextStep,
+    OpenCase,
+    Press,
+    Reply,
+    Say,
+    SwitchCase,
+)
+from tutorbot.storage import SessionKey
+from tutorbot.telegram import callbacks, runtime_of
 
 case_ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,47}", fullmatch=True)
 presses = st.one_of(
@@ -61,3 +77,22 @@ def test_long_data_goes_through_a_token() -> None:
     assert callbacks.stored_token(stand_in) == "AbC_12-z"
     assert callbacks.stored_token(data) is None
     assert callbacks.stored_token("v1:t:") is None
+
+
+async def test_a_button_over_64_bytes_is_sent_as_a_token_and_pressed_as_itself(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(botapi, tmp_path / "bot.db")
+    alice = botapi.user("Alice")
+    long_id = "a-case-id-far-longer-than-the-forty-eight-characters-a-real-case-id-may-have"
+    offer = Say("list", ("Pick one:",), (Choice("That one", OpenCase(long_id)),))
+    async with running(botapi, settings) as app:
+        runtime = runtime_of(app)
+        key = SessionKey(alice.id, 0, alice.id)
+        await runtime.respond(app.bot, key, Result(Reply([offer]), 0, pending=False))
+        message = await botapi.wait_for(to(alice, with_button("That one")))
+        data = message.buttons[0]["callback_data"]
+        assert data.startswith("v1:t:") and len(data.encode()) <= 64
+        botapi.press_button(message, "That one")
+        said = await botapi.wait_for(to(alice, lambda m: "I have no case called" in m.content))
+    assert long_id in said.content  # the press came back as OpenCase(long_id)

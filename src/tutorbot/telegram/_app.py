@@ -114,6 +114,7 @@ def build_application(
     runtime = Runtime(
         library, grader or grader_for(settings.cases), settings.attempts, store, sender
     )
+    sender.on_blocked = runtime.chat_blocked
     startup = Startup(runtime, settings.database, store is None, clock or SystemClock(), jobs_poll)
 
     api_url = settings.api_url or DEFAULT_API_URL

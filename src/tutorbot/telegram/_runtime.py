@@ -67,12 +67,16 @@ class Runtime:
             if query is not None:
                 await self.answer_quietly(query, reply.toast)
             await self.sender.send(bot, key.chat_id, key.thread_id, outs)
-        except Blocked:
-            log.info("User %s blocked the bot; marked inactive", key.user_id)
-            await self.play.set_reachable(key.user_id, False)
+        except Blocked:  # marked by chat_blocked, which the sender calls
             return
         if result.pending:
             await self.play.reply_sent(key, result.version)
+
+    async def chat_blocked(self, chat_id: int) -> None:
+        """The sender met a 403 in ``chat_id``: a private chat's user blocked the bot."""
+        if chat_id > 0:  # a private chat's id is its user's id
+            log.info("User %s blocked the bot; marked inactive", chat_id)
+            await self.play.set_reachable(chat_id, False)
 
     async def pressed(self, data: str | None) -> callbacks.Pressed | None:
         """The button behind callback ``data``, looking stored data up by its token."""

@@ -27,15 +27,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tutorbot.limits import GROUP_SENDS_PER_MINUTE, PRIVATE_CHAT_INTERVAL, SENDS_PER_SECOND
+
 #: "reply": to a learner who just wrote; "bulk": to a chat that did not (pushes, reveals).
 Priority = Literal["reply", "bulk"]
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-#: Telegram's numbers (see the FAQ linked above).
-PER_SECOND = 30
-PRIVATE_INTERVAL = 1.0
-GROUP_PER_MINUTE = 20
+#: Telegram's numbers (see the FAQ linked above), defined once in tutorbot.limits.
+PER_SECOND = SENDS_PER_SECOND
+PRIVATE_INTERVAL = PRIVATE_CHAT_INTERVAL
+GROUP_PER_MINUTE = GROUP_SENDS_PER_MINUTE
 GROUP_WINDOW = 60.0
 #: The window of the overall limit, in seconds.
 SECOND = 1.0
@@ -189,6 +191,8 @@ class SendBudget:
             chat.next_at = max(chat.next_at, now + self.private_interval)
         else:
             chat.expiries.append(now + self.group_window)
+        if self._idle(chat_id, now):  # nothing to remember: a fresh chat is the same
+            del self._chats[chat_id]
         self._dispatch()
 
     def _ready_at(self, chat_id: int, now: float) -> float:

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-#: How a finished case ended (``revealed``: the learner gave up or ran out of attempts
-#: without a correct or partial answer being final).
-CaseOutcome = Literal["correct", "partial", "wrong", "revealed"]
+from tutorbot.grading.verdict import Outcome
+
+#: How a finished case ended: the final answer's verdict, or ``revealed`` when the
+#: learner gave up before answering.
+CaseOutcome = Literal[Outcome, "revealed"]
 
 
 @dataclass(frozen=True)
