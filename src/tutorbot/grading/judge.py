@@ -1,0 +1,373 @@
+"""Judging one candidate: which form it matches, and whether its other words change that."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tutorbot.grading.forms import PREFIX, Compiled, Form, Word
+from tutorbot.grading.lexicon import Phrase
+from tutorbot.grading.normalise import contrasting
+from tutorbot.grading.verdict import Outcome
+from tutorbot.grading.wordlists import CONNECTORS, GENERIC, WRONG_FEEDBACK
+
+
+@dataclass
+class Candidate:
+    """One candidate of a (possibly one-item) differential, judged."""
+
+    text: str
+    outcome: Outcome | None  # None: names nothing the grader recognises
+    form: Form | None = None
+    feedback: str = ""
+    why: list[str] = field(default_factory=list)
+    negated: bool = False
+    diagnosis_like: bool = False
+    detail: bool = False  # a partial form beside the right answer: consistent detail
+    # Names only what the case's own right or partial forms name ("squamous
+    # cell carcinoma" for a Pancoast tumour with "lung cancer" partial).
+    consistent: bool = False
+    alternative: bool = False  # offered with "or", "vs" or "/"
+
+
+def find(
+    words_: list[str], form: Form, gap: frozenset[str] = frozenset()
+) -> tuple[int, int] | None:
+    n = len(form.core)
+    for i in range(len(words_) - n + 1):
+        if tuple(words_[i : i + n]) == form.core:
+            return i, i + n
+    # The same words in another order: "pneumothorax (under) tension", also with the
+    # form's own qualifiers among them: "fracture (of the) distal radius".
+    if n > 1:
+        wanted = sorted(form.core)
+        for i in range(len(words_) - n + 1):
+            if sorted(words_[i : i + n]) == wanted:
+                return i, i + n
+        if form.quals:
+            kept = [i for i, w in enumerate(words_) if w not in form.quals]
+            for a in range(len(kept) - n + 1):
+                first, last = kept[a], kept[a + n - 1]
+                if (
+                    last - first + 1 - n <= MAX_GAP
+                    and sorted(words_[k] for k in kept[a : a + n]) == wanted
+                ):
+                    return first, last + 1
+        # In order, with up to MAX_GAP harmless words between them: "sigmoid
+        # colon volvulus", "pleural effusion" in "pleural (left) effusion".
+        for i in range(len(words_)):
+            if words_[i] != form.core[0]:
+                continue
+            k, j, skipped = 1, i + 1, 0
+            while k < n and j < len(words_) and skipped <= MAX_GAP:
+                if words_[j] == form.core[k]:
+                    k += 1
+                elif words_[j] in gap or words_[j] in form.quals:
+                    # (the form's own qualifier stands between its words:
+                    # "slipped upper femoral epiphysis")
+                    skipped += 1
+                else:
+                    break
+                j += 1
+            if k == n and skipped <= MAX_GAP:
+                return i, j
+    # Spacing differences: "pneumo thorax", "osteo sarcoma".
+    for i in range(len(words_)):
+        joined = ""
+        for j in range(i, len(words_)):
+            joined += words_[j]
+            if joined == form.compact:
+                return i, j + 1
+            if not form.compact.startswith(joined):
+                break
+    return None
+
+
+def _in_order(seq: list[str], form: Form, span: tuple[int, int]) -> bool:
+    return tuple(w for w in seq[span[0] : span[1]] if w in form.core_set) == form.core
+
+
+def _form_candidates(present: set[str], c: Compiled) -> list[int]:
+    """Indices (in order) of the forms :func:`_find` could find among these words.
+
+    A form is found either with all its core words present (then its rarest
+    core word is present) or with its words run together ("pneumo thorax"),
+    which needs a word that starts its compact spelling.
+    """
+    out: set[int] = set()
+    key_index, prefix_index = c.key_index, c.prefix_index
+    for w in present:
+        hit = key_index.get(w)
+        if hit:
+            out.update(hit)
+        hit = prefix_index.get(w[:PREFIX])
+        if hit:
+            out.update(hit)
+    return sorted(out)
+
+
+# Length of the compact-spelling prefixes indexed by _form_candidates.
+# Harmless words allowed between the words of a form.
+MAX_GAP = 2
+
+
+@dataclass
+class Reading:
+    """A candidate's words as the judge reads them: content words, the forms found
+    among them and where, the known terms they name, the negated positions."""
+
+    content: list[Word]
+    seq: list[str]
+    present: set[str]
+    found: list[tuple[Form, tuple[int, int]]]
+    terms: list[Phrase]
+    negated: set[int]
+
+
+def _read(segment: list[Word], c: Compiled) -> Reading:
+    content = [w for w in segment if w.text not in GENERIC or w.text in c.opposite]
+    seq = [w.text for w in content]
+    present = set(seq)
+    joined = "".join(seq)
+    found: list[tuple[Form, tuple[int, int]]] = []
+    forms = c.forms
+    for k in _form_candidates(present, c):
+        form = forms[k]
+        # Cheap filters first: all core words present, or the compact form inside.
+        if not form.core_set <= present and form.compact not in joined:
+            continue
+        span = find(seq, form, c.gap)
+        if span is not None:
+            found.append((form, span))
+    terms = [t for w in dict.fromkeys(seq) for t in c.term_index.get(w, ())]
+    negated = {i for i, w in enumerate(content) if w.negated}
+    return Reading(content, seq, present, found, terms, negated)
+
+
+def judge(segment: list[Word], c: Compiled) -> Candidate:
+    """Judge one candidate: the form it names (longest first) and what its other words change."""
+    r = _read(segment, c)
+    text = " ".join(w.raw for w in segment if w.raw)
+    diagnosis_like = bool(r.found) or any(contains(r.seq, t) for t in r.terms)
+    live = (
+        [(f, span) for f, span in r.found if not r.negated.intersection(range(*span))]
+        if r.negated
+        else r.found
+    )
+    if r.content and len(r.negated) == len(r.content):
+        return Candidate(text, None, negated=True, diagnosis_like=diagnosis_like)
+    if not live:
+        if r.found:
+            return Candidate(text, r.found[0][0].kind, r.found[0][0], negated=True)
+        mentioned = [t for t in r.terms if contains(r.seq, t)]
+        return Candidate(
+            text,
+            None,
+            diagnosis_like=diagnosis_like,
+            consistent=bool(mentioned) and all(w in c.consistent for t in mentioned for w in t),
+        )
+    r.found = _best_first(live, r, c)
+    form, span = r.found[0]
+    cand = Candidate(text, form.kind, form, form.feedback, diagnosis_like=True)
+    cand.why.append(f"matched {kind_name(form.kind)} '{form.text}'")
+    if _check_qualifiers(cand, r, span, c) or form.kind == "wrong":
+        return cand
+    if _names_another_diagnosis(cand, r, span, c):
+        return cand
+    _check_competing_and_extras(cand, r, span, c)
+    return cand
+
+
+def _best_first(
+    found: list[tuple[Form, tuple[int, int]]], r: Reading, c: Compiled
+) -> list[tuple[Form, tuple[int, int]]]:
+    if len(found) > 1:
+        # A form's qualifiers written in the answer make it longer; a form whose
+        # qualifier the answer contradicts comes last: "posterior shoulder
+        # dislocation" is the posterior form, not the anterior one (their core
+        # words are the same). At equal length, words found in the order
+        # written beat the same number of words found only reordered:
+        # "hydatid cyst of liver" is "hydatid cyst", not a reordered "liver cyst".
+        found.sort(key=lambda hit: _rank(hit, r.seq, r.present, c))
+    if found[0][0].kind == "partial":
+        # The right answer beside a partial one in the same words ("sigmoid
+        # volvulus causing large bowel obstruction"): the partial one is detail.
+        better = next((hit for hit in found if hit[0].kind == "correct"), None)
+        if better is not None:
+            found = [better, *(hit for hit in found if hit is not better)]
+    return found
+
+
+def _outside(r: Reading, form: Form, span: tuple[int, int]) -> list[int]:
+    # A qualifier may stand between the words of a form ("dislocation of the
+    # left shoulder"): the qualifier checks read every word but the form's own.
+    inside = range(*span)
+    return [
+        i
+        for i in range(len(r.seq))
+        if i not in r.negated and (i not in inside or r.seq[i] not in form.core_set)
+    ]
+
+
+def _context_from(seq: list[str], end: int) -> int:
+    # Words after a connector ("secondary to", "with") describe context.
+    return next((i for i in range(end, len(seq)) if seq[i] in CONNECTORS), len(seq))
+
+
+def _check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled) -> bool:
+    """A contradicted qualifier makes the candidate wrong (True: judged); a missing
+    required one partial. Qualifiers of any accepted form count for the case
+    ("Left tension pneumothorax" accepted: "right tension pneumothorax" contradicts it)."""
+    assert cand.form is not None
+    form, seq = cand.form, r.seq
+    outside = _outside(r, form, span)
+    context_from = _context_from(seq, span[1])
+    for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
+        contrary = c.opposite.get(qual, frozenset())
+        if qual in r.present:
+            both = [seq[i] for i in outside if i < context_from and seq[i] in contrary]
+            if both and form.kind == "correct":
+                # "acute on chronic": the qualifier is there, but so is its opposite.
+                cand.outcome = "partial"
+                cand.feedback = f"Nearly — you wrote both '{qual}' and '{both[0]}'. Which is it?"
+                cand.why.append(f"qualifier: '{qual}' and '{both[0]}' both written")
+            continue
+        clash = [seq[i] for i in outside if seq[i] in contrary]
+        if clash:
+            cand.outcome = "wrong"
+            cand.feedback = f"Not quite — check the detail: you wrote '{clash[0]}'."
+            cand.why.append(f"qualifier: '{clash[0]}' contradicts '{qual}'")
+            return True
+        if qual in c.required and form.kind == "correct":
+            _required_missing(cand, r, span, qual, c)
+    return False
+
+
+def _required_missing(
+    cand: Candidate, r: Reading, span: tuple[int, int], qual: str, c: Compiled
+) -> None:
+    cand.outcome = "partial"
+    cand.why.append(f"required qualifier '{qual}' missing")
+    inside = set(range(*span))
+    # The author foresaw this very answer (the same words): their feedback says it best.
+    authored = next(
+        (
+            f
+            for f, (s, e) in r.found
+            if f.kind == "partial" and f.feedback and set(range(s, e)) >= inside
+        ),
+        None,
+    )
+    if authored is not None:
+        cand.form, cand.feedback = authored, authored.feedback
+        cand.why.append(f"matched {kind_name(authored.kind)} '{authored.text}'")
+    else:
+        options = sorted(c.opposite.get(qual, frozenset()) | {qual})
+        cand.feedback = "Nearly — be more specific: " + (
+            " or ".join(options) + "?" if len(options) > 1 else f"which {qual}?"
+        )
+
+
+def _names_another_diagnosis(
+    cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled
+) -> bool:
+    # A known term that takes the matched words further is another
+    # diagnosis: "pericardial effusion" is not an "effusion" of the pleura.
+    inside = set(range(*span))
+    for term in r.terms:
+        found = find_phrase(r.seq, term)
+        if found is None or not inside & set(range(*found)) or set(range(*found)) <= inside:
+            continue
+        if all(r.seq[k] in c.consistent for k in range(*found) if k not in inside):
+            continue
+        named = " ".join(r.content[k].raw for k in range(*found) if r.content[k].raw)
+        cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+        cand.why.append(f"names another diagnosis: '{named}'")
+        return True
+    return False
+
+
+def _competing(r: Reading, form: Form, span: tuple[int, int], c: Compiled) -> list[str]:
+    """The competing diagnoses named beside the matched form."""
+    inside = set(range(*span))
+    extras = [i for i in range(len(r.seq)) if i not in inside and i not in r.negated]
+    competing: list[str] = []
+    for other, (s, e) in r.found[1:]:
+        if other.kind == "wrong" and not inside & set(range(s, e)):
+            competing.append(other.text)
+    for i in extras:
+        if any(contrasting(r.seq[i], core) for core in form.core):
+            competing.append(r.content[i].raw or r.seq[i])
+    if form.kind == "correct":
+        context_from = _context_from(r.seq, span[1])
+        for term in r.terms:
+            found = find_phrase(r.seq, term)
+            if (
+                found is None
+                or set(range(*found)) & (inside | r.negated)
+                or found[0] >= context_from
+            ):
+                continue
+            if all(w in c.consistent for w in term):
+                continue
+            competing.append(" ".join(r.content[k].raw for k in range(*found) if r.content[k].raw))
+    return competing
+
+
+def _check_competing_and_extras(
+    cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled
+) -> None:
+    assert cand.form is not None
+    form = cand.form
+    competing = _competing(r, form, span, c)
+    if competing:
+        names = ", ".join(f"'{n}'" for n in dict.fromkeys(competing))
+        cand.why.append(f"competing diagnosis: {names}")
+        if form.kind == "correct":
+            cand.outcome = "partial"
+            cand.feedback = (
+                f"Part of your answer is right, but you also named {names}. "
+                "Which one is it? Commit to a single diagnosis."
+            )
+        else:
+            cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+        return
+    inside = set(range(*span))
+    # Negated words are what the learner ruled out: never competing detail.
+    extras = [i for i in range(len(r.seq)) if i not in inside and i not in r.negated]
+    if form.kind == "partial":
+        unknown = [r.content[i].raw or r.seq[i] for i in extras if r.seq[i] not in c.harmless]
+        if unknown:
+            cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+            cand.why.append("unrecognised words beside a partial answer: " + ", ".join(unknown))
+    elif extras:
+        cand.why.append(
+            "extra detail: " + " ".join(r.content[i].raw for i in extras if r.content[i].raw)
+        )
+
+
+def _rank(
+    hit: tuple[Form, tuple[int, int]], seq: list[str], present: set[str], c: Compiled
+) -> tuple[int, bool, int, bool]:
+    form = hit[0]
+    written = sum(1 for q in form.quals if q in present)
+    contradicted = any(
+        q not in present and not present.isdisjoint(c.opposite.get(q, ())) for q in form.quals
+    )
+    missing = len(form.quals) - written
+    return (-len(form.core) - written, contradicted, missing, not _in_order(seq, *hit))
+
+
+def find_phrase(seq: list[str], phrase: Phrase) -> tuple[int, int] | None:
+    n = len(phrase)
+    for i in range(len(seq) - n + 1):
+        if tuple(seq[i : i + n]) == phrase:
+            return i, i + n
+    return None
+
+
+def contains(seq: list[str], phrase: Phrase) -> bool:
+    return find_phrase(seq, phrase) is not None
+
+
+def kind_name(kind: Outcome) -> str:
+    return {"correct": "accepted", "partial": "partial", "wrong": "known wrong"}[kind]

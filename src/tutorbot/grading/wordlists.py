@@ -1,0 +1,105 @@
+"""The fixed word lists of the grader: negation triggers, hedges, splitters, stopwords.
+
+Every list goes through the same normalisation as the answers (so "isn't"
+and "favour" are written once, in any spelling).
+"""
+
+from __future__ import annotations
+
+from tutorbot.grading.lexicon import Phrase
+from tutorbot.grading.normalise import words
+
+EMPTY_FEEDBACK = "Please type a diagnosis."
+CORRECT_FEEDBACK = "Correct."
+WRONG_FEEDBACK = "Not quite — that is not the diagnosis here. Look again at the key findings."
+
+
+def _phrases(*items: str) -> tuple[Phrase, ...]:
+    # Trigger and hedge lists go through the same normalisation as answers.
+    out = {words(item) for item in items}
+    return tuple(sorted((p for p in out if p), key=len, reverse=True))
+
+
+# NegEx-style triggers. Each negates the words after it up to a terminator;
+# when nothing follows ("lymphoma unlikely") it negates the words before it.
+NEGATIONS = _phrases(
+    "not", "no", "without", "unlikely", "less likely", "not likely", "negative for", "negative",
+    "no evidence of", "no sign of", "no signs of", "absence of", "absent", "exclude",
+    "excluded", "excluding", "excludes", "ruled out", "is ruled out",
+    "rather than", "instead of", "other than", "never", "neither", "nor", "free of",
+    "not seen", "not present", "against", "isn't", "wasn't", "doesn't look like",
+    "does not look like", "not consistent with", "not in keeping with", "not favoured",
+)  # fmt: skip
+# ("rules out" is left out: it reads as "rule out", which in a report means
+# the diagnosis is being considered, a hedge.)
+# Phrases that contain a trigger but negate nothing.
+PSEUDO_NEGATIONS = _phrases(
+    "no doubt", "without doubt", "not only", "not sure", "no change", "not certain",
+    "no question", "not just",
+)  # fmt: skip
+# Words that end the scope of a negation going forward ...
+FORWARD_STOP = frozenset(
+    words("but however although though yet except apart aside which because instead so")
+    + words("therefore more likely probably it this is favour favor think")
+)
+# ... and going backward.
+BACKWARD_STOP = frozenset(words("but however although though yet which because so therefore"))
+
+# Hedges and filler, removed before matching (recorded in "why").
+HEDGES = _phrases(
+    "i think it's", "i think it is", "i think", "i believe", "i guess", "i'd say", "i would say",
+    "probably", "probable", "likely", "most likely", "more likely", "most probably", "possibly",
+    "possible", "maybe", "perhaps", "presumably", "could be", "might be", "may be", "query",
+    "consistent with", "suggestive of", "suggests", "suggesting", "in keeping with",
+    "keeping with", "compatible with", "looks like", "look like", "looks to be", "appears to be",
+    "appearance of", "suspect", "suspected", "suspicious for", "suspicious of", "suspicion of",
+    "concerning for", "worrisome for", "favour", "favor", "favoured", "in favour of",
+    "dx", "diagnosis", "the diagnosis is", "my diagnosis is", "final diagnosis", "impression",
+    "answer", "my answer is", "definitely", "certainly", "clearly", "classic", "classical",
+    "typical", "pretty sure", "sure", "not sure", "no doubt", "rule out", "represents",
+    "representing", "i'm", "im", "it's", "guess", "think", "hmm", "um", "uh", "ok", "okay",
+    "well", "so", "yes", "please", "not sure but", "seen", "see", "showing", "shows", "show",
+    "evidence of", "findings of", "features of", "picture of", "case of",
+)  # fmt: skip
+
+
+def _index(phrases: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
+    # First word -> phrases starting with it (longest first), so scanning an
+    # answer only tries the phrases that can start at each word.
+    out: dict[str, list[Phrase]] = {}
+    for phrase in phrases:
+        out.setdefault(phrase[0], []).append(phrase)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
+
+
+NEGATION_INDEX = _index(NEGATIONS)
+PSEUDO_INDEX = _index(PSEUDO_NEGATIONS)
+HEDGE_INDEX = _index(HEDGES)
+
+# Words that split a differential into candidates (besides punctuation).
+SPLITTERS = frozenset(words("or vs versus v either ddx differential differentials dd"))
+# Words carrying no meaning for matching (both sides drop them).
+STOPWORDS = frozenset(
+    words("a an the of is are was were be been it this that these those its there here i")
+    + words("we my our your his her their he she they has have had and also very quite")
+    + words("just on at by as to under")
+)
+# Generic head nouns left out of matching: "Perthes disease" = "Perthes",
+# "Legg-Calve-Perthes dz". (Unlike stopwords they still count as an answer:
+# "no disease" rules something out.)
+GENERIC = STOPWORDS | frozenset(words("disease"))
+# Detail after these words describes cause or context, not a competing diagnosis.
+CONNECTORS = frozenset(
+    words("secondary due caused from with in complicating associated setting after following")
+    + words("because given underlying background causing resulting leading producing")
+)
+EXPLICIT_DIFFERENTIAL = frozenset(words("ddx differential differentials dd"))
+# Splitters that offer alternatives (a comma may only add detail).
+ALTERNATIVES = frozenset(words("or vs versus v"))
+# Words never corrected as typos: they carry grammar, not diagnoses.
+TRIGGER_WORDS = (
+    frozenset(w for p in (*NEGATIONS, *HEDGES, *PSEUDO_NEGATIONS) for w in p)
+    | STOPWORDS
+    | SPLITTERS
+    | CONNECTORS
+)
