@@ -17,9 +17,11 @@ Imports: ``tests`` is a package, so test modules write
 API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one, started):
 
 * wiring: ``token``, ``base_url``, ``base_file_url``, ``application_builder()``, ``bot()``,
-  ``async with polling(app, timeout=1)`` (initialize/start/start_polling ... stop/shutdown).
+  ``async with polling(app, timeout=1)`` (initialize/start/start_polling ... stop/shutdown,
+  with ``track(app)``, which a test that starts ``app`` another way calls itself).
 * people: ``user(first_name, username=, user_id=)`` -> ``FakeUser`` (``.chat`` = private chat),
-  ``group(title, supergroup=True, forum=False, chat_id=None)`` -> ``FakeChat``.
+  ``group(title, supergroup=True, forum=False, chat_id=None)`` -> ``FakeChat``,
+  ``topic(forum)`` -> a new topic's ``message_thread_id``.
 * updates: ``send_text(user, chat|None, text, message_thread_id=, reply_to=)``,
   ``reply_to(message, text, user=)``, ``edit_text(update, text)``,
   ``press(message, callback_data, user=, check=True)``, ``press_button(message, label)``,
@@ -28,8 +30,10 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   (``text``, ``caption``, ``content``, ``raw_text``, ``parse_mode``, ``entities``,
   ``reply_markup``, ``buttons``, ``callback_data``, ``photo``, ``media_group_id``,
   ``message_thread_id``, ``history``, ``deleted``, ``params``), ``calls(method)``,
-  ``callback_answers``, ``await wait_for(pred, timeout, since=mark())``,
+  ``callback_answers``, ``general_posts``, ``await wait_for(pred, timeout, since=mark())``,
   ``await wait_for_call(method, pred)``, ``await wait_until_delivered()``.
+* negative assertions ("nothing was sent") come after ``await wait_until_handled(*updates)``:
+  the bot has confirmed the updates and finished handling them (see its docstring).
 * faults: ``block(chat)``/``unblock``, ``rate_limit(method=None, retry_after=3, times=1,
   chat=None)``, ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``,
   ``clear_faults()``, ``forget_file_ids(*ids)``; webhooks: ``webhook_url``, ``webhook_deliveries``,
@@ -50,7 +54,8 @@ What it emulates:
 * Long polling (``getUpdates`` with offset/limit/timeout/allowed_updates) and webhooks
   (``setWebhook`` makes the emulator POST updates with ``X-Telegram-Bot-Api-Secret-Token``).
 * Sending, editing and deleting messages, photos and media groups with Telegram's validation
-  (HTML/Markdown parsing, length limits, callback_data size, "message is not modified", ...).
+  (HTML/Markdown parsing, length limits in UTF-16 code units, callback_data size, "message is
+  not modified", a forum topic that does not exist, ...).
 * Fault injection: blocked users, queued 429/5xx answers, forgotten file_ids.
 * Telegram's flood limits, when switched on: a message send over a limit gets
   ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``.
@@ -383,6 +388,7 @@ class MessageSend:
 class _Pending:
     update: JSONDict
     forced: bool = False  # re-delivered: ignore the confirmed offset once
+    delivered: bool = False  # the bot has received it (in a getUpdates result or a webhook POST)
 
 
 @dataclass
@@ -431,6 +437,10 @@ class BotApiEmulator:
         self.errors: list[str] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
         self.callback_answers: list[JSONDict] = []
+        #: Messages the bot sent to a forum without ``message_thread_id``: Telegram posts them
+        #: in the General topic (https://core.telegram.org/bots/api#sendmessage), which is
+        #: right only for an answer to something said in General. Forum tests check this.
+        self.general_posts: list[SentMessage] = []
 
         self._calls: list[Call] = []
         self._sent: list[SentMessage] = []
@@ -438,6 +448,7 @@ class BotApiEmulator:
         self._sent_by_key: dict[tuple[int, int], SentMessage] = {}
         self._next_message_id: dict[int, int] = {}
         self._chats: dict[int, FakeChat] = {}
+        self._topics: dict[int, set[int]] = {}  # forum chat id -> its topics' thread ids
         self._usernames: dict[str, int] = {}
         self._next_user_id = 100_000_001
         self._next_group_id = 1
@@ -465,6 +476,11 @@ class BotApiEmulator:
         self._next_update_id = 500_000_001
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
+        # See wait_until_handled: per update id, how many deliveries the bot confirmed
+        # (a later getUpdates offset, a 2xx webhook answer) and how many it finished handling.
+        self._confirmed: dict[int, int] = {}
+        self._handled: dict[int, int] = {}
+        self._tracked = 0  # applications whose handling is tracked (see track)
 
         self.webhook_url: str = ""
         self.webhook_secret: str | None = None
@@ -539,16 +555,54 @@ class BotApiEmulator:
         timeout: int = 1,
     ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
         """Run ``app`` with long polling for the duration of the ``async with`` block."""
-        await app.initialize()
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=timeout)
+        untrack = self.track(app)
         try:
-            yield app
+            await app.initialize()
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0, timeout=timeout)
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
+                await app.shutdown()
         finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
+            untrack()
+
+    def track(self, app: Application[Any, Any, Any, Any, Any, Any]) -> Callable[[], None]:
+        """Let the emulator see when ``app`` has finished handling each update (for
+        :meth:`wait_until_handled`); returns the function that stops it.
+
+        ``polling`` does this itself; a test that starts ``app`` another way (a webhook)
+        calls it. It observes, changing nothing: the application's update processor
+        reports each update once PTB's ``process_update`` for it has returned, which is
+        after every handler and error handler (and every Bot API call they awaited).
+        """
+        from telegram import Update
+
+        processor = app.update_processor
+        if "do_process_update" in vars(processor):
+            raise RuntimeError(f"{app!r} is tracked already")
+        handle = processor.do_process_update
+
+        async def tracked(update: object, coroutine: Awaitable[Any]) -> None:
+            try:
+                await handle(update, coroutine)
+            finally:
+                if isinstance(update, Update):
+                    uid = update.update_id
+                    self._handled[uid] = self._handled.get(uid, 0) + 1
+                    self._notify()
+
+        vars(processor)["do_process_update"] = tracked
+        self._tracked += 1
+
+        def untrack() -> None:
+            if vars(processor).pop("do_process_update", None) is tracked:
+                self._tracked -= 1
+
+        return untrack
 
     # -- people and chats -----------------------------------------------------------------------
 
@@ -591,6 +645,15 @@ class BotApiEmulator:
             chat = FakeChat(-4_000_000_000 - n, "group", title=title)
         self._register_chat(chat)
         return chat
+
+    def topic(self, forum: FakeChat) -> int:
+        """A new topic in ``forum``; its ``message_thread_id`` (the id of the message that
+        created it, as in Telegram)."""
+        if not forum.is_forum:
+            raise ValueError(f"{forum!r} is not a forum: make it with group(..., forum=True)")
+        thread_id = self._new_message_id(forum.id)
+        self._topics.setdefault(forum.id, set()).add(thread_id)
+        return thread_id
 
     def _register_chat(self, chat: FakeChat) -> None:
         self._chats[chat.id] = chat
@@ -739,6 +802,7 @@ class BotApiEmulator:
             message["message_thread_id"] = message_thread_id
             if chat.is_forum:
                 message["is_topic_message"] = True
+                self._topics.setdefault(chat.id, set()).add(message_thread_id)
         self._messages[(chat.id, message["message_id"])] = message
         return message
 
@@ -853,6 +917,9 @@ class BotApiEmulator:
         """
         pending = {p.update["update_id"] for p in self._pending}
         self._all_updates = {k: v for k, v in self._all_updates.items() if k in pending}
+        for update_id in [u for u in self._confirmed if self._is_handled(u)]:
+            del self._confirmed[update_id]
+            self._handled.pop(update_id, None)
         self._calls.clear()
         self.callback_answers.clear()
         self.message_sends.clear()
@@ -860,6 +927,7 @@ class BotApiEmulator:
         self.injected_refusals.clear()
         self._sent.clear()
         self._sent_by_key.clear()
+        self.general_posts.clear()
         self._messages.clear()
 
     def mark(self) -> int:
@@ -916,8 +984,66 @@ class BotApiEmulator:
             ) from None
 
     async def wait_until_delivered(self, timeout: float = 5.0) -> None:
-        """Wait until the bot has fetched (and confirmed) every pending update."""
+        """Wait until the bot has fetched (and confirmed) every pending update.
+
+        Fetched is not handled: for "nothing was sent" use :meth:`wait_until_handled`.
+        """
         await self._wait(lambda: True if not self._pending else None, timeout)
+
+    async def wait_until_handled(self, *updates: JSONDict, timeout: float = 5.0) -> None:
+        """Wait until the bot has handled ``updates`` (default: every update so far).
+
+        What a negative assertion ("nothing was sent") waits for. An update counts as
+        handled when (1) it is no longer pending: the bot confirmed it (a later getUpdates
+        offset, or a 2xx answer to the webhook POST, both of which PTB gives only once the
+        update is in its queue) or it was dropped undelivered (not in allowed_updates,
+        drop_pending_updates, a webhook given up on); and (2) for every confirmed delivery
+        (a redelivered update has several) the application has finished handling it, as
+        reported by :meth:`track`. PTB handles updates concurrently and may finish one
+        before its delivery is confirmed; the two counts make the order irrelevant.
+        Handling includes every call its handlers awaited; a task a handler starts and
+        does not await is not covered (the tutor's handlers await every send).
+        """
+        ids = [int(u["update_id"]) for u in updates] or list(self._all_updates)
+
+        def all_handled() -> bool | None:
+            return True if all(self._is_handled(uid) for uid in ids) else None
+
+        try:
+            await self._wait(all_handled, timeout)
+        except TimeoutError:
+            waiting = [uid for uid in ids if not self._is_handled(uid)]
+            untracked = "" if self._tracked else " (no application is tracked: see track())"
+            states = ", ".join(
+                f"{uid}: pending"
+                if self._is_pending(uid)
+                else f"{uid}: handled {self._handled.get(uid, 0)} of {self._confirmed.get(uid, 0)}"
+                for uid in waiting
+            )
+            raise AssertionError(
+                f"updates not handled within {timeout}s{untracked}: {states}"
+            ) from None
+
+    def _is_pending(self, update_id: int) -> bool:
+        return any(p.update["update_id"] == update_id for p in self._pending)
+
+    def _is_handled(self, update_id: int) -> bool:
+        confirmed = self._confirmed.get(update_id, 0)
+        return not self._is_pending(update_id) and self._handled.get(update_id, 0) >= confirmed
+
+    def _drop_pending(self, pending: _Pending) -> None:
+        self._keep_pending(lambda p: p is not pending)
+
+    def _keep_pending(self, keep: Callable[[_Pending], bool]) -> None:
+        """Drop the pending updates ``keep`` refuses; a delivered one dropped is confirmed."""
+        kept = []
+        for pending in self._pending:
+            if keep(pending):
+                kept.append(pending)
+            elif pending.delivered:
+                uid = pending.update["update_id"]
+                self._confirmed[uid] = self._confirmed.get(uid, 0) + 1
+        self._pending = kept
 
     async def _wait(self, find: Callable[[], T | None], timeout: float) -> T:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -966,7 +1092,7 @@ class BotApiEmulator:
             pending = self._pending[0]
             update = pending.update
             if not self._allowed(update):
-                self._pending.pop(0)
+                self._drop_pending(pending)
                 continue
             status: int | None
             error: str | None
@@ -979,10 +1105,10 @@ class BotApiEmulator:
                     None if 200 <= status < 300 else f"Wrong response from the webhook: {status}"
                 )
             self.webhook_deliveries.append(WebhookDelivery(update["update_id"], status, error))
-            if error is None:
+            if error is None:  # PTB queues an update before it answers 200
                 attempts = 0
-                if self._pending and self._pending[0] is pending:
-                    self._pending.pop(0)
+                pending.delivered = True
+                self._drop_pending(pending)
                 self._notify()
                 continue
             self._webhook_info["last_error_date"] = int(time.time())
@@ -990,8 +1116,7 @@ class BotApiEmulator:
             attempts += 1
             if attempts >= 8:  # give up on this update, as Telegram eventually does
                 attempts = 0
-                if self._pending and self._pending[0] is pending:
-                    self._pending.pop(0)
+                self._drop_pending(pending)
             self._notify()
             await asyncio.sleep(min(0.02 * 2**attempts, 1.0))
 
@@ -1192,21 +1317,21 @@ class BotApiEmulator:
         if "allowed_updates" in params:
             self._allowed_updates = list(params["allowed_updates"] or [])
         if offset > 0:
-            self._pending = [
-                p for p in self._pending if p.forced or p.update["update_id"] >= offset
-            ]
+            self._keep_pending(lambda p: p.forced or p.update["update_id"] >= offset)
         elif offset < 0:
-            self._pending = self._pending[offset:]
+            tail = {id(p) for p in self._pending[offset:]}
+            self._keep_pending(lambda p: id(p) in tail)
         self._poll_generation += 1
         generation = self._poll_generation
         self._notify()  # wakes an older long poll, which then ends with 409
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            self._pending = [p for p in self._pending if self._allowed(p.update)]
+            self._keep_pending(lambda p: self._allowed(p.update))
             batch = self._pending[:limit]
             if batch or self._closing:
                 for pending in batch:
                     pending.forced = False
+                    pending.delivered = True
                 self._notify()
                 return [p.update for p in batch]
             remaining = deadline - asyncio.get_running_loop().time()
@@ -1235,7 +1360,7 @@ class BotApiEmulator:
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
             raise bad_request("secret token contains unallowed characters")
         if params.get("drop_pending_updates"):
-            self._pending.clear()
+            self._keep_pending(lambda p: False)
         if "allowed_updates" in params:
             self._allowed_updates = list(params["allowed_updates"] or [])
         self.webhook_url = url
@@ -1250,7 +1375,7 @@ class BotApiEmulator:
 
     async def _delete_webhook(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
         if params.get("drop_pending_updates"):
-            self._pending.clear()
+            self._keep_pending(lambda p: False)
         self.webhook_url = ""
         self.webhook_secret = None
         self._webhook_info = {}
@@ -1361,6 +1486,12 @@ class BotApiEmulator:
             "date": int(time.time()),
         }
         thread = params.get("message_thread_id")
+        if (
+            chat.is_forum
+            and thread is not None
+            and int(thread) not in self._topics.get(chat.id, ())
+        ):
+            raise bad_request("message thread not found")
         if thread is not None and chat.type != "private":
             message["message_thread_id"] = int(thread)
             if chat.is_forum:
@@ -1412,7 +1543,10 @@ class BotApiEmulator:
         stripped = visible.strip()
         if required and not stripped:
             raise bad_request(f"message {key} is empty")
-        if len(stripped) > limit:
+        # Telegram documents the limits in "characters" and counts entity offsets in UTF-16
+        # code units (https://core.telegram.org/api/entities#entity-length); the emulator
+        # counts the limits in UTF-16 units too, the stricter reading: an emoji counts 2.
+        if _utf16(stripped) > limit:
             raise bad_request(
                 "message is too long" if key == "text" else "message caption is too long"
             )
@@ -1457,6 +1591,9 @@ class BotApiEmulator:
         self._messages[key] = message
         sent = SentMessage(method, message, dict(params), params.get("parse_mode"))
         self._sent.append(sent)
+        chat = self._chats.get(key[0])
+        if chat is not None and chat.is_forum and "message_thread_id" not in message:
+            self.general_posts.append(sent)
         self._sent_by_key[key] = sent
         return sent
 
