@@ -15,6 +15,10 @@ CAPTION_LIMIT = 1024
 ALBUM_MAX = 10
 #: sendPhoto: a photo upload of at most 10 MB.
 PHOTO_SIZE_LIMIT = 10 * 1024 * 1024
+#: sendPhoto: "The photo's width and height must not exceed 10000 in total."
+PHOTO_SIDES_LIMIT = 10_000
+#: sendPhoto: "Width and height ratio must be at most 20."
+PHOTO_ASPECT_RATIO_LIMIT = 20
 #: InlineKeyboardButton: callback_data of 1-64 bytes.
 CALLBACK_DATA_LIMIT = 64
 #: Deep links (t.me/<bot>?start=<payload>): up to 64 characters of A-Za-z0-9_-.
@@ -28,3 +32,13 @@ SENDS_PER_SECOND = 30
 PRIVATE_CHAT_INTERVAL = 1.0
 #: Messages per minute to one group.
 GROUP_SENDS_PER_MINUTE = 20
+
+# Our own limits on case files, which are untrusted input: whatever a file holds,
+# loading it stays bounded in time and memory (bench/case_loading.py measures it).
+#: A case.yaml (or the cases folder's lexicon.yaml) is read up to this many bytes.
+CASE_FILE_LIMIT = 1_000_000
+#: Values (texts, lists, mappings) a case file may hold, also once its YAML aliases are
+#: followed: a real case has about 200; an "anchor bomb" multiplies a few lines into billions.
+CASE_NODES_LIMIT = 20_000
+#: Lists and mappings inside each other: a case is 6 deep, a lexicon 3.
+CASE_DEPTH_LIMIT = 32

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+
+from PIL import Image as PillowImage
+
+from tests.auxil.botapi import tiny_png
 
 GOOD = """\
 format: 1
@@ -41,7 +46,14 @@ teaching_points:
   - A point
 """
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+PNG = tiny_png(1, 1)  # a real image: the loader reads every image's header
+
+
+def tiny_jpeg(width: int = 1, height: int = 1) -> bytes:
+    """A real (grey) JPEG of the given size."""
+    out = io.BytesIO()
+    PillowImage.new("L", (width, height), 128).save(out, "JPEG")
+    return out.getvalue()
 
 
 def write_case(

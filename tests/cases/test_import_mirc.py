@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.auxil.botapi import tiny_png
 from tutorbot.cases.importers import Imported, ImportFailure, import_file
 from tutorbot.cases.importers.mirc import parse_mirc
 from tutorbot.cases.importers.writer import case_yaml, write_case_folder
 from tutorbot.cases.loader import load_case
 
 DATA = Path(__file__).parent / "data"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
-    b"\x00IEND\xaeB`\x82"
-)
+PNG = tiny_png(1, 1)
 
 
 def imported(path: Path) -> Imported:

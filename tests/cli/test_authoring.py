@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auxil.case_files import tiny_jpeg
 from tutorbot.cases.authoring import publish_text
 from tutorbot.cases.loader import load_case
 from tutorbot.cli import main
@@ -18,11 +19,7 @@ from tutorbot.grading import grade, load_lexicon
 DATA = Path(__file__).parents[1] / "cases" / "data"
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO.parent / "shared" / "seeds" / "000_8eb4eb830ed19b4f.txt"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
-    b"\x00IEND\xaeB`\x82"
-)
+JPEG = tiny_jpeg()
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason="the shared seed is not beside the repo")
 
 
@@ -289,7 +286,7 @@ def test_publish_refuses_then_publishes(tmp_path: Path, capsys: pytest.CaptureFi
     assert "Not published: 1 problem to fix first" in err
     assert (folder / "case.yaml").read_bytes() == before
 
-    (folder / "images" / "01.jpg").write_bytes(PNG)
+    (folder / "images" / "01.jpg").write_bytes(JPEG)
     code, out, err = run(capsys, "cases", "publish", "tension-pneumothorax", "--cases", tmp_path)
     assert code == 0, err
     assert out.strip() == str(folder)
@@ -307,7 +304,7 @@ def test_publish_refuses_a_scaffold_with_todos(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run(capsys, "cases", "new", "fresh", "--out", tmp_path)
-    (tmp_path / "fresh" / "images" / "01.jpg").write_bytes(PNG)
+    (tmp_path / "fresh" / "images" / "01.jpg").write_bytes(JPEG)
     before = (tmp_path / "fresh" / "case.yaml").read_text()
     code, _, err = run(capsys, "cases", "publish", tmp_path / "fresh")
     assert code == 1 and "still says TODO" in err and "Not published" in err

@@ -1,7 +1,8 @@
 """The case library: every case under one or more folders, and the problems of those that failed.
 
 A bad case never stops the others from loading: it is left out and its
-problems are kept, so the bot and ``tutorbot play`` can report it and go on.
+problems are kept, so the bot and ``tutorbot play`` can report it (one line
+per broken case, :meth:`Library.broken`) and go on.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tutorbot.cases.image_files import ImageCache
 from tutorbot.cases.loader import LoadResult, find_case_files, load_case
 from tutorbot.cases.model import Case
 from tutorbot.cases.problems import Problem
@@ -30,6 +32,19 @@ class Library:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
+
+    def broken(self) -> list[str]:
+        """One line per case that could not be loaded (or was left out): its first error,
+        how many more problems it has, and where to see them all."""
+        lines: list[str] = []
+        by_file: dict[Path, list[Problem]] = {}
+        for problem in self.errors:
+            by_file.setdefault(problem.file, []).append(problem)
+        for file, problems in by_file.items():
+            more = len([p for p in self.problems if p.file == file]) - 1
+            also = f" (and {more} more; see `tutorbot cases validate`)" if more else ""
+            lines.append(f"case left out: {problems[0]}{also}")
+        return lines
 
     def published(self) -> list[Case]:
         return [case for case in self.cases.values() if case.published]
@@ -59,12 +74,17 @@ class Library:
         return next((case for case in ordered if case.id != after), None)
 
 
-def load_library(paths: Sequence[Path], *, as_published: bool = False) -> Library:
+def load_library(
+    paths: Sequence[Path], *, as_published: bool = False, images: ImageCache | None = None
+) -> Library:
     """Load every case under ``paths`` (cases folders, case folders or case files).
 
     ``as_published`` judges drafts as strictly as published cases (used by
-    ``cases validate --published`` and publishing).
+    ``cases validate --published`` and publishing). ``images`` caches what was
+    read of the image files (saved at the end when it has a file). A case folder
+    or file that is a link out of its cases folder is refused.
     """
+    images = images or ImageCache()
     library = Library()
     first_file: dict[str, Path] = {}
     loaded: set[Path] = set()
@@ -74,11 +94,12 @@ def load_library(paths: Sequence[Path], *, as_published: bool = False) -> Librar
                 Problem(path, 0, "no such file or folder", "check the path or set TUTORBOT_CASES")
             )
             continue
-        for case_file in find_case_files(path):
-            if case_file.resolve() in loaded:  # the same case named twice is one case
+        for case_file, root in find_case_files(path):
+            real = _resolved(case_file)
+            if real in loaded:  # the same case named twice is one case
                 continue
-            loaded.add(case_file.resolve())
-            result = load_case(case_file, as_published=as_published)
+            loaded.add(real)
+            result = load_case(case_file, as_published=as_published, root=root, images=images)
             library.results.append(result)
             library.problems.extend(result.problems)
             case = result.case
@@ -96,7 +117,15 @@ def load_library(paths: Sequence[Path], *, as_published: bool = False) -> Librar
                 continue
             first_file[case.id] = case_file
             library.cases[case.id] = case
+    images.save()
     return library
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link that loops: loading it says so
+        return path
 
 
 def resolve_case(id_or_path: str, cases_dir: Path) -> LoadResult:

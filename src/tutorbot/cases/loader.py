@@ -2,9 +2,11 @@
 
 :mod:`tutorbot.cases.yaml_nodes` reads the file into YAML nodes that keep
 their line numbers; this module checks the case's fields, shapes and types
-and collects *all* problems instead of stopping at the first, including the
-image checks that need the file system (missing files, paths or links that
-leave the case folder); the library adds duplicate ids.
+and collects *all* problems instead of stopping at the first;
+:mod:`tutorbot.cases.image_files` checks the image files (paths or links that
+leave the case folder, files that are missing, too large or no real image);
+the library adds duplicate ids. Whatever a file holds, loading it never raises
+and stays bounded in time and memory: a broken case costs that case only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from tutorbot.cases.image_files import CASE_FILE as CASE_FILE  # where importers find it
+from tutorbot.cases.image_files import ImageCache, check_images
+from tutorbot.cases.images import KIND_OF_SUFFIX
 from tutorbot.cases.model import (
     DIFFICULTIES,
     FORMAT_VERSION,
@@ -29,12 +34,11 @@ from tutorbot.cases.model import (
     Source,
     Stage,
 )
-from tutorbot.cases.problems import Problem, Severity
+from tutorbot.cases.problems import Problem
 from tutorbot.cases.yaml_nodes import NULL, NodeReader, compose_case_file
-from tutorbot.limits import ALBUM_MAX, CAPTION_LIMIT, PHOTO_SIZE_LIMIT
+from tutorbot.limits import ALBUM_MAX, CAPTION_LIMIT
 
-CASE_FILE = "case.yaml"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+IMAGE_SUFFIXES = tuple(KIND_OF_SUFFIX)
 
 
 @dataclass
@@ -176,7 +180,12 @@ TOP_OPTIONAL = ("source", "tags", "difficulty", "hints", "question")
 
 
 def _case(
-    r: NodeReader, root: yaml.Node, folder: Path, raw: bytes, as_published: bool
+    r: NodeReader,
+    root: yaml.Node,
+    folder: Path,
+    raw: bytes,
+    as_published: bool,
+    images: ImageCache | None,
 ) -> Case | None:
     fields = r.mapping(root, "the case", TOP_REQUIRED, TOP_OPTIONAL)
     if fields is None:
@@ -211,9 +220,10 @@ def _case(
     modality, system = _tags(r, fields.get("tags"))
     question = r.text(fields.get("question"), "question") if "question" in fields else None
     strict = as_published or status == "published"
-    r.problems.extend(image_problems(stages, folder, strict=strict, lines=r.file_lines))
-    if strict:
-        r.problems.extend(todo_problems(r.file, raw.decode("utf-8")))
+    checked = check_images(stages, folder, strict=strict, lines=r.file_lines, cache=images)
+    problems = checked.problems + (todo_problems(r.file, raw.decode("utf-8")) if strict else [])
+    for problem in problems:
+        r.add(problem)
     for key, items in (("history", history), ("teaching_points", teaching_points)):
         node = fields.get(key)
         # A non-list was reported already; an empty list or a bare `key:` is reported here.
@@ -245,85 +255,8 @@ def _case(
         hints=r.texts(fields.get("hints"), "hints"),
         question=question or Case.question,
         folder=folder,
-        version=_version(raw, folder, stages),
+        version=_version(raw, stages, checked.digests),
     )
-
-
-def case_file_for(path: Path) -> Path:
-    """``case.yaml`` of a case given as a folder or as the file itself."""
-    return path if path.is_file() else path / CASE_FILE
-
-
-def image_problems(
-    stages: Iterable[Stage], folder: Path, *, strict: bool, lines: dict[str, int] | None = None
-) -> list[Problem]:
-    """Problems with a case's image files: missing, unsafe paths, wrong kind, too large.
-
-    A draft may lack its images (a warning); a published case (``strict``) may not.
-    """
-    problems: list[Problem] = []
-    file = folder / CASE_FILE
-    lines = lines or {}
-    missing: Severity = "error" if strict else "warning"
-    root = folder.resolve()
-    for s, stage in enumerate(stages, 1):
-        for image in stage.images:
-            for relative in (image.file, image.annotated):
-                if relative is None:
-                    continue
-                line = lines.get(relative, 0)
-                where = f"stage {s}: image `{relative}`"
-                target = Path(relative)
-                if target.is_absolute() or ".." in target.parts:
-                    problems.append(
-                        Problem(
-                            file,
-                            line,
-                            f"{where} leaves the case folder",
-                            "use a path inside the case folder, such as images/01.png",
-                        )
-                    )
-                    continue
-                full = folder / target
-                if not full.resolve().is_relative_to(root):
-                    problems.append(
-                        Problem(
-                            file,
-                            line,
-                            f"{where} is a link that leaves the case folder",
-                            "copy the image into the case folder instead of linking it",
-                        )
-                    )
-                    continue
-                if target.suffix.lower() not in IMAGE_SUFFIXES:
-                    problems.append(
-                        Problem(
-                            file,
-                            line,
-                            f"{where} is not a JPEG, PNG or WebP image",
-                            "convert it to .jpg or .png",
-                        )
-                    )
-                if not full.is_file():
-                    problems.append(
-                        Problem(
-                            file,
-                            line,
-                            f"{where} does not exist",
-                            f"add the image at {full}",
-                            missing,
-                        )
-                    )
-                elif full.stat().st_size > PHOTO_SIZE_LIMIT:
-                    problems.append(
-                        Problem(
-                            file,
-                            line,
-                            f"{where} is larger than Telegram's {PHOTO_SIZE_LIMIT // 2**20} MB photo limit",
-                            "resize or recompress it",
-                        )
-                    )
-    return problems
 
 
 def todo_problems(case_file: Path, text: str) -> list[Problem]:
@@ -336,45 +269,103 @@ def todo_problems(case_file: Path, text: str) -> list[Problem]:
     ]
 
 
-def _version(raw: bytes, folder: Path, stages: Iterable[Stage]) -> str:
+def _version(raw: bytes, stages: Iterable[Stage], digests: dict[str, str]) -> str:
     """The case's content hash: its YAML plus the images it uses (so edits change it)."""
     digest = hashlib.sha256(raw)
-    root = folder.resolve()
     for stage in stages:
         for image in stage.images:
             for relative in filter(None, (image.file, image.annotated)):
-                full = folder / relative
-                if full.is_file() and full.resolve().is_relative_to(root):
+                if relative in digests:
                     digest.update(PurePosixPath(relative).as_posix().encode())
-                    digest.update(hashlib.sha256(full.read_bytes()).digest())
+                    digest.update(bytes.fromhex(digests[relative]))
     return digest.hexdigest()[:16]
 
 
-def load_case(path: Path, *, as_published: bool = False) -> LoadResult:
+def load_case(
+    path: Path,
+    *,
+    as_published: bool = False,
+    root: Path | None = None,
+    images: ImageCache | None = None,
+) -> LoadResult:
     """Load one case from its folder (or its ``case.yaml``), collecting every problem.
 
-    ``as_published`` judges a draft as strictly as a published case.
+    ``as_published`` judges a draft as strictly as a published case. The case
+    folder and its file must lie inside ``root`` (the cases folder it was found
+    in; default: the case folder itself) once links are followed. ``images``
+    caches what was read of the image files. Never raises: whatever goes wrong
+    becomes a problem of this case.
     """
     case_file = case_file_for(path)
+    try:
+        return _load(case_file, as_published, root, images)
+    except Exception as error:  # a loader bug must cost one case, never the bot
+        failure = Problem(
+            case_file,
+            0,
+            f"the loader failed on this case ({type(error).__name__}: {error})",
+            "report it with this case.yaml attached; the other cases are served",
+        )
+        return LoadResult(case_file, None, [failure])
+
+
+def _load(
+    case_file: Path, as_published: bool, root: Path | None, images: ImageCache | None
+) -> LoadResult:
     folder = case_file.parent
     r = NodeReader(case_file)
+    escape = _escape(case_file, root or folder)
+    if escape is not None:
+        r.add(
+            Problem(
+                case_file, 0, escape, "copy the case into the cases folder instead of linking it"
+            )
+        )
+        return LoadResult(case_file, None, r.finish())
     composed = compose_case_file(r)
     if composed is None:
-        return LoadResult(case_file, None, r.problems)
-    root, raw = composed
-    case = _case(r, root, folder, raw, as_published)
-    r.problems.sort(key=lambda p: p.line)
-    has_errors = any(p.severity == "error" for p in r.problems)
-    return LoadResult(case_file, None if has_errors else case, r.problems)
+        return LoadResult(case_file, None, r.finish())
+    node, raw = composed
+    case = _case(r, node, folder, raw, as_published, images)
+    problems = r.finish()
+    has_errors = any(p.severity == "error" for p in problems)
+    return LoadResult(case_file, None if has_errors else case, problems)
 
 
-def find_case_files(path: Path) -> Iterator[Path]:
-    """Every ``case.yaml`` at or under ``path``: a case folder, a case file or a cases folder."""
+def _escape(case_file: Path, root: Path) -> str | None:
+    """Why the case folder or file is refused as lying outside ``root`` (links followed),
+    or ``None`` when both are inside it."""
+    try:
+        inside = root.resolve()
+        for path, what in ((case_file.parent, "the case folder"), (case_file, "the case file")):
+            target = path.resolve()
+            if not target.is_relative_to(inside):
+                return f"{what} is a link to {target}, outside {inside}"
+    except (OSError, RuntimeError):  # RuntimeError: a link that loops, in Python 3.11
+        return "the case folder or file is a link that loops"
+    return None
+
+
+def case_file_for(path: Path) -> Path:
+    """``case.yaml`` of a case given as a folder or as the file itself."""
+    return path if path.is_file() else path / CASE_FILE
+
+
+def find_case_files(path: Path) -> Iterator[tuple[Path, Path]]:
+    """Every ``case.yaml`` at or under ``path`` (a case folder, a case file or a cases
+    folder), each with the folder it must stay inside: the cases folder, or its own.
+
+    A link in a cases folder that leads nowhere (or loops) is yielded too, so that
+    loading it reports it instead of the case silently missing.
+    """
     if path.is_file():
-        yield path
+        yield path, path.parent
     elif (path / CASE_FILE).is_file():
-        yield path / CASE_FILE
+        yield path / CASE_FILE, path
     elif path.is_dir():
         for child in sorted(path.iterdir()):
-            if child.is_dir() and (child / CASE_FILE).is_file():
-                yield child / CASE_FILE
+            case_file = child / CASE_FILE
+            if (child.is_dir() and (case_file.is_file() or case_file.is_symlink())) or (
+                child.is_symlink() and not child.exists()
+            ):
+                yield case_file, path

@@ -3,13 +3,22 @@
 The file is composed with PyYAML's safe loader into nodes rather than
 constructed into Python objects, so every value keeps its line number and
 every problem can be reported as ``file:line``. A case file is untrusted
-input: it is refused when it is too large, not UTF-8, broken YAML or carries
-explicit tags, and aliases are walked once however often they repeat.
+input, and whatever it holds, reading it is bounded in time and memory
+(bench/case_loading.py measures it): only a regular file is read, and at most
+:data:`~tutorbot.limits.CASE_FILE_LIMIT` bytes of it. It is refused when it
+is not UTF-8 or broken YAML; when it holds more than
+:data:`~tutorbot.limits.CASE_NODES_LIMIT` values or nests them more than
+:data:`~tutorbot.limits.CASE_DEPTH_LIMIT` deep (counted first from the
+parser's events: composing costs far more per value, and PyYAML's composer
+recurses once per level); when it carries explicit tags; when its aliases
+multiply it past the same limit (an "anchor bomb") or an alias repeats the
+value it stands in. A file reports at most :data:`MAX_PROBLEMS` problems.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,8 +26,15 @@ import yaml
 from rapidfuzz import process
 
 from tutorbot.cases.problems import Problem, Severity
+from tutorbot.limits import CASE_DEPTH_LIMIT, CASE_FILE_LIMIT, CASE_NODES_LIMIT
 
-CASE_FILE_LIMIT = 1_000_000  # far above any real case; keeps a stray huge file cheap
+# libyaml (in PyYAML's wheels) composes a 1 MB file in milliseconds and refuses
+# nesting over 1,000 levels; the pure-Python loader takes seconds and recurses.
+SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+#: Problems reported for one file; a file with more is summed up in one last line.
+MAX_PROBLEMS = 100
 
 T = TypeVar("T")
 NULL = "tag:yaml.org,2002:null"
@@ -36,12 +52,36 @@ class NodeReader:
         self.file = file
         self.problems: list[Problem] = []
         self.file_lines: dict[str, int] = {}  # image path -> line, for image problems
+        self.untold = 0  # problems past MAX_PROBLEMS, counted but not kept
 
     def problem(
         self, node: yaml.Node | None, message: str, hint: str = "", severity: Severity = "error"
     ) -> None:
         line = node.start_mark.line + 1 if node is not None else 0
-        self.problems.append(Problem(self.file, line, message, hint, severity))
+        self.add(Problem(self.file, line, message, hint, severity))
+
+    def add(self, problem: Problem) -> None:
+        """Keep ``problem`` unless :data:`MAX_PROBLEMS` are kept already (then count it)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.untold += 1
+
+    def finish(self) -> list[Problem]:
+        """The problems in line order, with a last line for those past the limit."""
+        self.problems.sort(key=lambda p: p.line)
+        if self.untold:
+            self.problems.append(
+                Problem(
+                    self.file,
+                    0,
+                    f"and {self.untold} more problems",
+                    "fix the ones above, then validate again",
+                    "error" if any(p.severity == "error" for p in self.problems) else "warning",
+                )
+            )
+            self.untold = 0
+        return self.problems
 
     def mapping(
         self,
@@ -143,82 +183,191 @@ def _closest(word: str, choices: Iterable[str]) -> str | None:
 def compose_case_file(reader: NodeReader) -> tuple[yaml.Node, bytes] | None:
     """The root node and the raw bytes of ``reader.file``, or ``None`` when the file
     cannot be read as plain YAML data (the reason is added to ``reader.problems``)."""
-    case_file = reader.file
+    raw = read_bounded(reader)
+    if raw is None:
+        return None
+    text = decode_utf8(reader, raw)
+    if text is None:
+        return None
     try:
-        if case_file.stat().st_size > CASE_FILE_LIMIT:
-            reader.problem(
-                None,
-                f"the case file is larger than {CASE_FILE_LIMIT // 1_000_000} MB",
-                "a case is text: move long material out of case.yaml",
-            )
+        if not within_bounds(reader, text):
             return None
-        raw = case_file.read_bytes()
-    except OSError as error:
-        reader.problem(
-            None, f"cannot read the case file: {error.strerror or error}", "check the path"
-        )
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        reader.problems.append(
-            Problem(case_file, line, "the file is not UTF-8 text", "save it as UTF-8")
-        )
-        return None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 0
-        reason = error.problem or "the YAML cannot be read"
-        reader.problems.append(
-            Problem(
-                case_file,
-                line,
-                f"broken YAML: {reason}",
-                "check the indentation and quote text that contains `: ` or starts with a special character",
-            )
-        )
-        return None
+        root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
-        reader.problems.append(
-            Problem(case_file, 0, f"broken YAML: {error}", "check the file's syntax")
-        )
+        reader.add(yaml_problem(reader.file, error, text))
         return None
     if root is None:
-        reader.problems.append(
+        reader.add(
             Problem(
-                case_file,
+                reader.file,
                 1,
                 "the case file is empty",
                 "start from `tutorbot cases new ID` or docs/case-format.md",
             )
         )
         return None
-    tagged = next((node for node in _nodes(root) if node.tag not in PLAIN_TAGS), None)
-    if tagged is not None:
+    walked = walk(root)
+    if isinstance(walked, yaml.Node):
+        if walked.tag in PLAIN_TAGS:  # an alias inside its own anchor
+            reader.problem(
+                walked,
+                "an alias here repeats the value it is part of, which never ends",
+                "write the value out instead of using `*name` inside `&name`",
+            )
+        else:
+            reader.problem(
+                walked,
+                "the file uses YAML tags (`!!python/...` or `!name`), which cases may not",
+                "remove the tag",
+            )
+        return None
+    if walked > CASE_NODES_LIMIT:
         reader.problem(
-            tagged,
-            "the file uses YAML tags (`!!python/...` or `!name`), which cases may not",
-            "remove the tag",
+            root,
+            f"the file holds more than {CASE_NODES_LIMIT:,} values once its aliases "
+            "(`*name`) are followed",
+            "write the case without aliases; a case needs a few hundred values",
         )
         return None
     return root, raw
 
 
-def _nodes(root: yaml.Node) -> Iterator[yaml.Node]:
-    """Every node once, however often aliases repeat it (a "billion laughs" file stays cheap)."""
-    seen: set[int] = set()
-    stack = [root]
+def within_bounds(reader: NodeReader, text: str) -> bool:
+    """Whether ``text`` holds at most :data:`CASE_NODES_LIMIT` values nested at most
+    :data:`CASE_DEPTH_LIMIT` deep; if not, a problem says so. Counted from the parser's
+    events, which cost far less than composing the values (and never recurse).
+    Raises :class:`yaml.YAMLError` for broken YAML."""
+    count = depth = 0
+    for event in yaml.parse(text, Loader=SAFE_LOADER):
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > CASE_NODES_LIMIT:
+                reader.problem(
+                    None,
+                    f"the file holds more than {CASE_NODES_LIMIT:,} values",
+                    "a case needs a few hundred: keep to the case format",
+                )
+                return False
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > CASE_DEPTH_LIMIT:
+                reader.add(
+                    Problem(
+                        reader.file,
+                        event.start_mark.line + 1 if event.start_mark else 0,
+                        f"lists and mappings are nested more than {CASE_DEPTH_LIMIT} deep here",
+                        "keep to the format's few levels",
+                    )
+                )
+                return False
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return True
+
+
+def read_bounded(reader: NodeReader, limit: int = CASE_FILE_LIMIT) -> bytes | None:
+    """The bytes of ``reader.file`` if it is a regular file of at most ``limit`` bytes
+    (never more is read: a FIFO, a device or a file that grows is refused, not waited on)."""
+    file = reader.file
+    try:
+        status = file.stat()
+        if not stat.S_ISREG(status.st_mode):
+            reader.add(Problem(file, 0, "is not a regular file", "make it a plain text file"))
+            return None
+        with open(file, "rb") as stream:
+            raw = stream.read(limit + 1)
+    except (OSError, RuntimeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        reader.add(Problem(file, 0, f"cannot read the file: {reason}", "check the path"))
+        return None
+    if len(raw) > limit:
+        reader.add(
+            Problem(
+                file,
+                0,
+                f"the file is larger than {limit // 1_000_000} MB",
+                "a case is text: move long material out of the file",
+            )
+        )
+        return None
+    return raw
+
+
+def decode_utf8(reader: NodeReader, raw: bytes) -> str | None:
+    """``raw`` as text (a UTF-8 byte-order mark dropped), or ``None`` with a problem."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        reader.add(Problem(reader.file, 1, "the file is UTF-16 text", "save it as UTF-8"))
+        return None
+    try:
+        return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        reader.add(Problem(reader.file, line, "the file is not UTF-8 text", "save it as UTF-8"))
+        return None
+
+
+def yaml_problem(file: Path, error: yaml.YAMLError, text: str) -> Problem:
+    """One problem, with its line, for a file PyYAML (or libyaml) could not read."""
+    if isinstance(error, yaml.reader.ReaderError):  # a control character; position in bytes
+        line = text.encode("utf-8")[: error.position].count(b"\n") + 1
+        return Problem(
+            file,
+            line,
+            f"the file holds a control character ({error.character:#04x}), which YAML refuses",
+            "remove it; save the file as plain UTF-8 text",
+        )
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        reason = error.problem or "the YAML cannot be read"
+        if "maximum nesting depth" in reason:
+            return Problem(file, line, f"broken YAML: {reason}", "a case is only a few levels deep")
+        if "another document" in str(error):
+            return Problem(
+                file, line, "the file holds more than one YAML document", "remove the `---` line"
+            )
+        return Problem(
+            file,
+            line,
+            f"broken YAML: {reason}",
+            "check the indentation and quote text that contains `: ` or starts with a special character",
+        )
+    return Problem(file, 0, f"broken YAML: {error}", "check the file's syntax")
+
+
+def walk(root: yaml.Node) -> int | yaml.Node:
+    """How many values ``root`` holds once aliases are followed (counted up to just past
+    :data:`CASE_NODES_LIMIT`), or the first node with a tag that is not plain data, or a
+    node that contains itself through an alias. Each node is visited once, however
+    often aliases repeat it, so an anchor bomb costs no more than its own lines."""
+    sizes: dict[int, int] = {}
+    path: set[int] = set()  # the nodes being expanded: the one on top and its ancestors
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
-        node = stack.pop()
-        if id(node) in seen:
+        node, expanded = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if expanded:
+            path.discard(key)
+            sizes[key] = min(CASE_NODES_LIMIT + 1, 1 + sum(sizes[id(c)] for c in children))
             continue
-        seen.add(id(node))
-        yield node
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
+        if key in sizes:
+            continue
+        if node.tag not in PLAIN_TAGS:
+            return node
+        path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in path:
+                return child
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []

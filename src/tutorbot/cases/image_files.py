@@ -1,0 +1,236 @@
+"""A case's image files checked on disk, and the cache that keeps start-up fast.
+
+Every image a case names is checked once per load, however often the case
+names it: its path stays inside the case folder (links included; a link that
+loops is a problem, not an exception), it is a regular file within Telegram's
+size limit, and its header says it is a real image of its type within
+Telegram's photo limits (:mod:`tutorbot.cases.images`).
+
+Reading an image's header is cheap, but hashing its content (which the case's
+version needs) reads every byte. :class:`ImageCache` keeps what was read, by
+file and its size, modification time and inode, in a JSON file (``tutorbot
+run`` keeps it beside the database), so a restart reads only the images that
+changed. A cache file that cannot be read is ignored and written anew; one
+that cannot be written leaves the cache in memory for this run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+
+from tutorbot.cases.images import KIND_OF_SUFFIX, ImageFacts, photo_problem, read_facts
+from tutorbot.cases.model import Stage
+from tutorbot.cases.problems import Problem, Severity
+from tutorbot.limits import PHOTO_SIZE_LIMIT
+
+CASE_FILE = "case.yaml"
+CACHE_FORMAT = 1
+#: A cache file larger than this is not ours to read (a few hundred bytes per image).
+CACHE_FILE_LIMIT = 64 * 2**20
+Signature = tuple[int, int, int]  # size, modification time (ns), inode
+
+
+@dataclass
+class ImageCache:
+    """Image facts by resolved path and file signature; ``file`` keeps them between runs."""
+
+    file: Path | None = None
+    _entries: dict[str, tuple[Signature, ImageFacts]] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)
+    _loaded: bool = False
+    _changed: bool = False
+    reads: int = 0  # images read (not found in the cache) since this cache was made
+
+    def facts(self, path: Path) -> ImageFacts:
+        """The facts of the regular file at ``path`` (resolved), read only if it changed."""
+        self._load()
+        key = str(path)
+        with open(path, "rb") as stream:
+            status = os.fstat(stream.fileno())
+            signature = (status.st_size, status.st_mtime_ns, status.st_ino)
+            self._used.add(key)
+            cached = self._entries.get(key)
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+            facts = read_facts(stream, status.st_size)
+        self.reads += 1
+        self._entries[key] = (signature, facts)
+        self._changed = True
+        return facts
+
+    def save(self) -> None:
+        """Write the cache file if anything changed; entries of vanished files are dropped."""
+        if self.file is None or not self._changed:
+            return
+        kept = {
+            key: entry
+            for key, entry in self._entries.items()
+            if key in self._used or os.path.isfile(key)
+        }
+        data = {
+            "format": CACHE_FORMAT,
+            "images": {
+                key: [*signature, *astuple(facts)] for key, (signature, facts) in kept.items()
+            },
+        }
+        with contextlib.suppress(OSError):
+            self.file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", dir=self.file.parent, prefix=".image-cache-", delete=False
+            ) as out:
+                json.dump(data, out)
+            os.replace(out.name, self.file)
+            self._changed = False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.file is None:
+            return
+        try:
+            if self.file.stat().st_size > CACHE_FILE_LIMIT:
+                return
+            data = json.loads(self.file.read_bytes())
+        except (OSError, ValueError):
+            return  # no cache yet, or one that cannot be read: it is rebuilt
+        images = data.get("images") if isinstance(data, dict) else None
+        if not isinstance(images, dict) or data.get("format") != CACHE_FORMAT:
+            return
+        for key, row in images.items():
+            entry = _entry(row)
+            if entry is not None:
+                self._entries[key] = entry
+
+
+def _entry(row: object) -> tuple[Signature, ImageFacts] | None:
+    """One cache row back as (signature, facts); ``None`` for a row of the wrong shape."""
+    if not isinstance(row, list) or len(row) != 8:
+        return None
+    size, mtime, inode, digest, kind, width, height, defect = row
+    numbers = (size, mtime, inode, width, height)
+    if not all(type(n) is int for n in numbers) or not all(
+        isinstance(s, str) for s in (digest, kind, defect)
+    ):
+        return None
+    return (size, mtime, inode), ImageFacts(digest, kind, width, height, defect)
+
+
+@dataclass
+class ImageCheck:
+    """The problems of a case's images and the content hash of each image that was read."""
+
+    problems: list[Problem] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # relative path -> sha256 hex
+
+
+def check_images(
+    stages: Iterable[Stage],
+    folder: Path,
+    *,
+    strict: bool,
+    lines: dict[str, int] | None = None,
+    cache: ImageCache | None = None,
+) -> ImageCheck:
+    """Check every image the stages name (each path once), collecting problems.
+
+    A draft may lack its images, or have broken ones (warnings); a published
+    case (``strict``) may not (errors).
+    """
+    cache = cache or ImageCache()
+    lines = lines or {}
+    result = ImageCheck()
+    severity: Severity = "error" if strict else "warning"
+    seen: set[str] = set()
+    file = folder / CASE_FILE
+    root = _resolved(folder) or folder
+    for s, stage in enumerate(stages, 1):
+        for image in stage.images:
+            for relative in (image.file, image.annotated):
+                if relative is None or relative in seen:
+                    continue
+                seen.add(relative)
+                where = f"stage {s}: image `{relative}`"
+                for message, hint, level in _check_one(relative, folder, root, cache, result):
+                    result.problems.append(
+                        Problem(
+                            file,
+                            lines.get(relative, 0),
+                            f"{where} {message}",
+                            hint,
+                            severity if level == "draft" else "error",
+                        )
+                    )
+    return result
+
+
+def _check_one(
+    relative: str, folder: Path, root: Path, cache: ImageCache, result: ImageCheck
+) -> Iterable[tuple[str, str, str]]:
+    """(message, fix, level) for each problem of one image; level ``draft`` is a warning
+    in a draft, ``error`` always an error. Records the image's digest when it was read."""
+    target = Path(relative)
+    if target.is_absolute() or ".." in target.parts:
+        yield (
+            "leaves the case folder",
+            "use a path inside the case folder, such as images/01.png",
+            "error",
+        )
+        return
+    full = folder / target
+    resolved = _resolved(full)
+    if resolved is None:
+        yield "is a link that loops", "replace the link with the image itself", "error"
+        return
+    if not resolved.is_relative_to(root):
+        yield (
+            "is a link that leaves the case folder",
+            "copy the image into the case folder instead of linking it",
+            "error",
+        )
+        return
+    if target.suffix.lower() not in KIND_OF_SUFFIX:
+        yield "is not a JPEG, PNG or WebP image", "convert it to .jpg or .png", "error"
+    try:
+        status = resolved.stat()
+    except FileNotFoundError:
+        yield "does not exist", f"add the image at {full}", "draft"
+        return
+    except OSError as error:
+        yield f"cannot be read ({error.strerror})", "check the file", "draft"
+        return
+    if not stat.S_ISREG(status.st_mode):
+        yield "is not a file", f"put the image itself at {full}", "draft"
+        return
+    if status.st_size > PHOTO_SIZE_LIMIT:
+        yield (
+            f"is larger than Telegram's {PHOTO_SIZE_LIMIT // 2**20} MB photo limit",
+            "resize or recompress it",
+            "draft",
+        )
+        return
+    try:
+        facts = cache.facts(resolved)
+    except OSError as error:
+        yield f"cannot be read ({error.strerror})", "check the file", "draft"
+        return
+    result.digests[relative] = facts.digest
+    problem = photo_problem(facts, target.suffix)
+    if problem is not None:
+        yield (*problem, "draft")
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` with its links followed; ``None`` for a link that loops (Python 3.11 raises
+    RuntimeError for that, 3.13 OSError)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
