@@ -161,6 +161,7 @@ async def test_a_title_that_names_the_diagnosis_is_never_shown(
         await botapi.wait_for(with_button("Images ▶"), since=mark)
         assert f"Next unseen case: {hidden}" in await says("/stats")
         assert f"middle of Case case-one <&>. Switch to {hidden}" in await says("/case chest-film")
+        await botapi.wait_until_handled()
     assert not [m.content for m in botapi.sent(alice) if "pneumothorax" in m.content.lower()]
 
 
@@ -173,21 +174,25 @@ async def test_stale_buttons_get_a_polite_answer(botapi: BotApiEmulator, tmp_pat
         botapi.press_button(history, "Images ▶")
         await botapi.wait_for(with_button("Findings ▶"))
         mark = botapi.mark()
-        botapi.press_button(history, "Images ▶")  # again: the session moved on
+        stale = botapi.press_button(history, "Images ▶")  # again: the session moved on
         await botapi.wait_for_call(
             "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
         )
+        await botapi.wait_until_handled(stale)
+        assert botapi.sent(alice)[mark:] == []  # the stale press sent no message
         botapi.send_text(alice, None, "/reveal")
         done = await botapi.wait_for(with_button("Next case ▶"), since=mark)
-        assert len(botapi.sent(alice)[mark:]) == 1  # the stale press sent no message
         botapi.press_button(history, "Images ▶")  # a finished case's old button
         answers = botapi.callback_answers
         await botapi.wait_for_call(
             "answerCallbackQuery",
             lambda p: p is not answers[0] and STALE_WORDS in p.get("text", ""),
         )
-        botapi.press(done, "v0:garbage", check=False)  # data we never made
-        await botapi.wait_until_delivered()
+        mark = botapi.mark()
+        garbage = botapi.press(done, "v0:garbage", check=False)  # data we never made
+        await botapi.wait_until_handled(garbage)
+        assert botapi.sent(alice)[mark:] == []  # a polite toast, no message
+        assert STALE_WORDS in botapi.callback_answers[-1].get("text", "")
         botapi.press_button(done, "Next case ▶")
         await botapi.wait_for(with_button("Images ▶"), since=mark)
 
@@ -240,11 +245,11 @@ async def test_a_stopped_cases_buttons_do_not_drive_the_next_case(
         mark = botapi.mark()
         botapi.send_text(alice, None, f"/start {SEED}")
         await botapi.wait_for(with_button("Images ▶"), since=mark)
-        botapi.press_button(old, "Images ▶")  # from the stopped session
+        press = botapi.press_button(old, "Images ▶")  # from the stopped session
         await botapi.wait_for_call(
             "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
         )
-        await botapi.wait_until_delivered()
+        await botapi.wait_until_handled(press)
         assert not any(m.photo for m in botapi.sent(alice)[mark:])  # the new case did not move
 
 
@@ -463,8 +468,8 @@ async def test_a_group_gets_one_line_pointing_to_a_private_chat(
         botapi.send_text(alice, club, "/case@tutorbot_bot")
         reply = await botapi.wait_for(lambda m: m.chat_id == club.id)
         assert "private chat" in reply.content
-        botapi.send_text(alice, club, "/weather")  # not ours: no answer
-        await botapi.wait_until_delivered()
+        weather = botapi.send_text(alice, club, "/weather")  # not ours: no answer
+        await botapi.wait_until_handled(weather)
         assert len(botapi.sent(club)) == 1
 
 
@@ -482,7 +487,7 @@ async def test_a_redelivered_button_press_is_still_answered(
         mark = botapi.mark()
         botapi.redeliver(press["update_id"])
         await botapi.wait_for_call("answerCallbackQuery", lambda p: True, since=answered)
-        await botapi.wait_until_delivered()
+        await botapi.wait_until_handled(press)
         assert botapi.sent(alice)[mark:] == []  # handled once: nothing sent again
 
 

@@ -3,7 +3,6 @@ of processed update ids, all through real updates over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -65,9 +64,8 @@ async def test_blocking_and_unblocking_the_bot(botapi: BotApiEmulator, tmp_path:
             botapi.send_text(bob, None, "/help")
             await botapi.wait_for(lambda m: m.chat_id == bob.id)
             group = botapi.group("Radiology Club")
-            member_update(botapi, group, bob, "member", "left")
-            await botapi.wait_until_delivered()
-            await asyncio.sleep(0.05)
+            removed = member_update(botapi, group, bob, "member", "left")
+            await botapi.wait_until_handled(removed)
             assert await store.users.active(bob.id) is True
             assert not [m for m in botapi.sent() if m.chat_id == group.id]
     finally:
