@@ -32,6 +32,25 @@ def test_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"answer", "verdict", "score", "matched", "feedback", "why"} <= set(rows[0])
 
 
+def test_non_answers_are_marked(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["grade", "--cases", str(CASES), "--case", "extradural-hematoma", "dunno", "no idea"],
+        capsys,
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["verdict"], r["non_answer"], r["empty"]) for r in rows] == [
+        ("wrong", True, True),
+        ("wrong", True, True),
+    ]
+    assert "hint" in rows[0]["feedback"]
+    code, out, _ = run(
+        ["grade", "--cases", str(CASES), "--case", "extradural-hematoma", "--explain", "idk"],
+        capsys,
+    )
+    assert "non-answer" in out
+
+
 def test_stdin_is_decoded_leniently(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.auxil.tutor_helpers import make_case, table_grader
+from tutorbot.grading import grade
 from tutorbot.tutor import SessionState, Tutor
 from tutorbot.tutor import actions as a
 from tutorbot.tutor import events as e
@@ -124,6 +125,18 @@ def test_empty_answer_uses_no_attempt(tutor: Tutor) -> None:
     state, shown = tutor.step(question, e.Answer("   "))
     assert state == question
     assert kinds(shown) == ["Notice", "AskDiagnosis"]
+
+
+def test_a_non_answer_uses_no_attempt_and_gets_the_next_hint() -> None:
+    tutor = Tutor(make_case(hints=("first hint",)), grade)
+    question = walk_to_question(tutor)
+    state, shown = tutor.step(question, e.Answer("no idea, sorry"))
+    assert state.attempts_used == 0 and state.hints_shown == 1
+    assert kinds(shown) == ["Notice", "ShowHint", "AskDiagnosis"]
+    notice = shown[0]
+    assert isinstance(notice, a.Notice) and "reveal the answer" in notice.text
+    state, shown = tutor.step(state, e.Answer("dunno"))  # no hint left: the notice says how on
+    assert state.attempts_used == 0 and kinds(shown) == ["Notice", "AskDiagnosis"]
 
 
 def test_more_attempts_from_settings() -> None:

@@ -40,8 +40,9 @@ def _stdin_answers() -> Iterator[str]:
 
 def explain(verdict: Verdict) -> str:
     """A verdict in plain words, for ``--explain``."""
+    said = " (a non-answer: it uses no attempt)" if verdict.non_answer else ""
     lines = [
-        f"{verdict.answer!r}: {verdict.verdict.upper()} (score {verdict.score:.2f})",
+        f"{verdict.answer!r}: {verdict.verdict.upper()} (score {verdict.score:.2f}){said}",
         f"  matched: {verdict.matched or 'nothing the case lists'}",
         f"  feedback: {verdict.feedback}",
     ]

@@ -23,6 +23,7 @@ its own module:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from tutorbot.cases.model import DiagnosisSpec
@@ -31,6 +32,7 @@ from tutorbot.grading.combine import combine, empty_verdict
 from tutorbot.grading.forms import Compiled, Word, build, canonicalise, canonicalise_aligned
 from tutorbot.grading.lexicon import Lexicon, shipped_lexicon
 from tutorbot.grading.negation import drop_hedges, mark_negations
+from tutorbot.grading.nonanswer import NON_ANSWER_FEEDBACK, is_non_answer
 from tutorbot.grading.normalise import MAX_CHARS, SEPARATOR, Token, tokens
 from tutorbot.grading.typos import read_in_context, typo
 from tutorbot.grading.verdict import Verdict
@@ -92,10 +94,7 @@ def grade_compiled(answer: str, c: Compiled) -> Verdict:
         if len(c.memo) < c.memo_limit or not c.memo_limit:
             c.memo[text] = hit
     elif hit.answer is not answer:
-        hit = Verdict(
-            answer, hit.verdict, hit.score, hit.matched, hit.feedback, hit.why, hit.empty,
-            hit.spelling_note,
-        )  # fmt: skip
+        hit = replace(hit, answer=answer)
     return hit
 
 
@@ -104,6 +103,11 @@ def _grade_tokens(answer: str, toks: list[Token], c: Compiled, why: list[str]) -
         return empty_verdict(answer, "empty: nothing to grade")
     if not any(ch.isascii() and ch.isalnum() for t in toks for ch in t.text):
         return empty_verdict(answer, "no Latin letters or digits", empty=False)
+    if is_non_answer(toks):
+        return Verdict(
+            answer, "wrong", 0.0, None, NON_ANSWER_FEEDBACK, ("non-answer: nothing to grade",),
+            empty=True, non_answer=True,
+        )  # fmt: skip
     if any(t.respelt for t in toks):
         why.append("spelling: British→American")
     # Step 2: typos, word by word (separators kept).

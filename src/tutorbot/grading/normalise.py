@@ -204,7 +204,7 @@ def tokens(text: str) -> list[Token]:
                     )
                     continue
             out.append(Token(new, raw, False, respelt))
-    if JOIN_PREFIXES.isdisjoint(t.text for t in out):
+    if JOIN_PREFIXES.isdisjoint(t.raw for t in out):
         return out
     return _join_prefixes(out)
 
@@ -233,9 +233,11 @@ def _join_prefixes(toks: list[Token]) -> list[Token]:
     i = 0
     while i < len(toks):
         tok = toks[i]
-        if tok.text in JOIN_PREFIXES and i + 1 < len(toks) and not toks[i + 1].sep:
+        # The prefix as typed, not as the plural rule left it: "PRES" (an
+        # abbreviation) becomes "pre" but is no prefix, while "trans" is one.
+        if tok.raw in JOIN_PREFIXES and i + 1 < len(toks) and not toks[i + 1].sep:
             nxt = toks[i + 1]
-            word = respell(tok.text + nxt.text)
+            word = respell(tok.raw + nxt.text)
             joined.append(Token(word, f"{tok.raw}-{nxt.raw}", respelt=nxt.respelt))
             i += 2
             continue

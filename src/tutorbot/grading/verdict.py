@@ -13,8 +13,9 @@ MARKS: dict[Outcome, str] = {"correct": "✅", "partial": "🟡", "wrong": "❌"
 class Verdict:
     """How an answer was judged, what it matched, why, and what to tell the learner.
 
-    ``empty`` marks an answer with nothing to grade (blank, punctuation only):
-    it is ``wrong`` but uses no attempt.
+    ``empty`` marks an answer with nothing to grade (blank, punctuation only,
+    or a non-answer): it is ``wrong`` but uses no attempt. ``non_answer``
+    marks "I don't know" and its kin: the tutor offers a hint or the answer.
     """
 
     answer: str
@@ -26,6 +27,7 @@ class Verdict:
     empty: bool = False
     # The accepted form's spelling, when a typo-level slip was forgiven.
     spelling_note: str | None = None
+    non_answer: bool = False
 
     @property
     def mark(self) -> str:
@@ -43,4 +45,5 @@ class Verdict:
             "why": list(self.why),
             "empty": self.empty,
             "spelling_note": self.spelling_note,
+            "non_answer": self.non_answer,
         }

@@ -14,15 +14,16 @@ CORRECT_FEEDBACK = "Correct."
 WRONG_FEEDBACK = "Not quite — that is not the diagnosis here. Look again at the key findings."
 
 
-def _phrases(*items: str) -> tuple[Phrase, ...]:
-    # Trigger and hedge lists go through the same normalisation as answers.
+def phrases(*items: str) -> tuple[Phrase, ...]:
+    """Normalised phrases, longest first: word lists go through the same
+    normalisation as answers."""
     out = {words(item) for item in items}
     return tuple(sorted((p for p in out if p), key=len, reverse=True))
 
 
 # NegEx-style triggers. Each negates the words after it up to a terminator;
 # when nothing follows ("lymphoma unlikely") it negates the words before it.
-NEGATIONS = _phrases(
+NEGATIONS = phrases(
     "not", "no", "without", "unlikely", "less likely", "not likely", "negative for", "negative",
     "no evidence of", "no sign of", "no signs of", "absence of", "absent", "exclude",
     "excluded", "excluding", "excludes", "ruled out", "is ruled out",
@@ -32,21 +33,32 @@ NEGATIONS = _phrases(
 )  # fmt: skip
 # ("rules out" is left out: it reads as "rule out", which in a report means
 # the diagnosis is being considered, a hedge.)
-# Phrases that contain a trigger but negate nothing.
-PSEUDO_NEGATIONS = _phrases(
-    "no doubt", "without doubt", "not only", "not sure", "no change", "not certain",
-    "no question", "not just",
+# Phrases that contain a trigger but affirm, or keep open, what follows:
+# hedges, dropped like the others ("cannot exclude EDH" considers an EDH, as
+# in a report; "without doubt EDH" is sure of it).
+AFFIRMING = (
+    "cannot exclude", "can not exclude", "can't exclude", "cannot be excluded",
+    "can't be excluded", "not excluded", "cannot rule out", "can not rule out",
+    "can't rule out", "cannot be ruled out", "not ruled out", "without doubt",
+    "without a doubt", "no doubt", "beyond doubt", "not unlikely", "not impossible",
 )  # fmt: skip
+# Phrases that contain a trigger but negate nothing.
+PSEUDO_NEGATIONS = phrases(
+    "not only", "not sure", "no change", "not certain", "no question", "not just", *AFFIRMING
+)
 # Words that end the scope of a negation going forward ...
 FORWARD_STOP = frozenset(
     words("but however although though yet except apart aside which because instead so")
+    + words("rather whereas while")
     + words("therefore more likely probably it this is favour favor think")
 )
 # ... and going backward.
-BACKWARD_STOP = frozenset(words("but however although though yet which because so therefore"))
+BACKWARD_STOP = frozenset(
+    words("but however although though yet which because so therefore rather whereas while")
+)
 
 # Hedges and filler, removed before matching (recorded in "why").
-HEDGES = _phrases(
+HEDGES = phrases(
     "i think it's", "i think it is", "i think", "i believe", "i guess", "i'd say", "i would say",
     "probably", "probable", "likely", "most likely", "more likely", "most probably", "possibly",
     "possible", "maybe", "perhaps", "presumably", "could be", "might be", "may be", "query",
@@ -59,22 +71,22 @@ HEDGES = _phrases(
     "typical", "pretty sure", "sure", "not sure", "no doubt", "rule out", "represents",
     "representing", "i'm", "im", "it's", "guess", "think", "hmm", "um", "uh", "ok", "okay",
     "well", "so", "yes", "please", "not sure but", "seen", "see", "showing", "shows", "show",
-    "evidence of", "findings of", "features of", "picture of", "case of",
+    "evidence of", "findings of", "features of", "picture of", "case of", *AFFIRMING,
 )  # fmt: skip
 
 
-def _index(phrases: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
-    # First word -> phrases starting with it (longest first), so scanning an
-    # answer only tries the phrases that can start at each word.
+def index(items: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
+    """First word -> phrases starting with it (longest first), so scanning an
+    answer only tries the phrases that can start at each word."""
     out: dict[str, list[Phrase]] = {}
-    for phrase in phrases:
+    for phrase in items:
         out.setdefault(phrase[0], []).append(phrase)
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
 
 
-NEGATION_INDEX = _index(NEGATIONS)
-PSEUDO_INDEX = _index(PSEUDO_NEGATIONS)
-HEDGE_INDEX = _index(HEDGES)
+NEGATION_INDEX = index(NEGATIONS)
+PSEUDO_INDEX = index(PSEUDO_NEGATIONS)
+HEDGE_INDEX = index(HEDGES)
 
 # Words that split a differential into candidates (besides punctuation).
 SPLITTERS = frozenset(words("or vs versus v either ddx differential differentials dd"))

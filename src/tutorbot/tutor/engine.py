@@ -176,10 +176,15 @@ class Tutor:
     def _graded(self, state: SessionState, text: str) -> Step:
         state, verdict = self.take_answer(state, text)
         if verdict.empty:
-            return state, [
-                a.Notice("not_now", verdict.feedback or "Please type a diagnosis."),
-                self._ask(state, again=state.attempts_used > 0),
+            told: list[a.Action] = [
+                a.Notice("not_now", verdict.feedback or "Please type a diagnosis.")
             ]
+            # "I don't know" (no attempt used): the next hint helps more than feedback.
+            hint = self._next_hint(state) if verdict.non_answer else None
+            if hint is not None:
+                state = state.moved(hints_shown=state.hints_shown + 1)
+                told.append(hint)
+            return state, [*told, self._ask(state, again=state.attempts_used > 0)]
         left = self.attempts - state.attempts_used
         if verdict.verdict == "correct" or left <= 0:
             shown: list[a.Action] = [
