@@ -18,15 +18,10 @@ from tutorbot.cases.model import Case
 from tutorbot.console.render import write
 from tutorbot.storage import SessionKey, open_store
 from tutorbot.tutor import Grader, Phase, events
+from tutorbot.tutor.words import WORDS, command_event, command_word
 
 MAX_LINE = 10_000  # longer lines are cut: nobody types a longer diagnosis
-COMMANDS: dict[str, events.Event] = {
-    "next": events.Next(),
-    "hint": events.Hint(),
-    "skip": events.Skip(),
-    "reveal": events.Reveal(),
-    "restart": events.Restart(),
-}
+COMMANDS = WORDS  # the same words as in the chat: one list, in tutorbot.tutor.words
 
 
 def read_lines(stream: BinaryIO, out: TextIO) -> Iterator[str]:
@@ -44,17 +39,17 @@ IN_MEMORY = "sqlite:///:memory:"
 LEARNER = SessionKey(chat_id=0, thread_id=0, user_id=0)  # the one person at the terminal
 # The terminal's own words for what the chat front end says with commands.
 CONSOLE_WORDS: dict[str, tuple[str, ...]] = {
-    "no_other_case": ("There are no other published cases. Type restart or quit.",),
+    "library_done": ("You have played every case. Type restart to play this one again, or quit.",),
 }
 
 
 def to_event(line: str, phase: Phase) -> events.Event | None:
     """The event a typed line means, or None for quit."""
-    word = line.strip().lower().lstrip("/")
-    if word in ("quit", "stop", "exit"):
+    if command_word(line) in ("quit", "stop", "exit"):
         return None
-    if word in COMMANDS:
-        return COMMANDS[word]
+    event = command_event(line)
+    if event is not None:
+        return event
     if not line.strip() and phase != "question":
         return events.Next()  # Enter moves on, except where an answer is expected
     return events.Answer(line)
@@ -96,13 +91,12 @@ class Player:
         reply = result.reply
         if reply is None:
             return
-        write(reply.lost, self.out)
         for message in reply.says:
             for line in CONSOLE_WORDS.get(message.code, message.lines):
                 print(line, file=self.out)
         write(reply.actions, self.out)
         if result.pending:  # printed: nothing to show again
-            await play.reply_sent(LEARNER, result.version)
+            await play.reply_sent(LEARNER, result)
 
     def _lines(self, stdin: BinaryIO, prompt: bool) -> Iterator[str]:
         if prompt:

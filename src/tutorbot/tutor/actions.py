@@ -40,13 +40,18 @@ class ShowImages:
 
 @dataclass(frozen=True)
 class ShowFindings:
-    """A stage's findings, with the annotated versions of its images (if any)."""
+    """A stage's findings, with the annotated versions of its images (if any).
+
+    ``review``: shown after the case ended (a stage the learner skipped), so
+    there is no way on from it but the next case.
+    """
 
     stage: int
     stages: int
     title: str
     findings: tuple[str, ...]
     images: tuple[ImageView, ...]
+    review: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,13 @@ class ShowHint:
 
 
 NoticeCode = Literal[
-    "no_hints", "not_now", "already_asked", "finished", "observation", "unknown_state"
+    "no_hints",
+    "not_now",
+    "already_asked",
+    "finished",
+    "observation",
+    "unknown_state",
+    "nothing_skipped",
 ]
 
 
@@ -120,7 +131,10 @@ class RevealDiagnosis:
 
 @dataclass(frozen=True)
 class OfferNextCase:
-    """The case is over; offer another."""
+    """The case is over; offer another. ``skipped_stages``: how many stages' findings the
+    learner skipped, which a front end offers to show (:class:`~tutorbot.tutor.events.SkippedFindings`)."""
+
+    skipped_stages: int = 0
 
 
 @dataclass(frozen=True)

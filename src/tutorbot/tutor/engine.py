@@ -18,7 +18,17 @@ from collections.abc import Callable
 from tutorbot.cases.model import Case, DiagnosisSpec, Image, Stage
 from tutorbot.grading.verdict import Verdict
 from tutorbot.tutor import actions as a
-from tutorbot.tutor.events import Answer, Event, Hint, Next, Restart, Reveal, Show, Skip
+from tutorbot.tutor.events import (
+    Answer,
+    Event,
+    Hint,
+    Next,
+    Restart,
+    Reveal,
+    Show,
+    Skip,
+    SkippedFindings,
+)
 from tutorbot.tutor.progress import CaseOutcome
 from tutorbot.tutor.state import SessionState
 
@@ -55,10 +65,12 @@ class Tutor:
                 return self._skip(state)
             case Reveal():
                 if state.phase == "done":
-                    return state, self._finished()
-                return self.reveal(state, "revealed")
+                    return state, self._finished(state)
+                return self.reveal(self._skipping(state), "revealed")
             case Show():
                 return state, self._current(state)
+            case SkippedFindings():
+                return self._skipped_findings(state)
             case Answer(text=text):
                 return self._answer(state, text)
 
@@ -79,7 +91,8 @@ class Tutor:
             outcome=outcome,
             source=self.case.source,
         )
-        return state.moved(phase="done", outcome=outcome), [shown, a.OfferNextCase()]
+        state = state.moved(phase="done", outcome=outcome)
+        return state, [shown, self._offer_next(state)]
 
     # -- transitions --------------------------------------------------------
 
@@ -124,15 +137,18 @@ class Tutor:
         return state.moved(phase="images", stage=index), [shown]
 
     def _findings(self, state: SessionState, index: int) -> Step:
+        return state.moved(phase="findings", stage=index), [self._stage_findings(index)]
+
+    def _stage_findings(self, index: int, review: bool = False) -> a.ShowFindings:
         stage = self.case.stages[index]
-        shown = a.ShowFindings(
+        return a.ShowFindings(
             stage=index + 1,
             stages=len(self.case.stages),
             title=stage.title,
             findings=stage.findings,
             images=self._annotated(stage),
+            review=review,
         )
-        return state.moved(phase="findings", stage=index), [shown]
 
     def _question(self, state: SessionState) -> Step:
         state = state.moved(phase="question", stage=len(self.case.stages))
@@ -145,12 +161,12 @@ class Tutor:
                 self._ask(state),
             ]
         if state.phase == "done":
-            return state, self._finished()
-        return self._question(state)
+            return state, self._finished(state)
+        return self._question(self._skipping(state))
 
     def _hint(self, state: SessionState) -> Step:
         if state.phase == "done":
-            return state, self._finished()
+            return state, self._finished(state)
         hint = self._next_hint(state)
         if hint is None:
             shown: list[a.Action] = [a.Notice("no_hints", "There are no more hints for this case.")]
@@ -169,7 +185,7 @@ class Tutor:
             # Everything has been shown: this is the learner's diagnosis.
             return self._graded(state.moved(phase="question", stage=len(self.case.stages)), text)
         if state.phase == "done":
-            return state, self._finished()
+            return state, self._finished(state)
         notice = a.Notice("not_now", "The diagnosis question comes after the images.")
         return state, [notice, *self._continue(state)]
 
@@ -246,9 +262,45 @@ class Tutor:
             return None
         return a.ShowHint(hints[state.hints_shown], state.hints_shown + 1, len(hints))
 
-    def _finished(self) -> list[a.Action]:
+    def _finished(self, state: SessionState) -> list[a.Action]:
         notice = a.Notice("finished", "This case is finished.")
-        return [notice, a.OfferNextCase()]
+        return [notice, self._offer_next(state)]
+
+    # -- skipped stages -------------------------------------------------------
+
+    def _skipping(self, state: SessionState) -> SessionState:
+        """``state`` about to jump to the question or the answer: remember the first stage
+        whose findings the learner has not seen (an earlier skip's stays)."""
+        match state.phase:
+            case "history":
+                unseen = 0
+            case "images":
+                unseen = state.stage
+            case "findings":
+                unseen = state.stage + 1
+            case "question" | "done":
+                return state
+        return state.moved(skipped_from=unseen) if unseen < len(self.case.stages) else state
+
+    def _skipped(self, state: SessionState) -> range:
+        """The indexes of the stages whose findings were skipped (as the case is now)."""
+        start = state.skipped_from
+        return range(0) if start is None else range(start, len(self.case.stages))
+
+    def _offer_next(self, state: SessionState) -> a.OfferNextCase:
+        return a.OfferNextCase(skipped_stages=len(self._skipped(state)))
+
+    def _skipped_findings(self, state: SessionState) -> Step:
+        """After the verdict: the findings and annotated images of the skipped stages."""
+        if state.phase != "done":
+            later = a.Notice("not_now", "The findings you skipped are shown after the diagnosis.")
+            return state, [later, *self._continue(state)]
+        skipped = self._skipped(state)
+        if not skipped:
+            seen = a.Notice("nothing_skipped", "You have seen the findings of every stage.")
+            return state, [seen, a.OfferNextCase()]
+        shown: list[a.Action] = [self._stage_findings(index, review=True) for index in skipped]
+        return state, [*shown, a.OfferNextCase()]
 
     def _plain(self, image: Image) -> a.ImageView:
         return a.ImageView(self.case.image_path(image.file), image.caption, image.alt)

@@ -36,10 +36,15 @@ class Show:
 
 
 @dataclass(frozen=True)
+class SkippedFindings:
+    """Once the case is over, show the findings of the stages the learner skipped."""
+
+
+@dataclass(frozen=True)
 class Answer:
     """Free text: a diagnosis at the question, an observation at a stage's question."""
 
     text: str
 
 
-Event = Next | Hint | Skip | Reveal | Restart | Show | Answer
+Event = Next | Hint | Skip | Reveal | Restart | Show | SkippedFindings | Answer

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from tutorbot.grading.verdict import Outcome
@@ -21,7 +21,7 @@ class Stats:
     (a replay after seeing the answer changes nothing). ``accuracy`` is the
     share of finished cases answered correctly (0.0 when none); ``streak``
     counts the most recent of them answered correctly in a row; ``finished``
-    lists their ids, oldest first.
+    lists their ids, oldest first, and ``outcomes`` maps each to its first outcome.
     """
 
     cases_done: int
@@ -29,6 +29,7 @@ class Stats:
     accuracy: float
     streak: int
     finished: tuple[str, ...]
+    outcomes: Mapping[str, CaseOutcome] = field(default_factory=dict)
 
 
 def stats_from(finished: Iterable[tuple[str, CaseOutcome]]) -> Stats:
@@ -46,4 +47,4 @@ def stats_from(finished: Iterable[tuple[str, CaseOutcome]]) -> Stats:
             break
         streak += 1
     done = len(outcomes)
-    return Stats(done, correct, correct / done if done else 0.0, streak, tuple(first))
+    return Stats(done, correct, correct / done if done else 0.0, streak, tuple(first), first)

@@ -23,6 +23,10 @@ class SessionState:
     ``stage`` counts from 0 and is meaningful in the ``images`` and
     ``findings`` phases; ``outcome`` is set once the case is ``done``.
     ``case_version`` is the content hash of the case when the session began.
+    ``skipped_from`` is the first stage whose findings the learner skipped (by
+    skipping to the question or giving up early), so they can be shown after
+    the verdict; ``None`` when every stage's findings were shown (or for a
+    session stored before this was kept).
     """
 
     case_id: str
@@ -32,6 +36,7 @@ class SessionState:
     attempts_used: int = 0
     hints_shown: int = 0
     outcome: CaseOutcome | None = None
+    skipped_from: int | None = None
 
     def moved(self, **changes: Any) -> SessionState:
         return replace(self, **changes)
@@ -69,6 +74,10 @@ class SessionState:
             or state.outcome not in (None, *get_args(CaseOutcome))
             or not isinstance(state.case_id, str)
             or not isinstance(state.case_version, str)
+            or not (
+                state.skipped_from is None
+                or (isinstance(state.skipped_from, int) and state.skipped_from >= 0)
+            )
         ):
             raise StateError(f"malformed session state: {data!r}"[:200])
         return state
