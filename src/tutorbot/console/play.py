@@ -91,12 +91,13 @@ class Player:
         reply = result.reply
         if reply is None:
             return
+        write(reply.lost, self.out)
         for message in reply.says:
             for line in CONSOLE_WORDS.get(message.code, message.lines):
                 print(line, file=self.out)
         write(reply.actions, self.out)
         if result.pending:  # printed: nothing to show again
-            await play.reply_sent(LEARNER, result)
+            await play.reply_sent(LEARNER, result.version)
 
     def _lines(self, stdin: BinaryIO, prompt: bool) -> Iterator[str]:
         if prompt:
