@@ -20,15 +20,20 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tutorbot.app.catalogue import Catalogue, Done
 from tutorbot.app.replies import (
     Choice,
     KeepGoing,
+    ListCases,
+    ListTags,
     NextCase,
     NextStep,
     OpenCase,
     Press,
+    RedoMissed,
     Reply,
     Say,
+    ShowSkipped,
     SwitchCase,
 )
 from tutorbot.app.sessions import Loaded, decode, recorded, started
@@ -39,7 +44,6 @@ from tutorbot.tutor.progress import Stats, stats_from
 
 log = logging.getLogger(__name__)
 
-LIST_LIMIT = 20  # cases listed after an unknown id
 STALE = "That button belongs to an earlier step. Carry on from the latest message."
 # Said before the diagnosis when a finished case is shown again after a lost reply.
 OUTCOME_NOTES = {
@@ -48,6 +52,15 @@ OUTCOME_NOTES = {
     "wrong": "❌ Your answer to this case was not right.",
 }
 IDLE = "You have no case in progress. /case starts one."
+WELCOME = "Welcome! I am a radiology tutor."
+# The one line for a message that is not text (a photo, a sticker, a voice message ...),
+# by where the learner is: what the bot understands there.
+UNREADABLE = {
+    None: "I can read text only: /case starts a case, /cases lists them, /help says the rest.",
+    "question": "I can read text only: please type your diagnosis (or hint, or reveal).",
+    "done": "I can read text only: type next for another case, or /cases to pick one.",
+}
+UNREADABLE_IN_CASE = "I can read text only: type next to go on, or hint, skip or reveal."
 
 
 def say(code: str, *lines: str, choices: Sequence[Choice] = ()) -> Say:
@@ -93,34 +106,59 @@ class Play:
         self.grader = grader
         self.attempts = attempts
         self.drafts = drafts
+        self.catalogue = Catalogue(library, self._title)
 
     # -- use cases ---------------------------------------------------------------------
 
     async def greet(self, key: SessionKey, update_id: int | None, intro: Sequence[str]) -> Result:
-        """Welcome the learner (``intro`` is the front end's help); show a case in progress."""
-        return await self._apply(update_id, key, lambda current: self._greet(current, intro))
+        """Welcome a learner the first time (``intro``: what the bot does and its commands);
+        a returning one gets where they were, or the way to the next case."""
+        first = await self.first_visit(key.user_id)
+        done = (await self.progress(key.user_id)).outcomes
+        return await self._apply(
+            update_id, key, lambda current: self._greet(current, intro if first else None, done)
+        )
 
     async def open(
-        self, key: SessionKey, update_id: int | None, wanted: str, *, from_link: bool = False
+        self,
+        key: SessionKey,
+        update_id: int | None,
+        wanted: str,
+        *,
+        from_link: bool = False,
+        welcome: Sequence[str] = (),
     ) -> Result:
         """Open a case by id or tag, or (``wanted`` empty) the next one not finished yet.
 
-        A deep link (``from_link``) names a case id only, never a tag.
+        A deep link (``from_link``) names a case id only, never a tag. ``welcome`` is
+        said first when this is the learner's first visit (a deep link is often that).
         """
-        seen = await self.finished_ids(key.user_id)
+        done = (await self.progress(key.user_id)).outcomes
+        greeting = (
+            [say("welcome", WELCOME, *welcome)]
+            if welcome and await self.first_visit(key.user_id)
+            else []
+        )
 
         def fn(current: SessionRecord | None) -> Change[Reply]:
-            if not wanted:
-                return self._open_next(current, seen, None)
-            target = self._playable(wanted)
-            if target is not None:
-                return self._open_case(current, target)
-            tagged = [] if from_link else self.library.with_tag(wanted)
-            if tagged:
-                return self._open_next(current, seen, tagged)
-            return Change(Reply([self._unknown(wanted, current)]))
+            change = self._open(current, wanted, from_link, done)
+            change.result.says[:0] = greeting
+            return change
 
         return await self._apply(update_id, key, fn)
+
+    async def cases(self, key: SessionKey, update_id: int | None, tag: str = "") -> Result:
+        """The case list (/cases), first page; only the cases tagged ``tag`` when given."""
+        done = (await self.progress(key.user_id)).outcomes
+        listed = self.catalogue.page(done, 0, tag)
+        return await self._apply(update_id, key, lambda current: Change(Reply([listed])))
+
+    async def unreadable(self, key: SessionKey, update_id: int | None) -> Result:
+        """A message the bot cannot read (a photo, a sticker ...): one line on what it can."""
+        state = await self.state(key)
+        phase = state.phase if state else None
+        line = UNREADABLE.get(phase, UNREADABLE_IN_CASE)
+        return await self.tell(key, update_id, say("unreadable", line))
 
     async def start(self, key: SessionKey, case: Case) -> Result:
         """Start ``case`` now, leaving any case in progress (the terminal's ``--case``)."""
@@ -129,35 +167,49 @@ class Play:
     async def step(
         self, key: SessionKey, update_id: int | None, event: events.Event, *, idle: str = IDLE
     ) -> Result:
-        """Apply one tutor event to the case in progress (``idle``: what to say when none)."""
-        seen = await self.finished_ids(key.user_id) if isinstance(event, events.Next) else ()
-        return await self._apply(update_id, key, self._step(event, seen, idle))
+        """Apply one tutor event to the case in progress (``idle``: what to say when none;
+        ``next`` with no case in progress opens the next case)."""
+        done = (await self.progress(key.user_id)).outcomes if isinstance(event, events.Next) else {}
+        return await self._apply(update_id, key, self._step(event, done, idle))
 
     async def press(
         self, key: SessionKey, update_id: int | None, press: Press | None, version: int
     ) -> Result:
-        """A button pressed at session ``version``; an old or unknown one gets a polite toast."""
-        seen = await self.finished_ids(key.user_id) if isinstance(press, NextCase) else ()
+        """A button pressed at session ``version``; an old or unknown one gets a polite toast.
+
+        Browsing the case list changes nothing, so its buttons are never stale."""
+        done = (await self.progress(key.user_id)).outcomes
 
         def fn(current: SessionRecord | None) -> Change[Reply]:
+            match press:
+                case ListCases(page=page, tag=tag):
+                    return Change(Reply([self.catalogue.page(done, page, tag)]))
+                case ListTags():
+                    return Change(Reply([self.catalogue.tag_menu()]))
             if press is None or version != (current.version if current else 0):
                 return Change(Reply(toast=STALE))
             match press:
                 case NextStep():
-                    return self._step(events.Next(), seen, IDLE)(current)
+                    return self._step(events.Next(), done, IDLE)(current)
+                case ShowSkipped():
+                    return self._step(events.SkippedFindings(), done, IDLE)(current)
                 case NextCase():
-                    return self._open_next(current, seen, None, force=True)
+                    return self._open_next(current, done, force=True)
+                case RedoMissed(tag=tag):
+                    return self._redo(current, done, tag)
                 case OpenCase(case_id=case_id) | SwitchCase(case_id=case_id):
                     target = self._playable(case_id)
                     if target is None:
-                        return Change(Reply([self._unknown(case_id, current)]))
+                        return Change(Reply([self._unknown(case_id, done)]))
                     if isinstance(press, OpenCase):  # from the list: asks first if mid-case
                         return self._open_case(current, target)
                     return self._start_case(current, target)
                 case KeepGoing():  # show the step again, so its button is the newest
-                    change = self._step(events.Show(), seen, IDLE)(current)
+                    change = self._step(events.Show(), done, IDLE)(current)
                     change.result.toast = "Carry on where you were."
                     return change
+                case ListCases() | ListTags():  # answered above
+                    raise AssertionError(press)
 
         return await self._apply(update_id, key, fn)
 
@@ -191,6 +243,10 @@ class Play:
 
     async def finished_ids(self, user_id: int) -> tuple[str, ...]:
         return (await self.progress(user_id)).finished
+
+    async def first_visit(self, user_id: int) -> bool:
+        """Whether the learner has never been seen (every use case marks them seen)."""
+        return await self.store.users.active(user_id) is None
 
     async def state(self, key: SessionKey) -> SessionState | None:
         """Where the learner is in the case in progress, if any."""
@@ -243,8 +299,10 @@ class Play:
 
     # -- pure step functions (run inside the store transaction) ---------------------------
 
-    def _step(self, event: events.Event, seen: Sequence[str], idle: str) -> StepFn:
+    def _step(self, event: events.Event, done: Done, idle: str) -> StepFn:
         def fn(current: SessionRecord | None) -> Change[Reply]:
+            if current is None and isinstance(event, events.Next):
+                return self._open_next(None, done, force=True)
             if current is None:
                 return Change(Reply([say("idle", idle)]))
             loaded = self._load(current)
@@ -254,7 +312,7 @@ class Play:
             case, state = loaded
             new, shown = self._tutor(case).step(state, event)
             if any(isinstance(action, actions.StartNextCase) for action in shown):
-                return self._open_next(current, seen, None, force=True)
+                return self._open_next(current, done, force=True)
             return recorded(current.key, case, state, new, shown)
 
         return fn
@@ -275,19 +333,28 @@ class Play:
         case = self.library.cases.get(case_id)
         return case if case is not None and (case.published or self.drafts) else None
 
-    def _greet(self, current: SessionRecord | None, intro: Sequence[str]) -> Change[Reply]:
-        lines = ["Welcome! I am a radiology tutor.", *intro]
+    def _greet(
+        self, current: SessionRecord | None, intro: Sequence[str] | None, done: Done
+    ) -> Change[Reply]:
+        """``intro`` for a first visit (``None``: a returning learner, welcomed back briefly)."""
+        lines = [WELCOME, *intro] if intro is not None else []
         loaded = self._load(current) if current else None
         if loaded is not None and loaded.state.phase != "done":
             case, state = loaded
             lines += [
-                "",
+                *([""] if lines else ["Welcome back!"]),
                 f"You have a case in progress: {self._title(case)}. Here is where you were:",
             ]
             _, shown = self._tutor(case).step(state, events.Show())
             return Change(Reply([say("welcome_back", *lines)], shown))
         start = Choice("Start a case ▶", NextCase())
-        return Change(Reply([say("welcome", *lines, choices=[start])]))
+        if intro is not None:
+            return Change(Reply([say("welcome", *lines, choices=[start])]))
+        upcoming = self.catalogue.next_case(done, after=None, playing=False)
+        if isinstance(upcoming, Say):  # every case done, or none to play
+            return Change(Reply([say("welcome_back", "Welcome back!"), upcoming]))
+        back = "Welcome back! /case starts the next case you have not done; /cases lists them all."
+        return Change(Reply([say("welcome_back", back, choices=[start])]))
 
     def _stop(self, current: SessionRecord | None) -> Change[Reply]:
         if current is None:
@@ -298,50 +365,61 @@ class Play:
         return Change(Reply([stopped]), delete=True)
 
     def _stats(self, stats: Stats, current: SessionRecord | None) -> Reply:
-        upcoming = self.library.next_unseen(stats.finished, current.case_id if current else None)
+        after = current.case_id if current else None
+        upcoming = self.catalogue.next_case(stats.outcomes, after=after, playing=False)
         lines = [
             f"Cases done: {stats.cases_done}",
             f"Accuracy: {round(stats.accuracy * 100)}% ({stats.correct} correct)",
             f"Streak: {stats.streak} correct in a row",
         ]
-        if upcoming is not None:
+        if isinstance(upcoming, Case):
             lines.append(f"Next unseen case: {self._title(upcoming)} (/case)")
+        elif upcoming.code == "library_done":
+            lines.append("You have done every case: /case offers to redo the ones you missed.")
         return Reply([say("stats", *lines)])
 
     # -- opening cases ----------------------------------------------------------------------
 
-    def _unknown(self, wanted: str, current: SessionRecord | None) -> Say:
-        """Say the case is not there and offer the published ones: a case's id can name its
-        diagnosis, so ids are not shown, only titles that give nothing away."""
-        cases = self.library.published()[:LIST_LIMIT]
-        lines = [f"I have no case called “{wanted}”."]
-        if cases:
-            lines.append("These are the cases:")
-        choices = [Choice(self._title(case), OpenCase(case.id)) for case in cases]
-        return say("unknown_case", *lines, choices=choices)
+    def _open(
+        self, current: SessionRecord | None, wanted: str, from_link: bool, done: Done
+    ) -> Change[Reply]:
+        """/case: the next case, a case by id, or the next of a tag; else the list."""
+        if not wanted:
+            return self._open_next(current, done)
+        target = self._playable(wanted)
+        if target is not None:
+            return self._open_case(current, target)
+        if not from_link and self.catalogue.cases(wanted):
+            return self._open_next(current, done, tag=wanted)
+        return Change(Reply([self._unknown(wanted, done)]))
+
+    def _unknown(self, wanted: str, done: Done) -> Say:
+        """Say the case is not there and show the list (titles only: a case's id can name
+        its diagnosis)."""
+        page = self.catalogue.page(done, lead=[f"I have no case called “{wanted}”."])
+        return Say("unknown_case", page.lines, page.choices)
 
     def _open_next(
-        self,
-        current: SessionRecord | None,
-        seen: Sequence[str],
-        among: Sequence[Case] | None,
-        force: bool = False,
+        self, current: SessionRecord | None, done: Done, *, force: bool = False, tag: str = ""
     ) -> Change[Reply]:
+        """The next case not done yet (started at once when ``force``d, else asking first if
+        another is in progress), or what to say when there is none."""
+        loaded = self._load(current) if current else None
+        playing = loaded is not None and loaded.state.phase != "done"
         after = current.case_id if current else None
-        if among is None:
-            target = self.library.next_unseen(seen, after)
-        else:
-            fresh = [c for c in among if c.id not in seen and c.id != after]
-            others = [c for c in among if c.id != after]
-            choice = fresh or others or list(among)
-            target = choice[0] if choice else None
-        if target is None:
-            code = "no_other_case" if after else "no_cases"
-            return Change(
-                Reply([say(code, "There are no cases to play yet. Please come back later.")])
-            )
+        target = self.catalogue.next_case(done, after=after, playing=playing, tag=tag)
+        if isinstance(target, Say):
+            return Change(Reply([target]))
         if force:
             return self._start_case(current, target)
+        return self._open_case(current, target)
+
+    def _redo(self, current: SessionRecord | None, done: Done, tag: str) -> Change[Reply]:
+        """The next case missed the first time (asking first if another is in progress)."""
+        after = current.case_id if current else None
+        target = self.catalogue.next_missed(done, after=after, tag=tag)
+        if isinstance(target, Say):
+            return Change(Reply([target]))
         return self._open_case(current, target)
 
     def _open_case(self, current: SessionRecord | None, target: Case) -> Change[Reply]:

@@ -42,16 +42,57 @@ class KeepGoing:
     """Stay in the case in progress (the other answer to "Switch?")."""
 
 
+@dataclass(frozen=True)
+class ListCases:
+    """Show a page of the case list (``page`` counts from 0); only cases tagged ``tag``
+    when one is given. Changes nothing, so it is never stale."""
+
+    page: int = 0
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class ListTags:
+    """Show the tags the case list can be filtered by. Never stale."""
+
+
+@dataclass(frozen=True)
+class RedoMissed:
+    """Start the next case not answered correctly the first time (among ``tag``'s, if given)."""
+
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class ShowSkipped:
+    """Show the findings of the stages skipped in the case just finished."""
+
+
 #: A choice a learner can make by pressing a button.
-Press = NextStep | NextCase | OpenCase | SwitchCase | KeepGoing
+Press = (
+    NextStep
+    | NextCase
+    | OpenCase
+    | SwitchCase
+    | KeepGoing
+    | ListCases
+    | ListTags
+    | RedoMissed
+    | ShowSkipped
+)
 
 
 @dataclass(frozen=True)
 class Choice:
-    """A button (or a word to type) and what pressing it does."""
+    """A button (or a word to type) and what pressing it does.
+
+    Choices with the same ``row`` sit side by side (``◀ Previous`` ``Next ▶``);
+    a choice without one gets a row of its own when any choice names a row.
+    """
 
     label: str
     press: Press
+    row: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
@@ -34,7 +33,7 @@ from tutorbot.telegram._processor import ChatOrderedProcessor
 from tutorbot.telegram._runtime import Runtime
 from tutorbot.telegram._sender import Sender, Sleep
 from tutorbot.telegram.budget import SendBudget
-from tutorbot.telegram.menu import COMMANDS
+from tutorbot.telegram.menu import COMMANDS, set_menus
 from tutorbot.telegram.routers import register_all
 from tutorbot.tutor import Grader
 
@@ -174,7 +173,7 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         if self._tutor._store is None:
             self._tutor.store = await open_store(self._startup.database)
         await super().initialize()
-        await self.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        await set_menus(self.bot)
         await housekeeping.schedule_housekeeping(self._tutor.store, self._startup.clock)
         log.info(
             "tutorbot ready as @%s with %d published cases",

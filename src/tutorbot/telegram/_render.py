@@ -12,7 +12,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tutorbot.app.replies import NextCase, NextStep, Reply, Say
+from tutorbot.app.replies import NextCase, NextStep, Reply, Say, ShowSkipped
 from tutorbot.limits import ALBUM_MAX, CAPTION_LIMIT, TEXT_LIMIT
 from tutorbot.telegram.callbacks import encode
 from tutorbot.tutor import actions as a
@@ -57,10 +57,33 @@ class Line:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline keyboard button; ``data`` comes from :mod:`tutorbot.telegram.callbacks`."""
+    """An inline keyboard button; ``data`` comes from :mod:`tutorbot.telegram.callbacks`.
+
+    Buttons naming the same ``row`` sit side by side (see :func:`rows`).
+    """
 
     label: str
     data: str
+    row: str | None = None
+
+
+def rows(buttons: Sequence[Button]) -> list[list[Button]]:
+    """The keyboard's rows: buttons naming the same row side by side, each other button on
+    a row of its own; when none names a row, two side by side fit a phone and a longer
+    list (of cases) reads better one per row."""
+    if not any(button.row for button in buttons):
+        return [list(buttons)] if len(buttons) <= 2 else [[button] for button in buttons]
+    laid: list[list[Button]] = []
+    named: dict[str, list[Button]] = {}
+    for button in buttons:
+        if button.row is None:
+            laid.append([button])
+        elif button.row in named:
+            named[button.row].append(button)
+        else:
+            named[button.row] = [button]
+            laid.append(named[button.row])
+    return laid
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,7 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
     """The messages for the actions of one step; buttons carry the session ``version``."""
     outs: list[Out] = []
     nxt = encode(NextStep(), version)
+    buttons: tuple[Button, ...]
     for action in actions:
         match action:
             case a.ShowHistory(title=title, history=history, stages=stages):
@@ -137,10 +161,12 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                 )
                 buttons = (Button("Findings ▶", nxt),)
                 outs.append(_photos(heading, images, prompt, buttons))
-            case a.ShowFindings(stage=n, stages=total, title=title, findings=findings, images=ims):
+            case a.ShowFindings(
+                stage=n, stages=total, title=title, findings=findings, images=ims, review=review
+            ):
                 heading = Line.bold(_stage_heading(n, total, title, "Findings, stage"))
                 label = "Diagnosis ▶" if n >= total else "Next stage ▶"
-                buttons = (Button(label, nxt),)
+                buttons = () if review else (Button(label, nxt),)  # after the case: no way on
                 body = _bullets(findings)
                 if ims:
                     outs.append(_photos(heading, ims, body, buttons))
@@ -159,7 +185,7 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                 go_on = Line.italic("Tap to go on when you are ready, or /skip to answer now.")
                 outs.append(Text((go_on,), (Button(CONTINUE_LABELS[then], nxt),)))
             case a.ShowVerdict() as shown:
-                outs.append(Text((Line.text(shown.line),)))
+                outs.append(Text((Line.bold(shown.line),)))
             case a.ShowHint(text=text, number=number, total=total):
                 outs.append(
                     Text(
@@ -179,24 +205,48 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                 lines = [
                     Line(f"<b>Diagnosis:</b> {esc(diagnosis)}", f"Diagnosis: {diagnosis}"),
                 ]
-                if explanation:
-                    lines.append(Line.text(explanation))
-                if points:
-                    lines += [Line.blank(), Line.bold("Teaching points"), *_bullets(points)]
+                details = _details(explanation, points)
+                if details is not None:
+                    lines.append(details)
                 credit = src.contributor or src.author
                 if credit:
-                    lines += [Line.blank(), Line.italic(f"Case credit: {credit}")]
+                    lines.append(Line.italic(f"Case credit: {credit}"))
                 outs.append(Text(tuple(lines)))
-            case a.OfferNextCase():
-                outs.append(Text((), (Button("Next case ▶", encode(NextCase(), version)),)))
+            case a.OfferNextCase(skipped_stages=skipped):
+                buttons = (Button("Next case ▶", encode(NextCase(), version)),)
+                if skipped:
+                    buttons += (Button("Skipped findings", encode(ShowSkipped(), version)),)
+                outs.append(Text((Line.italic(NEXT_STEPS),), buttons))
             case a.StartNextCase():
                 pass  # the adapter opens the next case before rendering
     return merge(outs)
 
 
+#: What to do once a case is over, under the verdict.
+NEXT_STEPS = "Tap Next case for another, or /restart to try this one again."
+
+
+def _details(explanation: str, points: Sequence[str]) -> Line | None:
+    """The explanation and the teaching points in one expandable quote: the verdict stays a
+    short message and the learner opens the rest with a tap
+    (https://core.telegram.org/bots/api#html-style, ``<blockquote expandable>``)."""
+    lines = [Line.text(explanation)] if explanation else []
+    if points:
+        lines += [
+            *([Line.blank()] if lines else []),
+            Line.bold("Teaching points"),
+            *_bullets(points),
+        ]
+    if not lines:
+        return None
+    inner = "\n".join(line.html for line in lines)
+    plain = "\n".join(line.plain for line in lines)
+    return Line(f"<blockquote expandable>{inner}</blockquote>", plain)
+
+
 def render_say(message: Say, version: int) -> Text:
     """A message of the application's own, its choices as buttons at session ``version``."""
-    buttons = tuple(Button(c.label, encode(c.press, version)) for c in message.choices)
+    buttons = tuple(Button(c.label, encode(c.press, version), c.row) for c in message.choices)
     return Text(tuple(Line.text(line) for line in message.lines), buttons)
 
 

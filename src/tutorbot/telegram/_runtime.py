@@ -107,7 +107,7 @@ class Runtime:
         for button in buttons:
             if not callbacks.fits(button.data):
                 token = await self.store.tokens.put(button.data)
-                button = Button(button.label, callbacks.token_data(token))
+                button = Button(button.label, callbacks.token_data(token), button.row)
             fitted.append(button)
         return tuple(fitted)
 

@@ -33,6 +33,7 @@ from tutorbot.telegram._render import (
     Photos,
     Text,
     caption_and_rest,
+    rows,
     split,
 )
 from tutorbot.telegram.budget import Priority, SendBudget
@@ -324,9 +325,12 @@ def _about_file_id(error: BadRequest) -> bool:
 def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    keys = [InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]
-    # Two side by side fit a phone; a longer list (of cases) reads better one per row.
-    return InlineKeyboardMarkup([keys] if len(keys) <= 2 else [[key] for key in keys])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in rows(buttons)
+        ]
+    )
 
 
 def _markup(out: Text) -> ReplyMarkup:

@@ -1,8 +1,11 @@
 """Callback data: one typed, versioned codec for every inline button the bot sends.
 
-A button's data is ``v1:<kind>:<session version>[:<case id>]``: short, readable
-in logs, and the same format the first release used, so buttons already on
-learners' phones keep working (or get a polite answer when they are stale).
+A button's data is ``v1:<kind>:<session version>[:<argument>...]``: short,
+readable in logs, and the same format the first release used, so buttons
+already on learners' phones keep working (or get a polite answer when they
+are stale). The arguments: a case id (``open``, ``sw``), a page number and an
+optional tag (``list``), an optional tag (``redo``); a tag is last and may
+itself hold ``:``.
 Telegram allows 1-64 bytes of callback data
 (https://core.telegram.org/bots/api#inlinekeyboardbutton); data that would not
 fit is kept in storage and the button carries ``v1:t:<token>`` instead.
@@ -13,14 +16,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tutorbot.app.replies import KeepGoing, NextCase, NextStep, OpenCase, Press, SwitchCase
+from tutorbot.app.replies import (
+    KeepGoing,
+    ListCases,
+    ListTags,
+    NextCase,
+    NextStep,
+    OpenCase,
+    Press,
+    RedoMissed,
+    ShowSkipped,
+    SwitchCase,
+)
 from tutorbot.limits import CALLBACK_DATA_LIMIT
 
 VERSION = "v1"
 TOKEN_KIND = "t"
 
 # The wire name of each kind of press; never reuse a name for another meaning.
-_SIMPLE: dict[str, Press] = {"next": NextStep(), "case": NextCase(), "stay": KeepGoing()}
+_SIMPLE: dict[str, Press] = {
+    "next": NextStep(),
+    "case": NextCase(),
+    "stay": KeepGoing(),
+    "tags": ListTags(),
+    "skipped": ShowSkipped(),
+}
 _WITH_CASE: dict[str, type[OpenCase] | type[SwitchCase]] = {"open": OpenCase, "sw": SwitchCase}
 
 
@@ -47,7 +67,19 @@ def encode(press: Press, version: int) -> str:
             parts = ["case", str(version)]
         case KeepGoing():
             parts = ["stay", str(version)]
+        case ListCases(page=page, tag=tag):
+            parts = ["list", str(version), str(page), *_optional(tag)]
+        case ListTags():
+            parts = ["tags", str(version)]
+        case RedoMissed(tag=tag):
+            parts = ["redo", str(version), *_optional(tag)]
+        case ShowSkipped():
+            parts = ["skipped", str(version)]
     return ":".join((VERSION, *parts))
+
+
+def _optional(tag: str) -> list[str]:
+    return [tag] if tag else []
 
 
 def fits(data: str) -> bool:
@@ -80,4 +112,13 @@ def decode(data: str | None) -> Pressed | None:
         return Pressed(_SIMPLE[kind], version)
     if kind in _WITH_CASE and len(extra) == 1 and extra[0]:
         return Pressed(_WITH_CASE[kind](extra[0]), version)
+    if kind == "list" and extra and extra[0].isdigit() and _tag_ok(extra[1:]):
+        return Pressed(ListCases(int(extra[0]), ":".join(extra[1:])), version)
+    if kind == "redo" and _tag_ok(extra):
+        return Pressed(RedoMissed(":".join(extra)), version)
     return Pressed(None, version)
+
+
+def _tag_ok(parts: list[str]) -> bool:
+    """No tag, or a tag that is not empty (a tag is last, and may hold ``:``)."""
+    return not parts or bool(":".join(parts))

@@ -1,8 +1,18 @@
-"""The learner's commands: one list for the command menu (setMyCommands) and the /help text."""
+"""The commands, per audience: one list each for the command menu (setMyCommands) and /help.
+
+Telegram shows a chat the menu of the narrowest scope that has one
+(https://core.telegram.org/bots/api#determining-list-of-commands): learners get
+theirs in private chats, groups get the group's own short list, and the default
+scope is left empty so no chat sees commands that are not for it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+
+from tutorbot.tutor.words import WORDS
 
 
 @dataclass(frozen=True)
@@ -18,7 +28,12 @@ LEARNER_COMMANDS: tuple[Command, ...] = (
     Command(
         "case",
         "the next case (or /case <id or tag>)",
-        "the next case you have not seen (or /case <id or tag>)",
+        "the next case you have not done (or /case <id or tag>)",
+    ),
+    Command(
+        "cases",
+        "every case, marked when done (or /cases <tag>)",
+        "every case, with ✅ 🟡 ❌ for the ones you have done (or /cases <tag>)",
     ),
     Command("hint", "a hint for this case", "a hint"),
     Command("skip", "skip to the diagnosis question", "skip to the diagnosis question"),
@@ -29,6 +44,11 @@ LEARNER_COMMANDS: tuple[Command, ...] = (
     Command("help", "what I can do", "this message"),
 )
 
+#: What a group can do now: cases are played in a private chat.
+GROUP_COMMANDS: tuple[Command, ...] = (
+    Command("help", "how to play cases with me", "how to play cases with me"),
+)
+
 #: The commands handled in a private chat: the menu's, plus /start (Telegram's own button).
 HANDLED: tuple[str, ...] = ("start", *(command.name for command in LEARNER_COMMANDS))
 
@@ -37,7 +57,26 @@ HELP: tuple[str, ...] = (
     "then you give your diagnosis and I grade it.",
     "",
     *(f"/{command.name} – {command.help}" for command in LEARNER_COMMANDS),
+    "",
+    f"You can also type {', '.join(list(WORDS)[:-1])} or {list(WORDS)[-1]} as plain words.",
 )
 
-#: The command menu, as setMyCommands takes it: (name, description).
+#: The learners' command menu, as setMyCommands takes it: (name, description).
 COMMANDS: tuple[tuple[str, str], ...] = tuple((c.name, c.about) for c in LEARNER_COMMANDS)
+
+#: The groups' command menu.
+GROUP_MENU: tuple[tuple[str, str], ...] = tuple((c.name, c.about) for c in GROUP_COMMANDS)
+
+
+async def set_menus(bot: Bot) -> None:
+    """Register each audience's menu in its scope, and clear the default scope's (an
+    earlier release put the learners' menu there, which groups saw too)."""
+    await bot.set_my_commands(
+        [BotCommand(name, about) for name, about in COMMANDS],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
+    await bot.set_my_commands(
+        [BotCommand(name, about) for name, about in GROUP_MENU],
+        scope=BotCommandScopeAllGroupChats(),
+    )
+    await bot.delete_my_commands()

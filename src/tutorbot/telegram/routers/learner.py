@@ -1,4 +1,4 @@
-"""A learner in a private chat: commands, typed answers and buttons."""
+"""A learner in a private chat: commands, typed words and answers, buttons, other messages."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tutorbot.storage import SessionKey
 from tutorbot.telegram._runtime import Runtime, session_key
 from tutorbot.telegram.menu import HANDLED, HELP
 from tutorbot.tutor import events
+from tutorbot.tutor.words import command_event
 
 Context = ContextTypes.DEFAULT_TYPE
 #: A use case called for one update: the learner's session key and the update id.
@@ -40,11 +41,11 @@ class Learner:
     async def start(self, update: Update, context: Context) -> None:
         """/start, and /start <case-id> from a deep link."""
         payload = context.args[0] if context.args else ""
-        if payload:
+        if payload:  # a first visit is welcomed first, then the case opens
             await self._run(
                 update,
                 context,
-                lambda key, uid: self.rt.play.open(key, uid, payload, from_link=True),
+                lambda key, uid: self.rt.play.open(key, uid, payload, from_link=True, welcome=HELP),
             )
         else:
             await self._run(update, context, lambda key, uid: self.rt.play.greet(key, uid, HELP))
@@ -53,6 +54,11 @@ class Learner:
         """/case, /case <id>, /case <tag>."""
         wanted = " ".join(context.args or ()).strip()
         await self._run(update, context, lambda key, uid: self.rt.play.open(key, uid, wanted))
+
+    async def cases(self, update: Update, context: Context) -> None:
+        """/cases, /cases <tag>: the list, a page at a time."""
+        tag = " ".join(context.args or ()).strip()
+        await self._run(update, context, lambda key, uid: self.rt.play.cases(key, uid, tag))
 
     async def hint(self, update: Update, context: Context) -> None:
         """/hint."""
@@ -84,24 +90,34 @@ class Learner:
         await self._run(update, context, lambda key, uid: self.rt.play.tell(key, uid, said))
 
     async def unknown(self, update: Update, context: Context) -> None:
-        """A command we do not have."""
+        """A command we do not have (``/next`` is the typed word ``next``)."""
+        message = update.effective_message
+        event = command_event(message.text or "") if message else None
+        if event is not None:
+            await self._event(update, context, event)
+            return
         await self._run(
             update, context, lambda key, uid: self.rt.play.tell(key, uid, UNKNOWN_COMMAND)
         )
 
     async def answer(self, update: Update, context: Context) -> None:
-        """Free text: a diagnosis, or an observation at a stage's question."""
+        """Free text: a command word (``hint``, ``next`` ...: never an answer, so it costs no
+        attempt), a diagnosis, or an observation at a stage's question."""
         message = update.effective_message
         if message is None or not message.text:
             return
-        event = events.Answer(message.text[:MAX_ANSWER])
+        event = command_event(message.text) or events.Answer(message.text[:MAX_ANSWER])
         idle = "Send /case to start a case."
         await self._run(
             update, context, lambda key, uid: self.rt.play.step(key, uid, event, idle=idle)
         )
 
+    async def other(self, update: Update, context: Context) -> None:
+        """A photo, sticker, voice message, file, location ...: one line on what I read."""
+        await self._run(update, context, self.rt.play.unreadable)
+
     async def button(self, update: Update, context: Context) -> None:
-        """An inline button: next, next case, open, switch, keep going; stale ones get a toast."""
+        """An inline button (see :mod:`tutorbot.telegram.callbacks`); stale ones get a toast."""
         query = update.callback_query
         key = session_key(update)
         if query is None or key is None:
@@ -131,6 +147,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -
     commands = {
         "start": learner.start,
         "case": learner.case,
+        "cases": learner.cases,
         "hint": learner.hint,
         "skip": learner.skip,
         "reveal": learner.reveal,
@@ -145,4 +162,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -
         app.add_handler(CommandHandler(name, callback, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, learner.unknown))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, learner.answer))
+    # Anything else a person sends (not service messages such as a pinned message).
+    others = private & ~filters.TEXT & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(others, learner.other))
     app.add_handler(CallbackQueryHandler(learner.button))
