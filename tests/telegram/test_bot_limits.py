@@ -7,6 +7,7 @@ one. The emulator refuses anything over, so a render that counted ``len`` would 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from tests.auxil.botapi import BotApiEmulator, SentMessage, tiny_png
@@ -95,7 +96,7 @@ async def test_wide_text_is_split_within_the_limits_and_nothing_is_lost(
     # Packed, not split early: no two neighbours would have fitted in one message.
     sizes = [units(m.content) for m in history_messages]
     assert len(sizes) >= 4
-    assert all(a + b + 1 > 4096 for a, b in zip(sizes, sizes[1:], strict=False))
+    assert all(a + b + 1 > 4096 for a, b in pairwise(sizes))
 
     # The caption: heading, 1,000 units of caption; what does not fit follows as text.
     photo = next(m for m in stage_messages if m.photo)
