@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.auxil.case_files import BROKEN, write_case
+from tests.auxil.hostile_cases import GOOD_CASES, write_hostile_cases
 from tutorbot.cli import main
 
 
@@ -54,3 +56,46 @@ def test_list_and_show_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_validate_with_no_cases_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cases", "validate", str(tmp_path)]) == 1
     assert "No case folders found" in capsys.readouterr().err
+
+
+def test_validate_reports_every_hostile_case_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = tmp_path / "cases"
+    broken = write_hostile_cases(cases, tmp_path / "elsewhere")
+    assert main(["cases", "validate", str(cases)]) == 1
+    err = capsys.readouterr().err
+    for name, fragment in broken.items():
+        lines = [line for line in err.splitlines() if f"{cases / name / 'case.yaml'}:" in line]
+        assert any(fragment in line for line in lines), (name, lines)
+        assert all(re.match(rf"{re.escape(str(cases / name))}/case.yaml:\d+: ", x) for x in lines)
+    assert f"{len(broken) + len(GOOD_CASES)} cases checked" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("lexicon", "line", "message"),
+    [
+        ("synonyms:\n  - [a, b\n", 3, "broken YAML"),
+        ("synonyms:\n  - [pneumothorax]\n", 2, "needs at least two terms"),
+        ("colours:\n  - red\n", 1, "unknown section `colours`"),
+        ("synonyms: " + "[" * 200 + "]" * 200 + "\n", 1, "nested more than 32 deep"),
+        ("synonyms: &s [*s]\n", 1, "repeats the value it is part of"),
+        ("g: &g [" + "a, " * 999 + "a]\nsynonyms: [" + "*g, " * 9_999 + "*g]\n", 1, "20,000"),
+    ],
+)
+def test_validate_checks_the_lexicon_as_play_and_run_read_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lexicon: str, line: int, message: str
+) -> None:
+    write_case(tmp_path, "good-case")
+    (tmp_path / "lexicon.yaml").write_text(lexicon)
+    assert main(["cases", "validate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'lexicon.yaml'}:{line}: " in err and message in err, err
+    assert "1 case checked: 1 error" in err
+
+
+def test_validate_passes_a_good_lexicon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_case(tmp_path, "good-case")
+    (tmp_path / "lexicon.yaml").write_text("synonyms:\n  - [pneumothorax, PTX]\n")
+    assert main(["cases", "validate", str(tmp_path)]) == 0

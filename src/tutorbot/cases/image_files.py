@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
+from tutorbot.cases.files import open_regular
 from tutorbot.cases.images import KIND_OF_SUFFIX, ImageFacts, photo_problem, read_facts
 from tutorbot.cases.model import Stage
 from tutorbot.cases.problems import Problem, Severity
@@ -52,7 +53,7 @@ class ImageCache:
         """The facts of the regular file at ``path`` (resolved), read only if it changed."""
         self._load()
         key = str(path)
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             status = os.fstat(stream.fileno())
             signature = (status.st_size, status.st_mtime_ns, status.st_ino)
             self._used.add(key)
@@ -96,9 +97,8 @@ class ImageCache:
         if self.file is None:
             return
         try:
-            if self.file.stat().st_size > CACHE_FILE_LIMIT:
-                return
-            data = json.loads(self.file.read_bytes())
+            with open_regular(self.file) as stream:
+                data = json.loads(stream.read(CACHE_FILE_LIMIT + 1))
         except (OSError, ValueError):
             return  # no cache yet, or one that cannot be read: it is rebuilt
         images = data.get("images") if isinstance(data, dict) else None

@@ -100,7 +100,7 @@ def _stage(r: NodeReader, node: yaml.Node, where: str) -> Stage | None:
     if fields is None:
         return None
     images = r.each(fields.get("images"), f"{where} image", lambda n, w: _image(r, n, w))
-    if "images" in fields and not images and not r.sequence(fields["images"], f"{where} images"):
+    if "images" in fields and _empty(fields["images"]):
         r.problem(fields["images"], f"{where} has no images", "list at least one image")
     if len(images) > ALBUM_MAX:
         r.problem(
@@ -119,6 +119,14 @@ def _stage(r: NodeReader, node: yaml.Node, where: str) -> Stage | None:
         if "question" in fields
         else None,
     )
+
+
+def _empty(node: yaml.Node) -> bool:
+    """An empty list, or a key with nothing after it (a list of the wrong type is reported
+    by :meth:`NodeReader.sequence`)."""
+    if isinstance(node, yaml.SequenceNode):
+        return not node.value
+    return isinstance(node, yaml.ScalarNode) and node.tag == NULL
 
 
 def _feedback(r: NodeReader, node: yaml.Node, where: str) -> AnswerFeedback | None:
@@ -213,7 +221,7 @@ def _case(
     difficulty = r.choice(fields.get("difficulty"), "difficulty", DIFFICULTIES, "intermediate")
     history = r.texts(fields.get("history"), "history")
     stages = r.each(fields.get("stages"), "stage", lambda n, w: _stage(r, n, w))
-    if "stages" in fields and not stages and not r.sequence(fields["stages"], "stages"):
+    if "stages" in fields and _empty(fields["stages"]):
         r.problem(fields["stages"], "the case has no stages", "add at least one stage with images")
     diagnosis = _diagnosis(r, fields["diagnosis"]) if "diagnosis" in fields else None
     teaching_points = r.texts(fields.get("teaching_points"), "teaching_points")
@@ -302,7 +310,7 @@ def load_case(
     except Exception as error:  # a loader bug must cost one case, never the bot
         failure = Problem(
             case_file,
-            0,
+            1,
             f"the loader failed on this case ({type(error).__name__}: {error})",
             "report it with this case.yaml attached; the other cases are served",
         )
@@ -316,11 +324,7 @@ def _load(
     r = NodeReader(case_file)
     escape = _escape(case_file, root or folder)
     if escape is not None:
-        r.add(
-            Problem(
-                case_file, 0, escape, "copy the case into the cases folder instead of linking it"
-            )
-        )
+        r.add(Problem(case_file, 1, *escape))
         return LoadResult(case_file, None, r.finish())
     composed = compose_case_file(r)
     if composed is None:
@@ -332,23 +336,26 @@ def _load(
     return LoadResult(case_file, None if has_errors else case, problems)
 
 
-def _escape(case_file: Path, root: Path) -> str | None:
-    """Why the case folder or file is refused as lying outside ``root`` (links followed),
-    or ``None`` when both are inside it."""
+def _escape(case_file: Path, root: Path) -> tuple[str, str] | None:
+    """(message, fix) when the case folder or file lies outside ``root`` once links are
+    followed, or loops; ``None`` when both are inside it."""
     try:
         inside = root.resolve()
         for path, what in ((case_file.parent, "the case folder"), (case_file, "the case file")):
             target = path.resolve()
             if not target.is_relative_to(inside):
-                return f"{what} is a link to {target}, outside {inside}"
+                return (
+                    f"{what} is a link to {target}, outside {inside}",
+                    "copy the case into the cases folder instead of linking it",
+                )
     except (OSError, RuntimeError):  # RuntimeError: a link that loops, in Python 3.11
-        return "the case folder or file is a link that loops"
+        return "the case folder or file is a link that loops", "replace the link with the case"
     return None
 
 
 def case_file_for(path: Path) -> Path:
     """``case.yaml`` of a case given as a folder or as the file itself."""
-    return path if path.is_file() else path / CASE_FILE
+    return path / CASE_FILE if path.name != CASE_FILE and path.is_dir() else path
 
 
 def find_case_files(path: Path) -> Iterator[tuple[Path, Path]]:
@@ -365,7 +372,7 @@ def find_case_files(path: Path) -> Iterator[tuple[Path, Path]]:
     elif path.is_dir():
         for child in sorted(path.iterdir()):
             case_file = child / CASE_FILE
-            if (child.is_dir() and (case_file.is_file() or case_file.is_symlink())) or (
+            if (child.is_dir() and (case_file.exists() or case_file.is_symlink())) or (
                 child.is_symlink() and not child.exists()
             ):
                 yield case_file, path

@@ -17,7 +17,6 @@ value it stands in. A file reports at most :data:`MAX_PROBLEMS` problems.
 
 from __future__ import annotations
 
-import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +24,7 @@ from typing import TypeVar
 import yaml
 from rapidfuzz import process
 
+from tutorbot.cases.files import NotARegularFile, open_regular
 from tutorbot.cases.problems import Problem, Severity
 from tutorbot.limits import CASE_DEPTH_LIMIT, CASE_FILE_LIMIT, CASE_NODES_LIMIT
 
@@ -189,14 +189,10 @@ def compose_case_file(reader: NodeReader) -> tuple[yaml.Node, bytes] | None:
     text = decode_utf8(reader, raw)
     if text is None:
         return None
-    try:
-        if not within_bounds(reader, text):
-            return None
-        root = yaml.compose(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError as error:
-        reader.add(yaml_problem(reader.file, error, text))
-        return None
+    root = compose_bounded(reader, text)
     if root is None:
+        return None
+    if isinstance(root, yaml.ScalarNode) and root.tag == NULL:
         reader.add(
             Problem(
                 reader.file,
@@ -206,6 +202,21 @@ def compose_case_file(reader: NodeReader) -> tuple[yaml.Node, bytes] | None:
             )
         )
         return None
+    return root, raw
+
+
+def compose_bounded(reader: NodeReader, text: str) -> yaml.Node | None:
+    """``text`` composed into nodes within the bounds above (an empty text is a null
+    scalar), or ``None`` with a problem."""
+    try:
+        if not within_bounds(reader, text):
+            return None
+        root = yaml.compose(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError as error:
+        reader.add(yaml_problem(reader.file, error, text))
+        return None
+    if root is None:  # an empty file
+        return yaml.ScalarNode(NULL, "")
     walked = walk(root)
     if isinstance(walked, yaml.Node):
         if walked.tag in PLAIN_TAGS:  # an alias inside its own anchor
@@ -229,7 +240,7 @@ def compose_case_file(reader: NodeReader) -> tuple[yaml.Node, bytes] | None:
             "write the case without aliases; a case needs a few hundred values",
         )
         return None
-    return root, raw
+    return root
 
 
 def within_bounds(reader: NodeReader, text: str) -> bool:
@@ -242,10 +253,13 @@ def within_bounds(reader: NodeReader, text: str) -> bool:
         if isinstance(event, yaml.NodeEvent):
             count += 1
             if count > CASE_NODES_LIMIT:
-                reader.problem(
-                    None,
-                    f"the file holds more than {CASE_NODES_LIMIT:,} values",
-                    "a case needs a few hundred: keep to the case format",
+                reader.add(
+                    Problem(
+                        reader.file,
+                        1,
+                        f"the file holds more than {CASE_NODES_LIMIT:,} values",
+                        "a case needs a few hundred: keep to the case format",
+                    )
                 )
                 return False
         if isinstance(event, yaml.CollectionStartEvent):
@@ -270,21 +284,24 @@ def read_bounded(reader: NodeReader, limit: int = CASE_FILE_LIMIT) -> bytes | No
     (never more is read: a FIFO, a device or a file that grows is refused, not waited on)."""
     file = reader.file
     try:
-        status = file.stat()
-        if not stat.S_ISREG(status.st_mode):
-            reader.add(Problem(file, 0, "is not a regular file", "make it a plain text file"))
-            return None
-        with open(file, "rb") as stream:
+        with open_regular(file) as stream:
             raw = stream.read(limit + 1)
+    except NotARegularFile:
+        reader.add(
+            Problem(
+                file, 1, "the case file is a folder, FIFO or device", "make it a plain text file"
+            )
+        )
+        return None
     except (OSError, RuntimeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        reader.add(Problem(file, 0, f"cannot read the file: {reason}", "check the path"))
+        reader.add(Problem(file, 1, f"cannot read the file: {reason}", "check the path"))
         return None
     if len(raw) > limit:
         reader.add(
             Problem(
                 file,
-                0,
+                1,
                 f"the file is larger than {limit // 1_000_000} MB",
                 "a case is text: move long material out of the file",
             )
@@ -318,7 +335,7 @@ def yaml_problem(file: Path, error: yaml.YAMLError, text: str) -> Problem:
         )
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 0
+        line = mark.line + 1 if mark else 1
         reason = error.problem or "the YAML cannot be read"
         if "maximum nesting depth" in reason:
             return Problem(file, line, f"broken YAML: {reason}", "a case is only a few levels deep")
@@ -332,7 +349,7 @@ def yaml_problem(file: Path, error: yaml.YAMLError, text: str) -> Problem:
             f"broken YAML: {reason}",
             "check the indentation and quote text that contains `: ` or starts with a special character",
         )
-    return Problem(file, 0, f"broken YAML: {error}", "check the file's syntax")
+    return Problem(file, 1, f"broken YAML: {error}", "check the file's syntax")
 
 
 def walk(root: yaml.Node) -> int | yaml.Node:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from tutorbot.cases.library import load_library
+from tutorbot.cases.problems import Problem
+from tutorbot.cases.yaml_nodes import NodeReader, compose_bounded, decode_utf8, read_bounded
 from tutorbot.cli.options import (
     Subcommands,
     add_cases_option,
@@ -16,6 +19,7 @@ from tutorbot.cli.options import (
     require_cases_folder,
     settings_from,
 )
+from tutorbot.grading.lexicon import LEXICON_FILE, LexiconError, parse_lexicon
 
 
 def register(cases: Subcommands) -> None:
@@ -31,7 +35,9 @@ def register(cases: Subcommands) -> None:
     show.set_defaults(func=show_case)
 
     validate = cases.add_parser(
-        "validate", help="check cases and print every problem as file:line: message"
+        "validate",
+        help="check cases (and the cases folder's lexicon.yaml) and print every problem "
+        "as file:line: message",
     )
     validate.add_argument(
         "paths",
@@ -91,16 +97,44 @@ def validate_cases(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     paths = args.paths or [settings.cases]
     library = load_library(paths, as_published=args.published)
-    report(library.problems)
-    errors = len(library.errors)
-    warnings = len(library.problems) - errors
+    problems = library.problems + [p for path in paths for p in lexicon_problems(path)]
+    report(problems)
+    errors = len([p for p in problems if p.severity == "error"])
+    warnings = len(problems) - errors
     checked = len(library.results)
     print(
         f"{checked} case{'s' if checked != 1 else ''} checked: "
         f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
         file=sys.stderr,
     )
-    if checked == 0 and not library.problems:
+    if checked == 0 and not problems:
         print("No case folders found (a case is a folder with a case.yaml).", file=sys.stderr)
         return 1
     return 1 if errors else 0
+
+
+LEXICON_ERROR = re.compile(r"^(?P<file>.*):(?P<line>\d+): (?P<message>.*)$", re.DOTALL)
+
+
+def lexicon_problems(folder: Path) -> list[Problem]:
+    """The problems of ``folder``'s ``lexicon.yaml`` (none when there is none), as
+    ``play``, ``grade`` and ``run`` would refuse it. Read within the same bounds as a
+    case file first (size, values, depth, aliases): the lexicon parser composes the
+    YAML again, without those bounds."""
+    file = folder / LEXICON_FILE
+    if not folder.is_dir() or not (file.exists() or file.is_symlink()):
+        return []
+    reader = NodeReader(file)
+    raw = read_bounded(reader)
+    text = decode_utf8(reader, raw) if raw is not None else None
+    if text is None:
+        return reader.finish()
+    if compose_bounded(reader, text) is None:
+        return reader.finish()
+    try:
+        parse_lexicon(text, file)
+    except LexiconError as error:
+        found = LEXICON_ERROR.match(str(error))
+        line, message = (int(found["line"]), found["message"]) if found else (1, str(error))
+        return [Problem(file, line, message, "see docs/grading.md, Extending the lexicon")]
+    return []

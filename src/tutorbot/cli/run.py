@@ -1,16 +1,32 @@
-"""``tutorbot run``: start the Telegram bot, with long polling or a webhook."""
+"""``tutorbot run``: start the Telegram bot, with long polling or a webhook.
+
+The cases are loaded here, before the bot starts: a broken case is left out
+and logged in one line (``tutorbot cases validate`` lists all its problems),
+the others are served. A broken ``lexicon.yaml`` stops the start, in one
+sentence, since every case's grading depends on it. A failed poll of Telegram
+is one log line with a count of the failures in a row, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import logging
 import re
 import secrets
+import signal
 import sys
-from dataclasses import dataclass
-from typing import Any
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from tutorbot.cases.image_files import ImageCache
+from tutorbot.cases.library import Library, load_library
+from tutorbot.cli.cases import lexicon_problems
 from tutorbot.cli.options import (
     Subcommands,
     add_cases_option,
@@ -19,7 +35,10 @@ from tutorbot.cli.options import (
 )
 from tutorbot.errors import CommandError
 from tutorbot.grading import LexiconError
-from tutorbot.settings import SettingsError
+from tutorbot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 # The Telegram adapter and storage are imported where `tutorbot run` needs them: with
 # python-telegram-bot they take close to a second to load, which no other command needs.
@@ -125,6 +144,157 @@ def configure_logging(level: str, token: str) -> None:
     protect_token(token)
 
 
+log = logging.getLogger("tutorbot.run")
+#: What ``tutorbot run`` keeps beside a SQLite database: what was read of the case images.
+IMAGE_CACHE = "image-cache.json"
+
+
+def image_cache_file(settings: Settings) -> Path | None:
+    """Where the image cache is kept: beside the SQLite database file (the one folder
+    the bot may write to), or nowhere for an in-memory database."""
+    from tutorbot.storage import sqlite_path
+
+    try:
+        path = sqlite_path(settings.database)
+    except ValueError:  # not SQLite: the cache lives for this run only
+        return None
+    return None if path == ":memory:" else Path(path).parent / IMAGE_CACHE
+
+
+def load_cases(settings: Settings) -> Library:
+    """The cases to serve, each broken one logged in one line; a broken lexicon is a
+    :class:`CommandError`."""
+    cases = require_cases_folder(settings)
+    lexicon = [p for p in lexicon_problems(cases) if p.severity == "error"]
+    if lexicon:
+        raise CommandError(f"{lexicon[0]}; the bot grades with it, so it does not start")
+    library = load_library([cases], images=ImageCache(image_cache_file(settings)))
+    for line in library.broken():
+        log.warning("%s", line)
+    log.info(
+        "%d cases loaded, %d published, %d left out",
+        len(library.cases),
+        len(library.published()),
+        len(library.broken()),
+    )
+    return library
+
+
+@dataclass
+class PollFailures:
+    """Failed polls of Telegram, each logged in one line with how many failed in a row.
+
+    PTB hands a failed ``getUpdates`` to the application's error handlers, which log
+    a traceback each time (90 lines, every few seconds while Telegram is out of
+    reach); a timed-out one it logs only at DEBUG. The request for ``getUpdates``
+    reports here instead: every failure (timeouts included) and the first success
+    after failures.
+    """
+
+    in_a_row: int = 0
+    since: float = field(default_factory=time.monotonic)
+
+    def failed(self, error: Exception) -> None:
+        if self.in_a_row == 0:
+            self.since = time.monotonic()
+        self.in_a_row += 1
+        times = "once" if self.in_a_row == 1 else f"{self.in_a_row} times in a row"
+        log.warning("Polling Telegram failed %s: %s; retrying", times, _reason(error))
+
+    def succeeded(self) -> None:
+        if self.in_a_row:
+            log.warning(
+                "Polling Telegram works again, after %d failed polls in %.0f s",
+                self.in_a_row,
+                time.monotonic() - self.since,
+            )
+            self.in_a_row = 0
+
+
+def _reason(error: Exception) -> str:
+    text = str(getattr(error, "message", "") or error) or type(error).__name__
+    return text.splitlines()[0]
+
+
+def watched_get_updates(failures: PollFailures) -> Any:
+    """PTB's request for ``getUpdates`` (as ``ApplicationBuilder`` makes it: one
+    connection), telling ``failures`` how each call went: a network error or timeout,
+    or an answer other than 200 (``post``, which turns those into exceptions, is final)."""
+    from telegram.error import TelegramError
+    from telegram.request import HTTPXRequest, RequestData
+
+    class WatchedRequest(HTTPXRequest):
+        async def do_request(
+            self,
+            url: str,
+            method: str,
+            request_data: RequestData | None = None,
+            read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+            write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+            connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+            pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        ) -> tuple[int, bytes]:
+            try:
+                code, payload = await super().do_request(
+                    url,
+                    method,
+                    request_data,
+                    read_timeout,
+                    write_timeout,
+                    connect_timeout,
+                    pool_timeout,
+                )
+            except TelegramError as error:
+                failures.failed(error)
+                raise
+            if code == HTTPStatus.OK:
+                failures.succeeded()
+            else:
+                failures.failed(RuntimeError(_description(code, payload)))
+            return code, payload
+
+    return WatchedRequest(connection_pool_size=1)
+
+
+def _description(code: int, payload: bytes) -> str:
+    """What the Bot API said with an error status (its ``description``), else the status."""
+    try:
+        description = json.loads(payload).get("description")
+    except (ValueError, AttributeError):
+        description = None
+    if isinstance(description, str) and description:
+        return description
+    try:
+        return f"HTTP {code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
+
+
+async def poll(app: Application[Any, Any, Any, Any, Any, Any], allowed: list[str]) -> None:
+    """``Application.run_polling`` in its documented parts, to pass the Updater an
+    ``error_callback``: with none, PTB hands each failed poll to the error handlers
+    (https://docs.python-telegram-bot.org/en/stable/telegram.ext.updater.html#telegram.ext.Updater.start_polling).
+    Runs until SIGINT, SIGTERM or SIGABRT, as ``run_polling`` does."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+        loop.add_signal_handler(signum, stop.set)
+    updater = app.updater
+    if updater is None:  # build_application always gives one
+        raise RuntimeError("the application has no Updater")
+    async with app:  # initialize() ... shutdown()
+        # The request for getUpdates logs each failure (PollFailures); nothing more to do.
+        await updater.start_polling(allowed_updates=allowed, error_callback=lambda _: None)
+        await app.start()
+        try:
+            await stop.wait()
+        finally:
+            if updater.running:
+                await updater.stop()
+            if app.running:
+                await app.stop()
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the bot and run until interrupted."""
     from telegram.error import InvalidToken, NetworkError
@@ -143,13 +313,16 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, token)
     if webhook is not None:
         protect_token(webhook.secret)  # setWebhook carries it; DEBUG logs show the call
+    library = load_cases(settings)
     try:
-        app = build_application(settings)
+        app = build_application(
+            settings, library=library, get_updates_request=watched_get_updates(PollFailures())
+        )
     except LexiconError as error:
         raise CommandError(str(error)) from None
     try:
         if webhook is None:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            asyncio.run(poll(app, ALLOWED_UPDATES))
         else:
             if webhook.port not in WEBHOOK_PORTS:
                 logging.getLogger(__name__).info(
