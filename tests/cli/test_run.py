@@ -109,6 +109,12 @@ async def test_run_serves_the_good_cases_beside_every_kind_of_broken_one(
         in err
     )
     assert (tmp_path / "state" / "image-cache.json").is_file()  # beside the database
+    state = tmp_path / "state"
+    assert {p.name: p.stat().st_mode & 0o777 for p in [state, *state.iterdir()]} == {
+        "state": 0o700,
+        "bot.db": 0o600,
+        "image-cache.json": 0o600,
+    }
 
 
 async def test_a_failed_poll_is_one_line_with_a_count(
@@ -132,3 +138,15 @@ async def test_a_failed_poll_is_one_line_with_a_count(
     ]
     assert "Polling Telegram works again, after 3 failed polls" in err
     assert "Traceback" not in err and botapi.token not in err
+
+
+def test_the_systemd_unit_keeps_the_state_private() -> None:
+    unit = (ROOT / "deploy" / "tutorbot.service").read_text()
+    settings = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and line[0].isalpha()
+    )
+    assert settings["UMask"] == "0077"
+    assert settings["StateDirectory"] == "tutorbot"
+    assert settings["StateDirectoryMode"] == "0700"
+    env = (ROOT / "deploy" / "tutorbot.env.example").read_text()
+    assert "TUTORBOT_DATABASE=sqlite:////var/lib/tutorbot/" in env  # inside StateDirectory

@@ -15,12 +15,25 @@ transactions of concurrent updates in one process never interleave.
 Each repository module keeps its SQL in plain functions that take the
 connection first: :meth:`Database.run` calls one of them for a repository's
 own method, and the unit of work calls several inside one transaction.
+
+The database holds every learner's answers and ids, so only the bot's user
+may read it: the file is created 0600 before SQLite opens it (SQLite creates
+the -wal and -shm files with the database file's permissions,
+https://www.sqlite.org/src/file?name=src/os_unix.c, ``findCreateFileMode``),
+the process umask is 077 while SQLite connects, and a folder the bot creates
+for it is 0700. An existing database file that others may read is narrowed
+to 0600, with a warning; an existing folder is the operator's and is left
+alone, with a warning when others may read it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +44,12 @@ from tutorbot.storage.errors import StoreError
 
 T = TypeVar("T")
 P = ParamSpec("P")
+
+log = logging.getLogger(__name__)
+#: Database, WAL and shared-memory files: read and written by the bot's user only.
+FILE_MODE = 0o600
+#: A folder the bot creates for its database.
+FOLDER_MODE = 0o700
 
 
 def now() -> datetime:
@@ -88,23 +107,28 @@ class Database:
         if self._closed:
             raise StoreError("the store is closed")
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            private_files(Path(self.path))
+        # SQLite may create the -wal and -shm files in any statement from here on.
+        previous_umask = os.umask(0o077)
         try:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open the database {self.path}: {error}.") from None
-        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-        try:
-            if self.path != ":memory:":
-                # WAL: readers do not block the writer, and commits are cheap with NORMAL sync.
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(conn, self.path)
-        except BaseException:
-            conn.close()
-            raise
+            try:
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False, timeout=30
+                )
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot open the database {self.path}: {error}.") from None
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            try:
+                if self.path != ":memory:":
+                    # WAL: readers do not block the writer, and commits are cheap with NORMAL sync.
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                migrate(conn, self.path)
+            except BaseException:
+                conn.close()
+                raise
+        finally:
+            os.umask(previous_umask)
         self._conn = conn
         # From now on a busy database raises at once and run() waits asynchronously.
         conn.execute("PRAGMA busy_timeout = 0")
@@ -122,6 +146,39 @@ class Database:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def private_files(database: Path) -> None:
+    """Make ``database`` and its folder private to this user before SQLite opens it.
+
+    A missing folder is created 0700 (its missing parents as the umask says); an
+    existing one is left alone, with a warning when others may read it. The file
+    is created 0600 if missing; an existing one (or its -wal/-shm) that group or
+    others may use is narrowed to 0600, with a warning.
+    """
+    folder = database.parent
+    if folder.is_dir():
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & stat.S_IRWXO:
+            log.warning(
+                "others may read the database folder %s (mode %o): consider chmod 700",
+                folder,
+                mode,
+            )
+    else:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        os.chmod(folder, FOLDER_MODE)  # mkdir's mode is masked by the umask
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & ~FILE_MODE:
+            os.chmod(path, FILE_MODE)
+            log.warning("%s was readable by others (mode %o); it is now 600", path, mode)
 
 
 @contextmanager
