@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from tutorbot.app.play import STALE, Result
 from tutorbot.app.replies import Say
+from tutorbot.limits import TEXT_LIMIT
 from tutorbot.storage import SessionKey
 from tutorbot.telegram._runtime import Runtime, session_key
 from tutorbot.telegram.menu import HANDLED, HELP
@@ -26,7 +27,7 @@ from tutorbot.tutor.words import command_event
 Context = ContextTypes.DEFAULT_TYPE
 #: A use case called for one update: the learner's session key and the update id.
 UseCase = Callable[[SessionKey, int], Awaitable[Result]]
-MAX_ANSWER = 1000  # longer answers are cut: nobody types a longer diagnosis
+MAX_ANSWER = TEXT_LIMIT  # a message holds no more: every answer is kept in full
 UNKNOWN_COMMAND = Say(
     "unknown_command", ("I do not know that command. /help lists what I can do.",)
 )
