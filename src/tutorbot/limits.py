@@ -38,7 +38,8 @@ GROUP_SENDS_PER_MINUTE = 20
 #: A case.yaml (or the cases folder's lexicon.yaml) is read up to this many bytes.
 CASE_FILE_LIMIT = 1_000_000
 #: Values (texts, lists, mappings) a case file may hold, also once its YAML aliases are
-#: followed: a real case has about 200; an "anchor bomb" multiplies a few lines into billions.
-CASE_NODES_LIMIT = 20_000
+#: followed: a real case has about 200, 50 times fewer; an "anchor bomb" multiplies a
+#: few lines into billions.
+CASE_NODES_LIMIT = 10_000
 #: Lists and mappings inside each other: a case is 6 deep, a lexicon 3.
 CASE_DEPTH_LIMIT = 32

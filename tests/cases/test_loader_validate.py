@@ -156,7 +156,7 @@ def test_an_alias_bomb_is_cheap(tmp_path: Path) -> None:
     text = GOOD.format(id="bomb", status="draft") + "\n".join(levels) + "\n"
     result = load_case(write_case(tmp_path, "bomb", text))  # 9**11 strings if expanded
     assert [p.message for p in result.problems] == [
-        "the file holds more than 20,000 values once its aliases (`*name`) are followed"
+        "the file holds more than 10,000 values once its aliases (`*name`) are followed"
     ]
 
 

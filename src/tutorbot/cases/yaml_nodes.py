@@ -106,6 +106,9 @@ class NodeReader:
             if key in out:
                 self.problem(key_node, f"{where} has `{key}` twice", "keep one of them")
                 continue
+            if key not in known and len(self.problems) >= MAX_PROBLEMS:
+                self.untold += 1  # not kept: no need to look for a near key
+                continue
             if key not in known:
                 close = _closest(key, known)
                 hint = f"did you mean `{close}`?" if close else f"known keys: {', '.join(known)}"
@@ -209,7 +212,8 @@ def compose_bounded(reader: NodeReader, text: str) -> yaml.Node | None:
     """``text`` composed into nodes within the bounds above (an empty text is a null
     scalar), or ``None`` with a problem."""
     try:
-        if not within_bounds(reader, text):
+        aliases = within_bounds(reader, text)
+        if aliases is None:
             return None
         root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
@@ -217,6 +221,8 @@ def compose_bounded(reader: NodeReader, text: str) -> yaml.Node | None:
         return None
     if root is None:  # an empty file
         return yaml.ScalarNode(NULL, "")
+    if not aliases:  # then it holds what was counted, and no loop
+        return root
     walked = walk(root)
     if isinstance(walked, yaml.Node):
         if walked.tag in PLAIN_TAGS:  # an alias inside its own anchor
@@ -243,15 +249,28 @@ def compose_bounded(reader: NodeReader, text: str) -> yaml.Node | None:
     return root
 
 
-def within_bounds(reader: NodeReader, text: str) -> bool:
-    """Whether ``text`` holds at most :data:`CASE_NODES_LIMIT` values nested at most
-    :data:`CASE_DEPTH_LIMIT` deep; if not, a problem says so. Counted from the parser's
-    events, which cost far less than composing the values (and never recurse).
+def within_bounds(reader: NodeReader, text: str) -> int | None:
+    """How many aliases ``text`` uses, if it holds at most :data:`CASE_NODES_LIMIT`
+    values nested at most :data:`CASE_DEPTH_LIMIT` deep and no explicit tag; if not,
+    ``None`` and a problem says why. Counted from the parser's events, which cost far
+    less than composing the values (and never recurse).
     Raises :class:`yaml.YAMLError` for broken YAML."""
-    count = depth = 0
+    count = depth = aliases = 0
     for event in yaml.parse(text, Loader=SAFE_LOADER):
         if isinstance(event, yaml.NodeEvent):
             count += 1
+            aliases += isinstance(event, yaml.AliasEvent)
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in PLAIN_TAGS:
+                reader.add(
+                    Problem(
+                        reader.file,
+                        event.start_mark.line + 1 if event.start_mark else 1,
+                        "the file uses YAML tags (`!!python/...` or `!name`), which cases may not",
+                        "remove the tag",
+                    )
+                )
+                return None
             if count > CASE_NODES_LIMIT:
                 reader.add(
                     Problem(
@@ -261,7 +280,7 @@ def within_bounds(reader: NodeReader, text: str) -> bool:
                         "a case needs a few hundred: keep to the case format",
                     )
                 )
-                return False
+                return None
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > CASE_DEPTH_LIMIT:
@@ -273,10 +292,10 @@ def within_bounds(reader: NodeReader, text: str) -> bool:
                         "keep to the format's few levels",
                     )
                 )
-                return False
+                return None
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-    return True
+    return aliases
 
 
 def read_bounded(reader: NodeReader, limit: int = CASE_FILE_LIMIT) -> bytes | None:
