@@ -123,3 +123,30 @@ def test_a_broken_case_is_reported_and_the_others_play(tmp_path: Path) -> None:
         and "broken YAML" in run.stderr
         and "Clinical history:" in run.stdout
     )
+
+
+def test_alt_text_waits_for_the_findings_or_describe() -> None:
+    """The alt text says what the image shows: before "What do you see?" it would answer it."""
+    alt = "thick anterior ribs on both sides"
+    run = play(b"next\ndescribe\nnext\n", "--case", "extramedullary-hematopoiesis")
+    stage = run.stdout.index("-- Stage 1 of 2")
+    asked = run.stdout.index("Image 1 of 1: ")
+    shown = run.stdout.index("-- Findings, stage 1 of 2")
+    assert alt not in run.stdout[stage:asked]
+    assert "(Type describe to have the images described in words.)" in run.stdout[stage:asked]
+    assert alt in run.stdout[asked:shown] and alt in run.stdout[shown:]
+
+
+def test_describe_before_any_image_and_at_the_question() -> None:
+    run = play(b"describe\nskip\ndescribe\n", "--case", "extramedullary-hematopoiesis")
+    assert "There is no image to describe yet." in run.stdout
+    assert verdict_lines(run.stdout) == []  # `describe` is never graded as a diagnosis
+
+
+def test_a_pipe_reads_every_line_as_it_is() -> None:
+    """No shortcuts, suggestions or key help in a pipe: scripts keep their meaning."""
+    run = play(b"n\nnxet\nq\n", "--case", "extramedullary-hematopoiesis")
+    assert "Did you mean" not in run.stdout and "Keys:" not in run.stdout
+    assert "-- Stage 1" not in run.stdout  # "n" is not next here
+    assert run.stdout.count("The diagnosis question comes after the images.") == 3
+    assert not run.stdout.rstrip().endswith("Bye.")  # "q" is not quit either

@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tutorbot import __version__
 from tutorbot.cli import authoring, cases, grade, play, run
 from tutorbot.errors import CommandError
 from tutorbot.settings import SettingsError
@@ -35,7 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cases.register(case_actions)
     authoring.register(case_actions)
+    add_version(parser)
     return parser
+
+
+def add_version(parser: argparse.ArgumentParser) -> None:
+    """``--version`` on ``parser`` and on every subcommand under it."""
+    parser.add_argument("--version", action="version", version=f"tutorbot {__version__}")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subcommand in action.choices.values():
+                add_version(subcommand)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

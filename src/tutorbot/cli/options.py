@@ -29,10 +29,21 @@ def add_cases_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_attempts_option(parser: argparse.ArgumentParser) -> None:
+    """``--attempts N``, read by :func:`settings_from`."""
+    parser.add_argument(
+        "--attempts",
+        type=int,
+        metavar="N",
+        help="attempts at the diagnosis (default: $TUTORBOT_ATTEMPTS or 2)",
+    )
+
+
 def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
-    """The settings from the environment, with ``--cases`` and ``overrides`` (other
-    flags; ``None`` when not given) winning."""
-    return Settings.from_env(cases=args.cases, **overrides)
+    """The settings from the environment, with ``--cases``, ``--attempts`` (where the
+    command has them) and ``overrides`` (other flags; ``None`` when not given) winning."""
+    given = {"attempts": getattr(args, "attempts", None), **overrides}
+    return Settings.from_env(cases=args.cases, **given)
 
 
 def report(problems: Iterable[Problem]) -> None:

@@ -9,14 +9,17 @@ from tutorbot.cases.library import load_library
 from tutorbot.cases.model import Case
 from tutorbot.cli.options import (
     Subcommands,
+    add_attempts_option,
     add_cases_option,
     load_one_case,
     require_cases_folder,
     settings_from,
 )
 from tutorbot.console.play import Player, interactive
+from tutorbot.console.terminal import Terminal
 from tutorbot.errors import CommandError
 from tutorbot.grading import LexiconError, grader_for
+from tutorbot.tutor import Tutor
 
 
 def register(subcommands: Subcommands) -> None:
@@ -25,26 +28,25 @@ def register(subcommands: Subcommands) -> None:
         "play",
         help="play a case in the terminal",
         description=(
-            "Play cases in the terminal. Type next, hint, skip, reveal, restart or quit; "
-            "at the diagnosis question anything else is your answer. Reads from a pipe too."
+            "Play cases in the terminal. Type next, hint, skip, reveal, restart, describe or "
+            "quit; at the diagnosis question anything else is your answer. On a terminal: "
+            "line editing and history, n/h/s/r/q for next/hint/skip/reveal/quit, and a case "
+            "list to pick from. Reads from a pipe too (then exactly the typed words)."
         ),
     )
     parser.add_argument(
-        "--case", metavar="ID_OR_PATH", help="the case to play (default: the first published case)"
+        "--case",
+        metavar="ID_OR_PATH",
+        help="the case to play (default: pick from a list; in a pipe, the first published case)",
     )
     add_cases_option(parser)
-    parser.add_argument(
-        "--attempts",
-        type=int,
-        metavar="N",
-        help="attempts at the diagnosis (default: $TUTORBOT_ATTEMPTS or 2)",
-    )
+    add_attempts_option(parser)
     parser.set_defaults(func=play)
 
 
 def play(args: argparse.Namespace) -> int:
     """``tutorbot play [--case ID_OR_PATH]``."""
-    settings = settings_from(args, attempts=args.attempts)
+    settings = settings_from(args)
     case: Case | None = None
     if args.case:
         case = load_one_case(args.case, settings.cases)
@@ -55,13 +57,19 @@ def play(args: argparse.Namespace) -> int:
         cases_dir = settings.cases
     for problem in library.errors:
         print(f"skipped: {problem}", file=sys.stderr)
-    if case is None:
-        case = library.next_unseen([])
-        if case is None:
-            raise CommandError(f"there are no published cases in {settings.cases}")
+    if case is None and library.next_unseen([]) is None:
+        raise CommandError(f"there are no published cases in {settings.cases}")
     try:
         grader = grader_for(cases_dir)
     except LexiconError as error:
         raise CommandError(str(error)) from None
-    player = Player(library, grader, settings.attempts, sys.stdout)
+    terminal = Terminal(sys.stdout) if interactive() else None
+    if case is None:
+        if terminal is None:
+            case = library.next_unseen([])
+        else:  # the learner picks; a title that names the diagnosis is not shown
+            case = terminal.pick(library.published(), lambda c: Tutor(c, grader).title)
+        if case is None:
+            return 0
+    player = Player(library, grader, settings.attempts, sys.stdout, terminal)
     return player.play(case, sys.stdin.buffer, prompt=interactive())

@@ -29,6 +29,7 @@ from tutorbot.cases.library import Library, load_library
 from tutorbot.cli.cases import lexicon_problems
 from tutorbot.cli.options import (
     Subcommands,
+    add_attempts_option,
     add_cases_option,
     require_cases_folder,
     settings_from,
@@ -72,6 +73,7 @@ def register(subcommands: Subcommands) -> None:
         "--port", type=int, default=8443, metavar="N", help="webhook listen port (default 8443)"
     )
     add_cases_option(parser)
+    add_attempts_option(parser)
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )

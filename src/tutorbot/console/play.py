@@ -15,9 +15,11 @@ from typing import BinaryIO, TextIO
 from tutorbot.app.play import Play, Result
 from tutorbot.cases.library import Library
 from tutorbot.cases.model import Case
-from tutorbot.console.render import write
+from tutorbot.console.render import describe, write
+from tutorbot.console.terminal import DESCRIBE, Terminal, near_command
 from tutorbot.storage import SessionKey, open_store
-from tutorbot.tutor import Grader, Phase, events
+from tutorbot.tutor import Grader, Phase, SessionState, events
+from tutorbot.tutor.actions import ImageView, ShowHistory, ShowImages
 from tutorbot.tutor.words import WORDS, command_event, command_word
 
 MAX_LINE = 10_000  # longer lines are cut: nobody types a longer diagnosis
@@ -62,11 +64,20 @@ class Player:
     over a store that lives in memory for one run: the terminal keeps nothing.
     """
 
-    def __init__(self, library: Library, grader: Grader, attempts: int, out: TextIO) -> None:
+    def __init__(
+        self,
+        library: Library,
+        grader: Grader,
+        attempts: int,
+        out: TextIO,
+        terminal: Terminal | None = None,
+    ) -> None:
         self.library = library
         self.grader = grader
         self.attempts = attempts
         self.out = out
+        self.terminal = terminal  # on a terminal: its keyboard; None in a pipe
+        self._images: tuple[ImageView, ...] = ()  # the stage's images, for `describe`
 
     def play(self, case: Case, stdin: BinaryIO, prompt: bool = False) -> int:
         """Play ``case`` (a draft too: an author trying it) and whatever follows it."""
@@ -78,13 +89,23 @@ class Player:
         async with await open_store(IN_MEMORY) as store:
             play = Play(store, self.library, self.grader, self.attempts, drafts=True)
             await self._show(play, await play.start(LEARNER, case))
-            for line in self._lines(stdin, prompt):
+            lines = self.terminal.lines() if self.terminal else self._lines(stdin, prompt)
+            for line in lines:
                 state = await play.state(LEARNER)
+                if command_word(line) == DESCRIBE:
+                    print("\n".join(describe(self._images)), file=self.out, flush=True)
+                    continue
+                slip = near_command(line) if self.terminal and not self._answer(state) else None
+                if slip is not None:
+                    print(f"Did you mean {slip}? Type it to do that.", file=self.out, flush=True)
+                    continue
                 event = to_event(line, state.phase if state else "done")
                 if event is None:
                     print("Bye.", file=self.out)
                     return 0
-                await self._show(play, await play.step(LEARNER, None, event))
+                result = await play.step(LEARNER, None, event)
+                self._remember(result)
+                await self._show(play, result)
         return 0
 
     async def _show(self, play: Play, result: Result) -> None:
@@ -98,6 +119,22 @@ class Player:
         write(reply.actions, self.out)
         if result.pending:  # printed: nothing to show again
             await play.reply_sent(LEARNER, result.version)
+
+    def _answer(self, state: SessionState | None) -> bool:
+        """Whether a line typed now is graded as the diagnosis (the tutor's rule)."""
+        if state is None or state.phase not in ("question", "findings"):
+            return False
+        case = self.library.cases.get(state.case_id)
+        last_stage = len(case.stages) - 1 if case is not None else 0
+        return state.phase == "question" or state.stage >= last_stage
+
+    def _remember(self, result: Result) -> None:
+        """Keep the images of the stage shown last, which `describe` describes."""
+        for action in result.reply.actions if result.reply else ():
+            if isinstance(action, ShowImages):
+                self._images = action.images
+            elif isinstance(action, ShowHistory):
+                self._images = ()
 
     def _lines(self, stdin: BinaryIO, prompt: bool) -> Iterator[str]:
         if prompt:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from tutorbot.tutor import actions as a
 
-WORDS = "next, hint, skip, reveal, restart, quit"
+WORDS = "next, hint, skip, reveal, restart, describe, quit"
 
 
 def one_line(text: str) -> str:
@@ -19,10 +19,25 @@ def _bullets(lines: Iterable[str]) -> list[str]:
     return [f"  • {one_line(line)}" for line in lines]
 
 
-def _image(label: str, image: a.ImageView) -> list[str]:
-    # A terminal cannot show the picture: its path, caption and (when given) the alt text.
+def _image(label: str, image: a.ImageView, *, alt: bool) -> list[str]:
+    # A terminal cannot show the picture: its path, its caption and, once the learner
+    # has seen the findings, the alt text, which describes what the image shows.
     lines = [f"{label} {image.path}", f"        {one_line(image.caption)}"]
-    return [*lines, f"        ({one_line(image.alt)})"] if image.alt else lines
+    return [*lines, f"        ({one_line(image.alt)})"] if alt and image.alt else lines
+
+
+def describe(images: Sequence[a.ImageView]) -> list[str]:
+    """The alt text of ``images``, asked for with ``describe`` before the findings."""
+    if not images:
+        return ["There is no image to describe yet."]
+    described = [image for image in images if image.alt]
+    if not described:
+        return ["These images have no description."]
+    return [
+        f"Image {n} of {len(images)}: {one_line(image.alt)}"
+        for n, image in enumerate(images, 1)
+        if image.alt
+    ]
 
 
 def render(action: a.Action) -> list[str]:
@@ -38,7 +53,9 @@ def render(action: a.Action) -> list[str]:
         case a.ShowImages(stage=n, stages=total, title=title, images=images, question=question):
             lines = [f"-- Stage {n} of {total}{': ' + one_line(title) if title else ''} --"]
             for image in images:
-                lines += _image("[image]", image)
+                lines += _image("[image]", image, alt=False)
+            if any(image.alt for image in images):
+                lines.append("(Type describe to have the images described in words.)")
             lines.append(
                 f"{one_line(question)} (type what you see, or next for the findings)"
                 if question
@@ -51,7 +68,7 @@ def render(action: a.Action) -> list[str]:
             ]
             lines += _bullets(findings)
             for image in images:
-                lines += _image("[annotated image]", image)
+                lines += _image("[annotated image]", image, alt=True)
             return [*lines, "(Type next to go on.)"]
         case a.AskDiagnosis(question=question, attempt=attempt, attempts=attempts, again=again):
             prefix = "Try again: " if again else ""
