@@ -39,8 +39,11 @@ def test_osteosarcoma_document(tmp_path: Path) -> None:
     assert stage.images[1].annotated is None
     assert len(stage.findings) == 3 and "Codman triangle" in stage.findings[1]
     assert case.diagnosis.answer == "Conventional osteosarcoma"
-    assert case.teaching_points[-1] == "Differential diagnosis: Ewing sarcoma; Osteomyelitis"
-    assert len(case.teaching_points) == 4
+    # The Differential Diagnosis section gives the wrong answers, no longer a teaching point.
+    assert [w.answer for w in case.diagnosis.wrong] == ["Ewing sarcoma", "Osteomyelitis"]
+    assert all(w.feedback.startswith("Considered") for w in case.diagnosis.wrong)
+    assert not any("Differential" in point for point in case.teaching_points)
+    assert len(case.teaching_points) == 3
     assert result.origins["images/01-annotated.png"] == "femur-ap-arrows.png"
     folder = write_case_folder(tmp_path / case.id, case_yaml(case))
     loaded = load_case(folder)

@@ -49,6 +49,11 @@ def keys(*names: str) -> set[str]:
         ("Extradural haematoma", "extradural hematoma", "same"),
         ("Tetrology of fallot", "Tetralogy of Fallot", "spelling"),
         ("Osteosarcomas", "Osteosarcoma", "spelling"),
+        ("Slipped capital femoral epiphyses", "Slipped capital femoral epiphysis", "spelling"),
+        # two letters off is another word, not a slip
+        ("Neuroblastoma", "Nephroblastoma", "distinct"),
+        ("Hyperplastic kidney", "Hypoplastic kidney", "overlapping"),
+        ("Ilium fracture", "Ileum fracture", "overlapping"),  # a letter off, but short
         ("DDH", "Developmental dysplasia of the hip", "abbreviation"),
         ("TOF", "Tetralogy of Fallot", "abbreviation"),
         ("LCPD", "Legg-Calvé-Perthes disease", "abbreviation"),

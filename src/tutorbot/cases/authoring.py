@@ -10,10 +10,12 @@ The JSON Schema of ``case.yaml`` is :func:`tutorbot.cases.schema.case_schema`; t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tutorbot.cases.enrich import EnrichError, add_accepted, names_to_add
 from tutorbot.cases.importers import Imported, ImportFailure, import_file
 from tutorbot.cases.importers.writer import (
     CaseExistsError,
@@ -26,6 +28,7 @@ from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import IMAGE_SUFFIXES, load_case
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
 from tutorbot.cases.problems import Problem
+from tutorbot.cases.vocabulary import KnownName
 
 
 class AuthoringError(Exception):
@@ -59,8 +62,9 @@ class ImportFailed:
 FileImport = CaseWritten | CaseSkipped | ImportFailed
 
 
-def import_header(imported: Imported, folder: Path) -> list[str]:
-    """The comment header of an imported ``case.yaml``: where it came from and what to do next."""
+def import_header(imported: Imported, folder: Path, known: Sequence[KnownName] = ()) -> list[str]:
+    """The comment header of an imported ``case.yaml``: where it came from and what to do next;
+    ``known`` are the vocabulary's names added to ``diagnosis.accepted``."""
     case = imported.case
     source = Path(imported.source).name
     lines = [
@@ -82,13 +86,18 @@ def import_header(imported: Imported, folder: Path) -> list[str]:
                 lines.append(f"       {file}  {label}"[:200])
     lines += [
         "  2. Check diagnosis.accepted (spelling variants and abbreviations were added",
-        "     automatically) and try answers:",
+        "     automatically; names marked `# vocabulary: ...` come from MeSH, HPO or",
+        "     ICD-10-CM: delete any that is not right for this case) and try answers:",
         f'       tutorbot grade --case {folder} "your answer"',
         "  3. Fill in source.licence (who may use these images and this text), then play it:",
         f"       tutorbot play --case {folder}",
         f"  4. Publish it: tutorbot cases publish {folder}",
     ]
     notes = list(imported.notes)
+    if known:
+        notes.append(
+            f"accepted {', '.join(n.form for n in known)} (from the medical vocabulary; see NOTICE)"
+        )
     answers = (case.diagnosis.answer, *case.diagnosis.accepted)
     if any(len(a) > 3 and a.casefold() in case.title.casefold() for a in answers):
         notes.append("the title names the diagnosis and learners see the title first: reword it")
@@ -110,7 +119,12 @@ def import_one(path: Path, out: Path, *, force: bool, cases_dir: Path | None = N
     folder = out / outcome.case.id
     if folder.exists() and not force:
         return CaseSkipped(folder)
-    text = case_yaml(outcome.case, import_header(outcome, folder))
+    known = names_to_add(outcome.case)
+    text = case_yaml(outcome.case, import_header(outcome, folder, known))
+    try:
+        text = add_accepted(text, known)
+    except EnrichError as error:  # pragma: no cover - the text is our own dump
+        return ImportFailed(f"cannot add the vocabulary's names ({error})")
     try:
         write_case_folder(folder, text, copies=outcome.images, force=force)
     except CaseExistsError:

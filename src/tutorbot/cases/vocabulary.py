@@ -154,7 +154,7 @@ def relation(term: str, name: str) -> Relation:
     """How ``term`` relates to the concept named ``name``, by their words alone.
 
     ``same``: the same words (another order, spelling or punctuation); ``spelling``: one
-    word spelt a little differently (a plural, a slip: "Tetrology of Fallot"), which the
+    word a plural of the other's or a letter off (a slip: "Tetrology of Fallot"), which the
     grader's typo rules cover and which says nothing new; ``abbreviation``:
     an initialism of the name; ``narrower``: the name's words and more ("tension
     pneumothorax" for pneumothorax: a kind of it); ``broader``: some of the name's words
@@ -181,15 +181,34 @@ def relation(term: str, name: str) -> Relation:
 
 
 def _one_word_respelt(mine: Sequence[str], theirs: Sequence[str]) -> bool:
-    """Whether the two keys differ in one word only, by at most two letters."""
+    """Whether the two keys differ in one word only, as a plural or by one letter."""
     if len(mine) != len(theirs):
         return False
     only_mine = [w for w in mine if w not in theirs]
     only_theirs = [w for w in theirs if w not in mine]
     if len(only_mine) != 1 or len(only_theirs) != 1:
         return False
-    a, b = only_mine[0], only_theirs[0]
-    return abs(len(a) - len(b)) <= 2 and _edits(a, b) <= 2
+    a, b = sorted((only_mine[0], only_theirs[0]), key=len)
+    if any(a.endswith(one) and b == a[: len(a) - len(one)] + other for one, other in _PLURALS):
+        return True
+    # One letter, in a long word only: "tetrology" for tetralogy; never "neuroblastoma"
+    # for nephroblastoma (two letters) or "hypoplastic" for hyperplastic.
+    return len(a) >= 6 and abs(len(a) - len(b)) <= 1 and _edits(a, b) == 1
+
+
+# Singular and plural endings of medical words, shorter form first.
+_PLURALS = (
+    ("", "s"),
+    ("", "es"),
+    ("is", "es"),
+    ("um", "a"),
+    ("on", "a"),
+    ("a", "ae"),
+    ("us", "i"),
+    ("ma", "mata"),
+    ("mas", "mata"),
+    ("x", "ces"),
+)
 
 
 def _edits(a: str, b: str) -> int:

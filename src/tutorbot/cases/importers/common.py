@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
+from tutorbot.cases.vocabulary import name_key
 from tutorbot.grading.lexicon import LexiconError, load_lexicon, shipped_lexicon
 from tutorbot.grading.normalise import words
 
@@ -201,6 +202,50 @@ def _long_form(short: str, text: str) -> str | None:
     return found if len(found) > len(short) else None
 
 
+_PARENTHESES = re.compile(r"\(\s*([^()]{1,80}?)\s*\)")
+_WORD_BEFORE = re.compile(r"(?:^|(?<=\s))([A-Za-z0-9][A-Za-z0-9&/-]{0,11})$")
+
+
+def defined_abbreviations(texts: Iterable[str]) -> list[tuple[str, str]]:
+    """``(long form, abbreviation)`` for each abbreviation a text defines in parentheses:
+    "developmental dysplasia of the hip (DDH)" and "DDH (developmental dysplasia of the
+    hip)" both give ``("developmental dysplasia of the hip", "DDH")``; the letters must
+    spell the words (see :func:`_long_form`)."""
+    pairs: list[tuple[str, str]] = []
+    for text in texts:
+        for match in _PARENTHESES.finditer(text):
+            inside = match.group(1).strip()
+            before = text[: match.start()].rstrip()
+            if _is_abbreviation(inside):
+                long_form = _long_form(inside, before)
+                if long_form:
+                    pairs.append((long_form.strip(" ,;:"), inside))
+            elif (
+                (word := _WORD_BEFORE.search(before))
+                and _is_abbreviation(word.group(1))
+                and _long_form(word.group(1), inside) == inside
+            ):
+                pairs.append((inside, word.group(1)))
+    return pairs
+
+
+def abbreviated_forms(answer: str, texts: Iterable[str]) -> list[tuple[str, str]]:
+    """The answer written with each abbreviation the texts define for it or for words
+    in it, and the definition: ``("DDH", "developmental dysplasia of the hip (DDH)")``
+    for the answer "Developmental dysplasia of the hip", ``("Left DDH", ...)`` for
+    "Left developmental dysplasia of the hip"."""
+    found: list[tuple[str, str]] = []
+    for long_form, short in defined_abbreviations(texts):
+        definition = f"{long_form} ({short})"
+        if name_key(long_form) == name_key(answer):
+            found.append((short, definition))
+        elif len(long_form.split()) >= 2:
+            inner = re.compile(rf"(?<!\w){re.escape(long_form)}(?!\w)", re.IGNORECASE)
+            if inner.search(answer):
+                found.append((clean(inner.sub(short, answer, count=1)), definition))
+    return found
+
+
 def without_parentheses(text: str) -> str:
     """``"X (telangiectatic type)"`` → ``"X"``: the text before a closing parenthesis, else ``""``.
 
@@ -243,20 +288,26 @@ def _as_abbreviation(form: str) -> str:
 
 
 def accepted_answers(
-    diagnosis: str, cases_dir: Path | None = None
+    diagnosis: str, cases_dir: Path | None = None, texts: Sequence[str] = ()
 ) -> tuple[str, list[str], list[str]]:
     """The answer, its accepted forms and notes about where they came from.
 
     Accepted forms are: an abbreviation given in parentheses (also one inside the
     diagnosis: "Complete anterior cruciate ligament (ACL) tear" accepts "Complete
-    ACL tear"), the diagnosis without other parentheses, American/British
-    spelling variants, and synonyms from the grading lexicon.
+    ACL tear"), an abbreviation one of ``texts`` (the rest of the teaching file)
+    defines for the diagnosis ("... developmental dysplasia of the hip (DDH) ..."),
+    the diagnosis without other parentheses, American/British spelling variants,
+    and synonyms from the grading lexicon.
     """
     answer, abbreviations = split_abbreviation(clean(diagnosis).rstrip(".").strip())
     notes: list[str] = []
     accepted = [*abbreviations]
     if abbreviations:
         notes.append(f"accepted {', '.join(abbreviations)} (given in parentheses)")
+    for form, definition in abbreviated_forms(answer, texts):
+        if form.casefold() not in {a.casefold() for a in (answer, *accepted)}:
+            accepted.append(form)
+            notes.append(f"accepted {form} (the text defines {definition!r})")
     shorter = without_parentheses(answer)
     if shorter and shorter.casefold() != answer.casefold():
         # "X (telangiectatic type)", "X (acoustic neuroma)": X alone is right; what

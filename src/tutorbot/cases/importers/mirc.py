@@ -14,7 +14,7 @@ The parts used::
       </image-section>
       <section heading="Findings"><ul><li>…</li></ul></section>
       <section heading="Diagnosis"><p>…</p></section>      (or a <diagnosis> element)
-      <section heading="Differential Diagnosis">…</section>
+      <section heading="Differential Diagnosis">…</section>   (the case's wrong answers)
       <section heading="Discussion">…</section>
     </MIRCdocument>
 
@@ -33,6 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
+from tutorbot.cases.importers.differentials import (
+    diagnosis_forms,
+    differential_notes,
+    differentials,
+)
 from tutorbot.cases.importers.source import MAX_IMPORT_BYTES, Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.loader import IMAGE_SUFFIXES
 from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
@@ -253,9 +258,17 @@ def _build(root: ET.Element, name: str, base: Path | None, cases_dir: Path | Non
             0,
             'expected a diagnosis: a <section heading="Diagnosis"> or a <diagnosis> element',
         )
-    answer, accepted, notes = accepted_answers(doc.diagnosis[0], cases_dir)
+    texts = [
+        *doc.history,
+        *(f for stage in stages for f in stage.findings),
+        *doc.discussion,
+        *doc.differentials,
+    ]
+    answer, accepted, notes = accepted_answers(doc.diagnosis[0], cases_dir, texts)
     if not answer:
         return ImportFailure(name, 0, "expected a diagnosis, found an empty Diagnosis section")
+    considered = differentials(doc.differentials, diagnosis_forms(answer, accepted))
+    notes += differential_notes(considered, False)
     copies: dict[str, Path] = {}
     origins: dict[str, str] = {}
     built: list[Stage] = []
@@ -283,9 +296,7 @@ def _build(root: ET.Element, name: str, base: Path | None, cases_dir: Path | Non
             images.append(Image(file=file, caption=caption, annotated=annotated))
         findings = tuple(stage.findings) or ("(add the findings)",)
         built.append(Stage(images=tuple(images), findings=findings, title=stage.heading))
-    teaching = list(doc.discussion)
-    if doc.differentials:
-        teaching.append("Differential diagnosis: " + "; ".join(doc.differentials))
+    teaching = [*doc.discussion, *considered.teaching]
     if not doc.history:
         notes.append("no History section found; add the history")
     case = Case(
@@ -293,7 +304,7 @@ def _build(root: ET.Element, name: str, base: Path | None, cases_dir: Path | Non
         title=title,
         history=tuple(doc.history),
         stages=tuple(built),
-        diagnosis=DiagnosisSpec(answer=answer, accepted=tuple(accepted)),
+        diagnosis=DiagnosisSpec(answer=answer, accepted=tuple(accepted), wrong=considered.wrong),
         teaching_points=tuple(teaching),
         status="draft",
         source=Source(

@@ -12,6 +12,8 @@ The recognised layout, top to bottom (blank lines anywhere, CRLF or LF, a BOM)::
     <anything> findings:                   (e.g. "CT scan findings:", "MRI findings:"; the
                                            colon may be missing when bullets follow)
       • finding bullet                     (the findings of the captions just above)
+    Differential diagnosis: A; B           (optional, before or after the diagnosis; bullets
+      • C – why not C                        under it, each "name" or "name – why not")
     Diagnosis: The diagnosis (ABBR)
     Discussion:                            (optional heading)
       • teaching point bullet
@@ -29,6 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
+from tutorbot.cases.importers.differentials import (
+    diagnosis_forms,
+    differential_notes,
+    differentials,
+)
 from tutorbot.cases.importers.source import Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
 from tutorbot.limits import CAPTION_LIMIT
@@ -46,6 +53,10 @@ _DIAGNOSIS = re.compile(
     r"^(?:final\s+|working\s+)?(?:diagnosis|dx)\s*[:\-–]\s*(?P<text>.*)$", re.IGNORECASE
 )
 _DIAGNOSIS_BARE = re.compile(r"^(?:final\s+)?diagnosis\s*$", re.IGNORECASE)
+_DIFFERENTIAL = re.compile(
+    r"^(?:differential\s+diagnos[ie]s|differentials?|ddx)\s*(?::|[-–]\s|$)\s*(?P<text>.*)$",
+    re.IGNORECASE,
+)
 _FINDINGS = re.compile(r"^(?P<heading>.{0,80}?)\s*\bfindings\s*:\s*(?P<text>.*)$", re.IGNORECASE)
 # A findings heading that lost its colon ("Radiograph findings"): only taken as
 # one when bullets follow it, where a caption line would be an error.
@@ -68,7 +79,15 @@ _CASE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 # Lines that are never the continuation of a wrapped bullet.
-_NOT_CONTINUATION = (_CONTRIBUTOR, _AUTHOR, _DIAGNOSIS, _DIAGNOSIS_BARE, _FINDINGS, _HISTORY)
+_NOT_CONTINUATION = (
+    _CONTRIBUTOR,
+    _AUTHOR,
+    _DIAGNOSIS,
+    _DIAGNOSIS_BARE,
+    _DIFFERENTIAL,
+    _FINDINGS,
+    _HISTORY,
+)
 
 
 @dataclass
@@ -105,7 +124,9 @@ class _Parser:
     pending: list[tuple[int, str]] = field(default_factory=list)
     diagnosis: tuple[int, str] | None = None
     teaching: list[str] = field(default_factory=list)
-    phase: str = "title"  # title, head, body, discussion, end, references
+    differential_heading: int | None = None
+    differentials: list[str] = field(default_factory=list)
+    phase: str = "title"  # title, head, body, differential, discussion, end, references
     notes: list[str] = field(default_factory=list)
     ignored: int = 0
     # The last bullet item (its list, index and the indentation of its marker),
@@ -206,8 +227,14 @@ class _Parser:
             stage.bulleted = True
             return stage.findings
         if self.phase == "discussion":
+            if (inline := _DIFFERENTIAL.match(item)) and inline.group("text"):
+                self.differentials.append(clean(inline.group("text")))  # "• DDx: A, B"
+                return self.differentials
             self.teaching.append(item)
             return self.teaching
+        if self.phase == "differential":
+            self.differentials.append(item)
+            return self.differentials
         self.ignored += 1
         return None
 
@@ -220,10 +247,12 @@ class _Parser:
                     number, f"found a second 'Author:' line (the first is on line {self.author[0]})"
                 )
             self.author = (number, clean(match.group("text")))
-            if self.phase == "discussion":
+            if self.phase in ("discussion", "differential"):
                 self.phase = "end"
         elif (match := _DIAGNOSIS.match(text)) or _DIAGNOSIS_BARE.match(text):
             self.take_diagnosis(number, clean(match.group("text")) if match else "")
+        elif self.phase != "head" and (match := _DIFFERENTIAL.match(text)):
+            self.take_differential(number, clean(match.group("text")))
         elif self.phase in ("head", "body") and (match := _FINDINGS.match(text)):
             self.take_findings(number, clean(match.group("heading")), clean(match.group("text")))
         elif self.phase == "head" and (match := _HISTORY.match(text) or _HISTORY_BARE.match(text)):
@@ -235,7 +264,7 @@ class _Parser:
             self.history_heading = number
             if inline := clean(match.groupdict().get("text") or ""):
                 self.history.append(inline)
-        elif self.phase in ("discussion", "end") and _DISCUSSION.match(text):
+        elif self.phase in ("discussion", "differential", "end") and _DISCUSSION.match(text):
             if self.discussion_heading is not None:
                 raise _Stop(
                     number,
@@ -243,12 +272,13 @@ class _Parser:
                 )
             self.discussion_heading = number
             self.phase = "discussion"
-        elif self.phase in ("discussion", "end") and _REFERENCES.match(text):
+        elif self.phase in ("discussion", "differential", "end") and _REFERENCES.match(text):
             self.phase = "references"
-        elif self.phase in ("discussion", "end") and _FINDINGS.match(text):
+        elif self.phase in ("discussion", "differential", "end") and _FINDINGS.match(text):
+            after = "'Diagnosis:' line" if self.diagnosis else "differential diagnosis"
             raise _Stop(
                 number,
-                "found a findings heading after the 'Diagnosis:' line; findings belong before the diagnosis",
+                f"found a findings heading after the {after}; findings belong before the diagnosis",
             )
         elif self.phase == "head":
             self.phase = "body"
@@ -261,6 +291,8 @@ class _Parser:
                 self.take_caption(number, text)
         elif self.phase == "discussion":
             self.teaching.append(text)
+        elif self.phase == "differential":
+            self.differentials.append(text)
         else:
             self.ignored += 1
 
@@ -271,6 +303,23 @@ class _Parser:
                 f"found a second contributor line (the first is on line {self.contributor[0]})",
             )
         self.contributor = (number, name)
+
+    def take_differential(self, number: int, inline: str) -> None:
+        """A "Differential diagnosis:" heading: the lines under it, up to the diagnosis, a
+        discussion heading, the author or the references, are the differential."""
+        if self.differential_heading is not None:
+            raise _Stop(
+                number,
+                "found a second differential diagnosis heading (the first is on line "
+                f"{self.differential_heading})",
+            )
+        if self.phase == "body":
+            self.check_no_pending(number, "the differential diagnosis heading")
+            self.check_stage_closed(number, "the differential diagnosis heading")
+        self.differential_heading = number
+        if inline:
+            self.differentials.append(inline)
+        self.phase = "differential"
 
     def take_caption(self, number: int, text: str) -> None:
         if len(text) > CAPTION_LIMIT:
@@ -399,12 +448,15 @@ def _build(p: _Parser, name: str, cases_dir: Path | None) -> ImportOutcome:
         stages.append(
             Stage(images=tuple(images), findings=tuple(stage.findings), title=stage.heading)
         )
-    answer, accepted, notes = accepted_answers(p.diagnosis[1], cases_dir)
+    texts = [*p.history, *(f for s in p.stages for f in s.findings), *p.teaching, *p.differentials]
+    answer, accepted, notes = accepted_answers(p.diagnosis[1], cases_dir, texts)
     if not answer:
         return ImportFailure(
             name, p.diagnosis[0], "expected a diagnosis after 'Diagnosis:', found nothing"
         )
     notes = [*p.notes, *notes]
+    considered = differentials(p.differentials, diagnosis_forms(answer, accepted))
+    notes += differential_notes(considered, p.differential_heading is not None)
     if not p.history:
         notes.append("no history bullets found after the title; add the history")
     if not p.teaching:
@@ -418,8 +470,8 @@ def _build(p: _Parser, name: str, cases_dir: Path | None) -> ImportOutcome:
         title=p.title,
         history=tuple(p.history),
         stages=tuple(stages),
-        diagnosis=DiagnosisSpec(answer=answer, accepted=tuple(accepted)),
-        teaching_points=tuple(p.teaching),
+        diagnosis=DiagnosisSpec(answer=answer, accepted=tuple(accepted), wrong=considered.wrong),
+        teaching_points=(*p.teaching, *considered.teaching),
         status="draft",
         source=Source(
             contributor=p.contributor[1] if p.contributor else "",

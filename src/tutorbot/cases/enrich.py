@@ -1,0 +1,192 @@
+"""Write the vocabulary's names for a diagnosis into a case file, each marked with its source.
+
+The names go into ``diagnosis.accepted``, one per line with a comment saying which
+concepts give it (``- Hodgkin disease  # vocabulary: HP:0012189, MeSH:D016539``), so
+the author sees where each came from and deletes any that is not right for the case.
+The file is edited as text: the lines added are the only change, every other byte
+(comments, quoting, layout) stays as the author wrote it. ``tutorbot cases import``,
+``new`` and ``enrich`` all go through :func:`add_accepted`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tutorbot.cases.importers.writer import replace_file_text
+from tutorbot.cases.library import CaseNotFound, resolve_case
+from tutorbot.cases.loader import load_case
+from tutorbot.cases.model import Case
+from tutorbot.cases.problems import Problem
+from tutorbot.cases.vocabulary import KnownName, Vocabulary, name_key, shipped_vocabulary
+
+
+class EnrichError(Exception):
+    """The names cannot be written into this file; the message says why, in one sentence."""
+
+
+def names_to_add(case: Case, vocabulary: Vocabulary | None = None) -> tuple[KnownName, ...]:
+    """The vocabulary's names for the case's diagnosis that the case does not list yet.
+
+    A name the author already gave as a partial or a wrong answer is left out: the
+    author has decided about it.
+    """
+    spec = case.diagnosis
+    known = (vocabulary or shipped_vocabulary()).names_for([spec.answer, *spec.accepted])
+    decided = {name_key(a.answer) for a in (*spec.partial, *spec.wrong)}
+    return tuple(name for name in known if name_key(name.form) not in decided)
+
+
+def vocabulary_note(case: Case, vocabulary: Vocabulary | None = None) -> str:
+    """A note for ``tutorbot cases validate`` when the vocabulary knows names the case
+    lacks ("" when it knows none)."""
+    missing = names_to_add(case, vocabulary)
+    if not missing:
+        return ""
+    listed = "; ".join(f"{n.form} ({', '.join(n.concepts)})" for n in missing)
+    return (
+        f"note: the vocabulary knows other names for {case.diagnosis.answer!r} that this case "
+        f"does not list: {listed} (add them with `tutorbot cases enrich {case.id}` and review "
+        "them, or leave them out)"
+    )
+
+
+def _scalar(text: str) -> str:
+    """``text`` as a YAML scalar that reads back as itself on a line of its own."""
+    flow = yaml.safe_dump([text], default_flow_style=True, allow_unicode=True, width=10_000)
+    return flow.strip()[1:-1]
+
+
+def _item_lines(indent: int, names: Iterable[KnownName], newline: str) -> list[str]:
+    return [f"{' ' * indent}- {_scalar(n.form)}  # {n.mark}{newline}" for n in names]
+
+
+def _key_value(node: yaml.Node, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k, v
+    return None
+
+
+def _line_after(mark: yaml.Mark) -> int:
+    """The index of the line after the one ``mark`` ends on (a mark at column 0 ends the
+    line before it, as a block scalar's end does)."""
+    return mark.line if mark.column == 0 else mark.line + 1
+
+
+def add_accepted(text: str, names: Sequence[KnownName]) -> str:
+    """``text`` (a ``case.yaml``) with ``names`` added to ``diagnosis.accepted``, each with
+    its source in a comment; nothing else in the text changes.
+
+    Raises :class:`EnrichError` when the text is not a case with a diagnosis.
+    """
+    if not names:
+        return text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise EnrichError(f"the file is not valid YAML ({error.__class__.__name__})") from None
+    found = _key_value(root, "diagnosis") if root is not None else None
+    if found is None:
+        raise EnrichError("the file has no `diagnosis:` to add accepted answers to")
+    diagnosis_key, diagnosis = found
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    if isinstance(diagnosis, yaml.ScalarNode):  # the short form `diagnosis: Answer`
+        indent = diagnosis_key.start_mark.column + 2
+        block = [
+            f"{' ' * indent}answer: {_scalar(str(diagnosis.value))}{newline}",
+            f"{' ' * indent}accepted:{newline}",
+            *_item_lines(indent + 2, names, newline),
+        ]
+        return _replace_value(lines, diagnosis, block, newline)
+    if not isinstance(diagnosis, yaml.MappingNode):
+        raise EnrichError("`diagnosis:` is neither a text nor a mapping with an `answer:`")
+    accepted = _key_value(diagnosis, "accepted")
+    if accepted is None:
+        answer = _key_value(diagnosis, "answer")
+        if answer is None:
+            raise EnrichError("`diagnosis:` has no `answer:`")
+        key, value = answer
+        indent = key.start_mark.column
+        at = _line_after(value.end_mark)
+        block = [f"{' ' * indent}accepted:{newline}", *_item_lines(indent + 2, names, newline)]
+        return "".join([*lines[:at], *block, *lines[at:]])
+    key, value = accepted
+    if isinstance(value, yaml.SequenceNode) and not value.flow_style and value.value:
+        at = _line_after(value.value[-1].end_mark)
+        indent = value.start_mark.column
+        return "".join([*lines[:at], *_item_lines(indent, names, newline), *lines[at:]])
+    if isinstance(value, yaml.SequenceNode) or (
+        isinstance(value, yaml.ScalarNode) and value.tag == "tag:yaml.org,2002:null"
+    ):
+        indent = key.start_mark.column + 2
+        kept = [
+            f"{' ' * indent}- {text[item.start_mark.index : item.end_mark.index]}{newline}"
+            for item in (value.value if isinstance(value, yaml.SequenceNode) else [])
+        ]
+        return _replace_value(lines, value, [*kept, *_item_lines(indent, names, newline)], newline)
+    raise EnrichError("`diagnosis.accepted` is neither a list nor empty")
+
+
+def _replace_value(lines: list[str], value: yaml.Node, block: list[str], newline: str) -> str:
+    """Drop ``value``'s text (a flow list, a scalar or nothing) from its key's line, keep the
+    rest of that line (a comment), and put ``block`` on the lines after it."""
+    start, end = value.start_mark, value.end_mark
+    head = lines[start.line][: start.column].rstrip(" \t")
+    tail = lines[end.line][end.column :]
+    rest = tail.rstrip("\r\n")
+    comment = f" {rest.strip()}" if rest.strip() else ""
+    joined = f"{head}{comment}{newline}"
+    return "".join([*lines[: start.line], joined, *block, *lines[end.line + 1 :]])
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """What ``tutorbot cases enrich`` did to one case file."""
+
+    case_file: Path
+    case_id: str
+    added: tuple[KnownName, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def enrich_case(
+    id_or_path: str, cases_dir: Path, vocabulary: Vocabulary | None = None
+) -> Enrichment:
+    """Add the vocabulary's names the case lacks to its file, in place.
+
+    A case that does not load is left alone (its problems are returned); after the edit
+    the case must load exactly as before but for the added names, else the file is put
+    back and :class:`EnrichError` is raised.
+    """
+    try:
+        found = resolve_case(id_or_path, cases_dir)
+    except CaseNotFound:
+        raise EnrichError(f"no case `{id_or_path}` in {cases_dir} and no such path") from None
+    if found.case is None:
+        return Enrichment(found.path, "", problems=tuple(found.errors))
+    case = found.case
+    names = names_to_add(case, vocabulary)
+    if not names:
+        return Enrichment(found.path, case.id)
+    try:
+        text = found.path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise EnrichError(f"cannot read {found.path}: {error}") from None
+    changed = add_accepted(text, names)
+    replace_file_text(found.path, changed)
+    after = load_case(found.path)
+    want = (*case.diagnosis.accepted, *(n.form for n in names))
+    if after.case is None or after.case.diagnosis.accepted != want:
+        replace_file_text(found.path, text)
+        raise EnrichError(
+            f"adding the names to {found.path} did not give the case back; it is unchanged"
+        )
+    return Enrichment(found.path, case.id, names)
