@@ -50,12 +50,12 @@ APICAL = DiagnosisSpec(
         (SHOULDER, "posterior dislocation of the left shoulder", "correct"),
         (SHOULDER, "posterior dislocation of the anterior shoulder", "partial"),
         (LEFT_PTX, "tension left pneumothorax", "correct"),
-        (LEFT_PTX, "tension right pneumothorax", "wrong"),
-        (LEFT_PTX, "tension pneumothorax of the right lung", "wrong"),
+        (LEFT_PTX, "tension right pneumothorax", "partial"),  # issue 10: other side
+        (LEFT_PTX, "tension pneumothorax of the right lung", "partial"),
         # Detail standing first before a stop belongs to the diagnosis after it.
         (SHOULDER, "post. shoulder dislocation", "correct"),
         (SHOULDER, "ant. shoulder dislocation", "wrong"),
-        (LEFT_PTX, "Right: tension pneumothorax", "wrong"),
+        (LEFT_PTX, "Right: tension pneumothorax", "partial"),
         # The longest shared tail of an alternative.
         (SHOULDER, "posterior vs anterior shoulder dislocation", "partial"),
         (LEFT_PTX, "left or right tension pneumothorax", "partial"),

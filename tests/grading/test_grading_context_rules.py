@@ -79,7 +79,7 @@ SCFE = DiagnosisSpec(
         # The form's own qualifier between its words.
         (SCFE, "left slipped upper femoral epiphysis", "correct"),
         (SCFE, "slipped upper femoral epiphysis", "partial"),
-        (SCFE, "right slipped upper femoral epiphysis", "wrong"),
+        (SCFE, "right slipped upper femoral epiphysis", "partial"),  # issue 10: other side
         (SCFE, "slipped capital femoral epiphysis, left hip", "correct"),
     ],
 )

@@ -70,7 +70,9 @@ def test_required_laterality() -> None:
     assert grade("left tension pneumothorax", LEFT_PTX).verdict == "correct"
     missing = grade("tension pneumothorax", LEFT_PTX)
     assert missing.verdict == "partial" and "left" in missing.feedback
-    assert grade("right tension pneumothorax", LEFT_PTX).verdict == "wrong"
+    # The right diagnosis on the other side is partial, naming the side (issue 10).
+    other_side = grade("right tension pneumothorax", LEFT_PTX)
+    assert other_side.verdict == "partial" and "check the side" in other_side.feedback
     assert grade("right pneumothorax", LEFT_PTX).verdict == "wrong"
 
 

@@ -8,7 +8,7 @@ files or knows about Telegram. ``docs/case-format.md`` describes the YAML.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,6 +65,17 @@ class AnswerFeedback:
 
 
 @dataclass(frozen=True)
+class CaseText:
+    """What the case says around its diagnosis: the grader reads it for partial
+    credit (a finding named as the answer) and for the side of the lesion.
+    Filled from the case itself (see :class:`Case`), never written in case.yaml."""
+
+    history: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    teaching_points: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DiagnosisSpec:
     """What counts as the diagnosis: the answer, accepted forms, foreseen partial and wrong ones."""
 
@@ -76,6 +87,8 @@ class DiagnosisSpec:
     required: tuple[str, ...] = ()
     # Extra explanation shown with the reveal, beside the teaching points.
     explanation: str = ""
+    # The case's own text, for grading (set by Case; empty for a bare spec).
+    context: CaseText = field(default_factory=CaseText)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,13 @@ class Case:
     # Set by the loader: the folder the case lives in and its content hash.
     folder: Path = Path(".")
     version: str = ""
+
+    def __post_init__(self) -> None:
+        # The grader sees only the spec: give it the case's text to read.
+        if self.diagnosis.context == CaseText():
+            findings = tuple(f for stage in self.stages for f in stage.findings)
+            text = CaseText(self.history, findings, self.teaching_points)
+            object.__setattr__(self, "diagnosis", replace(self.diagnosis, context=text))
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from tutorbot.limits import CAPTION_LIMIT
 SCHEMA_FILE = "case.schema.json"
 
 # Set by the loader, not written in case.yaml.
-_NOT_KEYS = {"folder", "version"}
+_NOT_KEYS = {"folder", "version", "context"}
 # Model fields the YAML groups under another key.
 _GROUPED = {"modality": "tags", "system": "tags"}
 

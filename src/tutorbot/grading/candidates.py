@@ -103,6 +103,8 @@ def _read_as_one(seg: Segments, c: Compiled, why: list[str]) -> None:
             first.form is None
             or (merged.outcome == "correct" and first.outcome != "correct")
             or len(merged.form.core) > len(first.form.core)
+            # ... or a foreseen wrong answer: "aortic dissection, type B".
+            or (merged.form.kind == "wrong" and first.form.kind != "wrong")
         ):
             seg.join(n)
             why.append(f"'{' '.join(w.raw for w in seg.words[prev] if w.raw)}' read as one")

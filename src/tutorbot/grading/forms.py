@@ -7,17 +7,22 @@ everything the later steps look up in one :class:`Compiled`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tutorbot.cases.model import DiagnosisSpec
 from tutorbot.grading.lexicon import Lexicon, Phrase, by_length
-from tutorbot.grading.normalise import words
+from tutorbot.grading.normalise import class_token, words
 from tutorbot.grading.verdict import Outcome, Verdict
 from tutorbot.grading.wordlists import (
     CONNECTORS,
     CORRECT_FEEDBACK,
+    EPONYM_HEADS,
+    EPONYMS,
     GENERIC,
+    PROCESS_HEADS,
     STOPWORDS,
+    TAIL_CONNECTORS,
     TRIGGER_WORDS,
 )
 
@@ -36,6 +41,12 @@ class Form:
     # Every word of the form as written and canonical: a typo in one of them
     # earns the "note the spelling" remark.
     own: frozenset[str] = frozenset()
+    # Site qualifiers an answer must give: the core is only a process
+    # ("Splenic laceration": which organ?).
+    essential: tuple[str, ...] = ()
+    # What a diagnosis line adds after "with", "due to" ... (a consequence,
+    # cause or finding): optional in an answer, a finding when named alone.
+    tail: Phrase = ()
 
 
 @dataclass
@@ -53,6 +64,7 @@ class Compiled:
     required: tuple[str, ...]
     case_quals: tuple[str, ...]
     opposite: dict[str, frozenset[str]]
+    kinds: Mapping[str, str]
     term_index: dict[str, tuple[Phrase, ...]]
     trigger_words: frozenset[str]
     typos: dict[str, tuple[str, int] | None] = field(default_factory=dict)
@@ -133,12 +145,29 @@ def canonicalise_aligned(
     return out, notes
 
 
+def is_qualifier(word: str, opposite: Mapping[str, frozenset[str]]) -> bool:
+    """A word of an opposites group (left, acute, spleen ...) or a class step (type_2)."""
+    return word in opposite or class_token(word) is not None
+
+
 def _core(phrase: Phrase, opposite: dict[str, frozenset[str]]) -> tuple[Phrase, tuple[str, ...]]:
     # A generic noun that has an opposite ("disease" vs "syndrome") stays, as a qualifier.
     content = tuple(w for w in phrase if w not in GENERIC or w in opposite)
-    quals = tuple(w for w in content if w in opposite)
-    core = tuple(w for w in content if w not in opposite)
+    quals = tuple(w for w in content if is_qualifier(w, opposite))
+    core = tuple(w for w in content if not is_qualifier(w, opposite))
     return (core, quals) if core else (content, ())
+
+
+def _split_tail(written: Phrase) -> tuple[Phrase, Phrase]:
+    """A diagnosis line's own words and what it adds after "with", "due to" ..."""
+    for i, w in enumerate(written):
+        if i > 0 and w in TAIL_CONNECTORS:
+            return written[:i], written[i + 1 :]
+    return written, ()
+
+
+# The kinds of qualifier that name a place (lexicon `qualifiers:` groups).
+SITE_KINDS = frozenset({"organ", "bone", "site", "tendon"})
 
 
 def build(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
@@ -150,16 +179,40 @@ def build(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
 
     def add(kind: Outcome, text: str, feedback: str) -> None:
         written = words(text)
-        phrase, _ = canonicalise(written, lexicon)
+        head, after = _split_tail(written) if kind == "correct" else (written, ())
+        phrase, _ = canonicalise(head, lexicon)
+        tail = tuple(
+            w for w in canonicalise(after, lexicon)[0] if w not in GENERIC or w in opposite
+        )
         case_words.update(written)
         case_words.update(phrase)
+        case_words.update(tail)
         core, quals = _core(phrase, opposite)
         if not core:
             return
         if kind != "wrong":
             consistent.update(core)
+            consistent.update(tail)
         own = frozenset((*core, *quals, *written))
-        forms.append(Form(kind, text, feedback, core, "".join(core), quals, frozenset(core), own))
+        essential: tuple[str, ...] = ()
+        if kind == "correct" and all(w in PROCESS_HEADS for w in core):
+            # A process alone ("laceration", "dissection") needs its site, or
+            # failing one its type: "Splenic laceration", "Type A dissection".
+            sites = tuple(q for q in quals if lexicon.kinds.get(q) in SITE_KINDS)
+            essential = sites or tuple(q for q in quals if class_token(q) is not None)
+        forms.append(
+            Form(
+                kind, text, feedback, core, "".join(core), quals, frozenset(core), own,
+                essential, tail,
+            )
+        )  # fmt: skip
+        if kind == "correct" and len(core) > 1 and core[-1] in EPONYM_HEADS:
+            # An eponym alone names it: "Colles" = "Colles fracture".
+            named = core[:-1]
+            if all(w in EPONYMS for w in named):
+                forms.append(
+                    Form(kind, text, feedback, named, "".join(named), quals, frozenset(named), own)
+                )
 
     for text in (spec.answer, *spec.accepted):
         add("correct", text, CORRECT_FEEDBACK)
@@ -203,6 +256,7 @@ def build(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         required=tuple(required),
         case_quals=tuple(dict.fromkeys(q for f in forms if f.kind == "correct" for q in f.quals)),
         opposite=opposite,
+        kinds=lexicon.kinds,
         term_index=lexicon.term_index,
         trigger_words=TRIGGER_WORDS,
         case_vocab_by_length=by_length(sorted(case_words - lexicon.vocabulary)),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutorbot.grading.forms import PREFIX, Compiled, Form, Word
 from tutorbot.grading.lexicon import Phrase
-from tutorbot.grading.normalise import contrasting
+from tutorbot.grading.normalise import class_token, contrasting
 from tutorbot.grading.verdict import Outcome
-from tutorbot.grading.wordlists import CONNECTORS, GENERIC, WRONG_FEEDBACK
+from tutorbot.grading.wordlists import CAUSE_BEFORE, CONNECTORS, GENERIC, WRONG_FEEDBACK
 
 
 @dataclass
@@ -191,7 +192,21 @@ def _best_first(
     if found[0][0].kind == "partial":
         # The right answer beside a partial one in the same words ("sigmoid
         # volvulus causing large bowel obstruction"): the partial one is detail.
-        better = next((hit for hit in found if hit[0].kind == "correct"), None)
+        # Not when the right answer lacks a qualifier and the author foresaw
+        # the answer without it ("aortic dissection" partial, "type A aortic
+        # dissection" right): the author's partial answer stands.
+        partial_core = found[0][0].core_set
+        better = next(
+            (
+                hit
+                for hit in found
+                if hit[0].kind == "correct"
+                and (
+                    not hit[0].core_set <= partial_core or all(q in r.present for q in hit[0].quals)
+                )
+            ),
+            None,
+        )
         if better is not None:
             found = [better, *(hit for hit in found if hit is not better)]
     return found
@@ -213,33 +228,119 @@ def _context_from(seq: list[str], end: int) -> int:
     return next((i for i in range(end, len(seq)) if seq[i] in CONNECTORS), len(seq))
 
 
+def contrary_of(qual: str, c: Compiled) -> Callable[[str], bool]:
+    """Whether a word contradicts ``qual``: its opposite ("right" for "left"), or
+    another step of the same classifier ("type_3" for "type_2")."""
+    step = class_token(qual)
+    if step is not None:
+        # Another step of the same scale: letters against letters (Stanford A/B),
+        # numbers against numbers (grade II/III). "Type A" and "type I" are two
+        # scales of one thing (Stanford, DeBakey), not a contradiction.
+        return lambda word: (
+            (other := class_token(word)) is not None
+            and other[0] == step[0]
+            and other[1] != step[1]
+            and other[1].isdigit() == step[1].isdigit()
+        )
+    contrary = c.opposite.get(qual, frozenset())
+    return contrary.__contains__
+
+
 def _check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled) -> bool:
-    """A contradicted qualifier makes the candidate wrong (True: judged); a missing
-    required one partial. Qualifiers of any accepted form count for the case
-    ("Left tension pneumothorax" accepted: "right tension pneumothorax" contradicts it)."""
+    """Qualifiers: True when the candidate is judged by them.
+
+    The right diagnosis with a detail that contradicts the case (another side,
+    site, organ, type ...) is partial, naming the detail; a foreseen partial or
+    wrong answer with a contradicted qualifier is wrong. A missing required
+    qualifier, or the missing site of a process ("laceration": of what?), is
+    partial. Qualifiers of any accepted form count for the case ("Left tension
+    pneumothorax" accepted: "right tension pneumothorax" contradicts it).
+    """
     assert cand.form is not None
     form, seq = cand.form, r.seq
     outside = _outside(r, form, span)
     context_from = _context_from(seq, span[1])
     for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
-        contrary = c.opposite.get(qual, frozenset())
+        contradicts = contrary_of(qual, c)
         if qual in r.present:
-            both = [seq[i] for i in outside if i < context_from and seq[i] in contrary]
+            both = [seq[i] for i in outside if i < context_from and contradicts(seq[i])]
             if both and form.kind == "correct":
                 # "acute on chronic": the qualifier is there, but so is its opposite.
                 cand.outcome = "partial"
                 cand.feedback = f"Nearly — you wrote both '{qual}' and '{both[0]}'. Which is it?"
                 cand.why.append(f"qualifier: '{qual}' and '{both[0]}' both written")
             continue
-        clash = [seq[i] for i in outside if seq[i] in contrary]
+        clash = [i for i in outside if contradicts(seq[i])]
         if clash:
-            cand.outcome = "wrong"
-            cand.feedback = f"Not quite — check the detail: you wrote '{clash[0]}'."
-            cand.why.append(f"qualifier: '{clash[0]}' contradicts '{qual}'")
+            _contradicted(cand, qual, seq[clash[0]], r.content[clash[0]].raw, c)
             return True
         if qual in c.required and form.kind == "correct":
             _required_missing(cand, r, span, qual, c)
+    if form.kind == "correct" and form.essential and _names_another_place(r, span, c):
+        # "carotid dissection" for a type A one, "urothelial carcinoma" for a renal one.
+        cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+        cand.why.append("a process named with another, unforeseen site")
+        return True
+    if form.essential and not r.present.intersection(form.essential):
+        # "laceration" for a splenic laceration, "dissection" for a type A one.
+        kind = _kind_of(form.essential[0], c)
+        cand.outcome = "partial"
+        cand.feedback = f"Nearly — be more specific: which {kind}?"
+        cand.why.append(f"the {kind} is missing: '{' '.join(form.essential)}'")
+        return True
     return False
+
+
+def _contradicted(cand: Candidate, qual: str, word: str, raw: str, c: Compiled) -> None:
+    """The candidate names ``word`` where the case has ``qual``.
+
+    The right diagnosis with another side, site, organ, type or extent is
+    partial, naming the detail; unless the author foresaw that very detail as
+    a wrong answer ("type B aortic dissection"), whose feedback then says why.
+    A contradiction of a foreseen partial or wrong answer, or of a qualifier
+    that names another entity (disease/syndrome, benign/malignant), is wrong.
+    """
+    assert cand.form is not None
+    form = cand.form
+    said = raw or word
+    cand.why.append(f"qualifier: '{word}' contradicts '{qual}'")
+    authored = next(
+        (
+            f
+            for f in c.forms
+            if f.kind == "wrong" and word in f.quals and form.core_set <= f.core_set
+        ),
+        None,
+    )
+    kind = _kind_of(qual, c)
+    if authored is not None:
+        cand.form, cand.outcome, cand.feedback = authored, "wrong", authored.feedback
+        cand.why.append(f"matched {kind_name(authored.kind)} '{authored.text}'")
+    elif form.kind == "correct" and kind != "detail":
+        cand.outcome = "partial"
+        cand.feedback = f"Nearly — check the {kind}: you wrote '{said}'."
+    else:
+        cand.outcome = "wrong"
+        cand.feedback = f"Not quite — check the detail: you wrote '{said}'."
+
+
+def _names_another_place(r: Reading, span: tuple[int, int], c: Compiled) -> bool:
+    """An unknown word right before a bare process ("carotid dissection"): a site
+    the case does not name, so another diagnosis."""
+    k = span[0] - 1
+    return (
+        k >= 0
+        and k not in r.negated
+        and r.seq[k] not in c.harmless
+        and r.seq[k] not in c.opposite
+        and class_token(r.seq[k]) is None
+    )
+
+
+def _kind_of(qual: str, c: Compiled) -> str:
+    if class_token(qual) is not None:
+        return "type or grade"
+    return c.kinds.get(qual, "detail")
 
 
 def _required_missing(
@@ -299,12 +400,15 @@ def _competing(r: Reading, form: Form, span: tuple[int, int], c: Compiled) -> li
             competing.append(r.content[i].raw or r.seq[i])
     if form.kind == "correct":
         context_from = _context_from(r.seq, span[1])
+        # "gallstones causing cholecystitis": what stands before "causing" is the cause.
+        cause_until = max((i for i in range(span[0]) if r.seq[i] in CAUSE_BEFORE), default=-1)
         for term in r.terms:
             found = find_phrase(r.seq, term)
             if (
                 found is None
                 or set(range(*found)) & (inside | r.negated)
                 or found[0] >= context_from
+                or found[1] <= cause_until
             ):
                 continue
             if all(w in c.consistent for w in term):

@@ -19,7 +19,7 @@ from tutorbot.grading.normalise import words
 
 LEXICON_FILE = "lexicon.yaml"
 SHIPPED = Path(__file__).with_name(LEXICON_FILE)
-SECTIONS = ("synonyms", "ambiguous", "terms", "opposites", "modifiers")
+SECTIONS = ("synonyms", "ambiguous", "terms", "opposites", "qualifiers", "modifiers")
 
 Phrase = tuple[str, ...]
 
@@ -42,6 +42,9 @@ class Lexicon:
     modifiers: frozenset[str] = frozenset()
     # ambiguous abbreviation -> its meanings (canonical), for reading it in context
     meanings: Mapping[Phrase, tuple[Phrase, ...]] = field(default_factory=dict)
+    # qualifier word -> the kind of detail it gives ("side", "organ" ...), for feedback;
+    # its group is among ``opposites``
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def synonym_sizes(self) -> dict[str, tuple[int, ...]]:
@@ -128,6 +131,7 @@ class Lexicon:
             opposites=self.opposites + other.opposites,
             modifiers=self.modifiers | other.modifiers,
             meanings=meanings,
+            kinds={**self.kinds, **other.kinds},
         )
 
 
@@ -158,6 +162,13 @@ def _phrase(file: Path, node: yaml.Node, where: str) -> tuple[str, Phrase]:
     return text, phrase
 
 
+def _group(file: Path, node: yaml.Node) -> frozenset[str]:
+    items = [_phrase(file, n, "an opposite") for n in _list(file, node, "a group")]
+    if len(items) < 2 or any(len(p) != 1 for _, p in items):
+        raise _fail(file, node, "a group of opposites needs two or more single words")
+    return frozenset(p[0] for _, p in items)
+
+
 def parse_lexicon(source: str, file: Path) -> Lexicon:
     """Build a lexicon from YAML text; raise :class:`LexiconError` naming ``file:line``."""
     try:
@@ -176,6 +187,7 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
     meanings: dict[Phrase, list[Phrase]] = {}
     terms: set[Phrase] = set()
     opposites: list[frozenset[str]] = []
+    kinds: dict[str, str] = {}
     modifiers: set[str] = set()
     for key_node, value in root.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -207,10 +219,18 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
                 terms.add(_phrase(file, node, "a term")[1])
         elif key == "opposites":
             for group in _list(file, value, "opposites"):
-                items = [_phrase(file, n, "an opposite") for n in _list(file, group, "a group")]
-                if len(items) < 2 or any(len(p) != 1 for _, p in items):
-                    raise _fail(file, group, "an opposites group needs two or more single words")
-                opposites.append(frozenset(p[0] for _, p in items))
+                opposites.append(_group(file, group))
+        elif key == "qualifiers":
+            if not isinstance(value, yaml.MappingNode):
+                raise _fail(file, value, "qualifiers must map each kind to its group(s) of words")
+            for kind_node, groups in value.value:
+                kind = _text(file, kind_node, "a kind of qualifier")
+                nodes = _list(file, groups, "a group")
+                several = bool(nodes) and isinstance(nodes[0], yaml.SequenceNode)
+                for group in nodes if several else [groups]:
+                    words_ = _group(file, group)
+                    opposites.append(words_)
+                    kinds.update((w, kind) for w in words_)
         else:
             for node in _list(file, value, "modifiers"):
                 modifiers.update(_phrase(file, node, "a modifier")[1])
@@ -235,6 +255,7 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
         opposites=tuple(opposites),
         modifiers=frozenset(modifiers),
         meanings={k: tuple(canonical(m) for m in v) for k, v in meanings.items() if k in ambiguous},
+        kinds=kinds,
     )
 
 

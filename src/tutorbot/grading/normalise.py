@@ -96,11 +96,45 @@ CLASSIFIERS = frozenset(
     {"type", "grade", "stage", "class", "group", "zone", "level", "stanford", "debakey"}
 )
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+# Number words are digits too after a classifier: "grade two" = "grade II" = "grade 2".
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+}  # fmt: skip
+# Students write "type" and "grade" (and "class") for one another's scale
+# steps ("grade II Salter-Harris", "type 3 splenic injury"): one class token.
+CLASS_WORD = {"grade": "type", "class": "type"}
+# Named scales whose step may follow the name directly ("Salter-Harris 2",
+# "AAST III", "Weber B", "SH2"): the step is read as "type <step>".
+SCALES = frozenset(
+    {
+        "harris", "sh", "aast", "weber", "garden", "gustilo", "schatzker", "bosniak",
+        "hinchey", "gartland", "fisher", "neer", "frykman", "birads", "lirads", "pirads",
+        "tirads", "kellgren", "spetzler", "clark", "breslow", "ficat", "tanner", "denis",
+    }
+)  # fmt: skip
+# A scale or classifier run together with its step: "SH2", "grade3", "type2".
+_GLUED_STEP = re.compile(r"([a-z]+?)(\d{1,2})")
+# Vertebral levels as one word: "C5/6", "C5-C6", "L4-5", "T12/L1" -> "c5c6", "l4l5",
+# "t12l1" (before "/" could split them as a differential).
+_LEVELS = re.compile(r"\b([ctls])\s?(\d{1,2})\s*[/-]\s*([ctls]?)\s?(\d{1,2})\b")
+
+
+def _level(match: re.Match[str]) -> str:
+    return f"{match[1]}{match[2]}{match[3] or match[1]}{match[4]}"
+
+
+def class_token(word: str) -> tuple[str, str] | None:
+    """A class token's classifier and step ("type_2" -> ("type", "2")), or None."""
+    head, sep, step = word.partition("_")
+    return (head, step) if sep and head in CLASSIFIERS else None
 
 
 def _class_value(word: str) -> str | None:
     if word in ROMAN:
         return ROMAN[word]
+    if word in NUMBER_WORDS:
+        return NUMBER_WORDS[word]
     if len(word) == 1 or (word.isdigit() and len(word) <= 2):
         return word
     return None
@@ -184,6 +218,8 @@ def tokens(text: str) -> list[Token]:
     ("extra-medullary" -> "extramedullary") and words respelt.
     """
     folded = fold(text)
+    if "/" in folded or "-" in folded:
+        folded = _LEVELS.sub(_level, folded)
     if "/" in folded:  # every shorthand pattern has a slash
         for pattern, replacement in _SHORTHAND:
             folded = pattern.sub(replacement, folded)
@@ -195,24 +231,35 @@ def tokens(text: str) -> list[Token]:
             continue
         raw = match.group()
         for new, respelt in _word_tokens(raw):
-            if out and out[-1].text in CLASSIFIERS:
-                value = _class_value(new)
-                if value is not None:
-                    prev = out[-1]
-                    out[-1] = Token(
-                        f"{prev.text}_{value}", f"{prev.raw} {raw}", False, prev.respelt
-                    )
-                    continue
+            step = _class_step(out[-1].text, new) if out else None
+            if step is not None:
+                prev = out[-1]
+                if prev.text in SCALES:
+                    out.append(Token(f"type_{step}", raw))
+                else:
+                    head = CLASS_WORD.get(prev.text, prev.text)
+                    out[-1] = Token(f"{head}_{step}", f"{prev.raw} {raw}", False, prev.respelt)
+                continue
             out.append(Token(new, raw, False, respelt))
     if JOIN_PREFIXES.isdisjoint(t.raw for t in out):
         return out
     return _join_prefixes(out)
 
 
+def _class_step(previous: str, word: str) -> str | None:
+    """The step ``word`` gives the classifier or scale before it, if it is one."""
+    if previous in CLASSIFIERS or previous in SCALES:
+        return _class_value(word)
+    return None
+
+
 @lru_cache(maxsize=65536)
 def _word_tokens(raw: str) -> tuple[tuple[str, bool], ...]:
     """A typed word as normalised words, each with whether spelling rules changed it."""
     parts: list[str]
+    glued = _GLUED_STEP.fullmatch(raw)
+    if glued and (glued[1] in CLASSIFIERS or glued[1] in SCALES):
+        return ((glued[1], False), (glued[2], False))
     if raw.endswith("n't"):
         parts = [raw[:-3] or "not", "not"]
     elif "'" in raw:

@@ -7,7 +7,7 @@ from rapidfuzz.distance import OSA
 
 from tutorbot.grading.forms import Compiled, Word
 from tutorbot.grading.lexicon import Phrase
-from tutorbot.grading.normalise import SEPARATOR, meaning_prefix
+from tutorbot.grading.normalise import SEPARATOR, class_token, meaning_prefix
 from tutorbot.grading.wordlists import GENERIC
 
 
@@ -161,6 +161,9 @@ def _fits(options: tuple[Phrase, ...], seq: list[str], pos: int, c: Compiled) ->
 def _fits_one(option: Phrase, seq: list[str], pos: int, c: Compiled) -> bool:
     for form in c.forms:
         core, n = form.core, len(option)
+        if core == option and _steps_beside(form.quals, seq, pos):
+            # The whole core, beside the form's own class step: "type A AD".
+            return True
         if len(core) <= n:
             continue
         for p in range(len(core) - n + 1):
@@ -174,3 +177,10 @@ def _fits_one(option: Phrase, seq: list[str], pos: int, c: Compiled) -> bool:
             ):
                 return True
     return False
+
+
+def _steps_beside(quals: tuple[str, ...], seq: list[str], pos: int) -> bool:
+    # A class step ("type_a") is specific enough to read an abbreviation by; a
+    # side is not ("left PE" stays ambiguous).
+    near = {seq[k] for k in (pos - 1, pos + 1) if 0 <= k < len(seq)}
+    return any(q in near and class_token(q) is not None for q in quals)

@@ -99,7 +99,44 @@ STOPWORDS = frozenset(
 # Generic head nouns left out of matching: "Perthes disease" = "Perthes",
 # "Legg-Calve-Perthes dz". (Unlike stopwords they still count as an answer:
 # "no disease" rules something out.)
-GENERIC = STOPWORDS | frozenset(words("disease"))
+# Anatomical carrier nouns ("middle lobe", "Achilles tendon", "MCA territory")
+# and the names of grading scales ("AAST grade III") are generic too: the
+# site or the step says it all.
+STRUCTURES = frozenset(words("lobe artery tendon ligament territory region area segment vessel"))
+SCALE_NAMES = frozenset(
+    words("aast birads lirads pirads tirads bosniak hinchey gustilo garden neer ficat tanner")
+    + words("clark breslow gartland frykman schatzker denis weber kellgren spetzler fisher")
+    + words("stanford debakey")
+)
+GENERIC = STOPWORDS | frozenset(words("disease")) | STRUCTURES | SCALE_NAMES
+# Head nouns that name a process, not a place: a diagnosis made of them alone
+# ("laceration", "collapse", "fracture") needs its site ("splenic", "middle
+# lobe", "radius"), which is then required even when written as a qualifier.
+PROCESS_HEADS = frozenset(
+    words("fracture laceration rupture perforation tear collapse infarct torsion dislocation")
+    + words("injury contusion hematoma abscess mass tumor cyst stenosis obstruction occlusion")
+    + words("thrombosis aneurysm dissection effusion hemorrhage consolidation lesion nodule")
+    + words("carcinoma metastasis inflammation infection necrosis edema calculus herniation")
+)
+# Eponyms that name a diagnosis alone, with or without their head noun and
+# 's: "Colles" = "Colles' fracture", "Salter-Harris II" = "Salter-Harris type
+# II fracture", "Baker's" = "Baker cyst".
+EPONYMS = frozenset(
+    words("colles smith barton bennett rolando jones maisonneuve chance jefferson hangman")
+    + words("galeazzi monteggia segond tillaux salter harris lisfranc hill sachs bankart")
+    + words("perthes osgood schlatter sinding larsen kienbock freiberg kohler sever baker")
+    + words("scheuermann paget klatskin krukenberg brodie pott boerhaave mallory weiss")
+)
+EPONYM_HEADS = frozenset(words("fracture disease syndrome tumor cyst abscess lesion deformity"))
+# Connectors after which a diagnosis line names a consequence, a cause or a
+# finding ("Acute pulmonary embolism with right heart strain"): the words
+# after it are optional in an answer, and alone they are a finding.
+TAIL_CONNECTORS = frozenset(
+    words("with secondary due caused causing complicating complicated associated resulting")
+)
+# Connectors after which a cause names its consequence: "gallstones causing
+# cholecystitis", "DVT leading to PE". What stands before them is the cause.
+CAUSE_BEFORE = frozenset(words("causing leading resulting producing complicated"))
 # Detail after these words describes cause or context, not a competing diagnosis.
 CONNECTORS = frozenset(
     words("secondary due caused from with in complicating associated setting after following")
