@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from tutorbot.cases.enrich import EnrichError, add_accepted, names_to_add
+from tutorbot.cases.enrich import (
+    EnrichError,
+    add_accepted,
+    names_to_add,
+    names_to_add_for,
+    scalar,
+)
 from tutorbot.cases.importers import Imported, ImportFailure, import_file
+from tutorbot.cases.importers.common import accepted_answers
 from tutorbot.cases.importers.writer import (
     CaseExistsError,
     WriteError,
@@ -26,7 +33,7 @@ from tutorbot.cases.importers.writer import (
 )
 from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import IMAGE_SUFFIXES, load_case
-from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
+from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN, DiagnosisSpec
 from tutorbot.cases.problems import Problem
 from tutorbot.cases.vocabulary import KnownName
 
@@ -217,14 +224,31 @@ teaching_points:
 """
 
 
-def new_case_text(case_id: str, folder: Path) -> str:
-    """The commented ``case.yaml`` that ``tutorbot cases new`` writes."""
-    return NEW_CASE_TEMPLATE.format(id=case_id, folder=folder)
+_TEMPLATE_ANSWER = '  answer: "TODO: the diagnosis"\n'
 
 
-def new_case(case_id: str, out: Path) -> Path:
-    """Write the commented draft ``out/<case_id>/case.yaml`` with an empty ``images/``;
-    the new case folder."""
+def new_case_text(case_id: str, folder: Path, diagnosis: str = "") -> str:
+    """The commented ``case.yaml`` that ``tutorbot cases new`` writes.
+
+    With a ``diagnosis`` the answer is filled in, and its accepted forms are written as an
+    import writes them: an abbreviation in parentheses, spellings, lexicon synonyms and
+    the vocabulary's names (each marked with its source).
+    """
+    text = NEW_CASE_TEMPLATE.format(id=case_id, folder=folder)
+    if not diagnosis.strip():
+        return text
+    answer, accepted, _notes = accepted_answers(diagnosis, folder.parent)
+    if not answer:
+        return text
+    text = text.replace(_TEMPLATE_ANSWER, f"  answer: {scalar(answer)}\n", 1)
+    spec = DiagnosisSpec(answer=answer, accepted=tuple(accepted))
+    known = names_to_add_for(spec)
+    return add_accepted(text, [*(KnownName(form, ()) for form in accepted), *known])
+
+
+def new_case(case_id: str, out: Path, diagnosis: str = "") -> Path:
+    """Write the commented draft ``out/<case_id>/case.yaml`` with an empty ``images/``
+    (the diagnosis filled in when given); the new case folder."""
     if len(case_id) > ID_MAX_LENGTH or not ID_PATTERN.match(case_id):
         raise AuthoringError(
             f"`{case_id}` is not a valid case id: use lower-case letters, digits and inner hyphens, "
@@ -235,7 +259,7 @@ def new_case(case_id: str, out: Path) -> Path:
     if folder.exists():
         raise AuthoringError(exists)
     try:
-        write_case_folder(folder, new_case_text(case_id, folder))
+        write_case_folder(folder, new_case_text(case_id, folder, diagnosis))
     except CaseExistsError:
         raise AuthoringError(exists) from None
     except (OSError, WriteError) as error:

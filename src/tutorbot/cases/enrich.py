@@ -19,7 +19,7 @@ import yaml
 from tutorbot.cases.importers.writer import replace_file_text
 from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import load_case
-from tutorbot.cases.model import Case
+from tutorbot.cases.model import Case, DiagnosisSpec
 from tutorbot.cases.problems import Problem
 from tutorbot.cases.vocabulary import KnownName, Vocabulary, name_key, shipped_vocabulary
 
@@ -34,7 +34,13 @@ def names_to_add(case: Case, vocabulary: Vocabulary | None = None) -> tuple[Know
     A name the author already gave as a partial or a wrong answer is left out: the
     author has decided about it.
     """
-    spec = case.diagnosis
+    return names_to_add_for(case.diagnosis, vocabulary)
+
+
+def names_to_add_for(
+    spec: DiagnosisSpec, vocabulary: Vocabulary | None = None
+) -> tuple[KnownName, ...]:
+    """:func:`names_to_add` for a diagnosis block."""
     known = (vocabulary or shipped_vocabulary()).names_for([spec.answer, *spec.accepted])
     decided = {name_key(a.answer) for a in (*spec.partial, *spec.wrong)}
     return tuple(name for name in known if name_key(name.form) not in decided)
@@ -54,14 +60,18 @@ def vocabulary_note(case: Case, vocabulary: Vocabulary | None = None) -> str:
     )
 
 
-def _scalar(text: str) -> str:
+def scalar(text: str) -> str:
     """``text`` as a YAML scalar that reads back as itself on a line of its own."""
     flow = yaml.safe_dump([text], default_flow_style=True, allow_unicode=True, width=10_000)
     return flow.strip()[1:-1]
 
 
 def _item_lines(indent: int, names: Iterable[KnownName], newline: str) -> list[str]:
-    return [f"{' ' * indent}- {_scalar(n.form)}  # {n.mark}{newline}" for n in names]
+    """One list item per name; a name from the vocabulary carries its source as a comment."""
+    return [
+        f"{' ' * indent}- {scalar(n.form)}{f'  # {n.mark}' if n.concepts else ''}{newline}"
+        for n in names
+    ]
 
 
 def _key_value(node: yaml.Node, key: str) -> tuple[yaml.Node, yaml.Node] | None:
@@ -101,7 +111,7 @@ def add_accepted(text: str, names: Sequence[KnownName]) -> str:
     if isinstance(diagnosis, yaml.ScalarNode):  # the short form `diagnosis: Answer`
         indent = diagnosis_key.start_mark.column + 2
         block = [
-            f"{' ' * indent}answer: {_scalar(str(diagnosis.value))}{newline}",
+            f"{' ' * indent}answer: {scalar(str(diagnosis.value))}{newline}",
             f"{' ' * indent}accepted:{newline}",
             *_item_lines(indent + 2, names, newline),
         ]

@@ -2,7 +2,9 @@
 
 - ``import FILE [FILE ...] [--out DIR] [--force]``: teaching-file text or MIRCdocument
   XML to draft case folders; progress and a summary on stderr, case folders on stdout.
-- ``new ID [--out DIR]``: a commented case folder to fill in.
+- ``new ID [--diagnosis TEXT] [--out DIR]``: a commented case folder to fill in.
+- ``enrich ID_OR_PATH ...``: the vocabulary's names for each case's diagnosis added to
+  its accepted answers, in place, each marked with its source.
 - ``publish ID_OR_PATH``: validate as published, then flip ``status: draft`` in place.
 - ``schema``: the JSON Schema of ``case.yaml``.
 """
@@ -24,6 +26,7 @@ from tutorbot.cases.authoring import (
     new_case,
     publish_case,
 )
+from tutorbot.cases.enrich import EnrichError, enrich_case
 from tutorbot.cases.schema import case_schema
 from tutorbot.cli.options import Subcommands, add_cases_option, report, settings_from
 from tutorbot.errors import CommandError
@@ -65,8 +68,34 @@ def register(cases: Subcommands) -> None:
         metavar="DIR",
         help="where to create the case folder (default: the cases folder)",
     )
+    new.add_argument(
+        "--diagnosis",
+        default="",
+        metavar="TEXT",
+        help="the diagnosis: fills in the answer and its accepted forms (abbreviation, "
+        "spellings, and other names from the medical vocabulary, marked with their source)",
+    )
     add_cases_option(new)
     new.set_defaults(func=new_case_command)
+
+    enrich = cases.add_parser(
+        "enrich",
+        help="add the medical vocabulary's other names for a case's diagnosis to its accepted answers",
+        description=(
+            "Add the names the medical vocabulary (MeSH, HPO, ICD-10-CM) knows for each case's "
+            "diagnosis, and the case lacks, to diagnosis.accepted in its case.yaml, each with a "
+            "'# vocabulary: ...' comment naming its source. Only those lines are added; review "
+            "them and delete any that is not right for the case. Prints each case file changed."
+        ),
+    )
+    enrich.add_argument(
+        "cases_to_enrich",
+        nargs="+",
+        metavar="ID_OR_PATH",
+        help="case ids (in the cases folder) or paths to case folders",
+    )
+    add_cases_option(enrich)
+    enrich.set_defaults(func=enrich_cases)
 
     publish = cases.add_parser(
         "publish", help="check a draft as strictly as a published case and publish it"
@@ -128,12 +157,41 @@ def new_case_command(args: argparse.Namespace) -> int:
     """``tutorbot cases new ID``."""
     out: Path = args.out or settings_from(args).cases
     try:
-        folder = new_case(args.id, out)
+        folder = new_case(args.id, out, args.diagnosis)
     except AuthoringError as error:
         raise CommandError(str(error)) from None
     print(folder)
     print(f"Created {folder}/case.yaml and {folder}/images/: fill in the TODOs.", file=sys.stderr)
     return 0
+
+
+def enrich_cases(args: argparse.Namespace) -> int:
+    """``tutorbot cases enrich ID_OR_PATH ...``."""
+    cases_dir = settings_from(args).cases
+    failed = 0
+    for name in args.cases_to_enrich:
+        try:
+            done = enrich_case(name, cases_dir)
+        except EnrichError as error:
+            print(f"{name}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        if done.problems:
+            report(done.problems)
+            print(f"{done.case_file}: not changed: the case does not load", file=sys.stderr)
+            failed += 1
+        elif done.added:
+            print(done.case_file)
+            listed = "; ".join(f"{n.form} ({', '.join(n.concepts)})" for n in done.added)
+            print(
+                f"{done.case_id}: added {len(done.added)} accepted answer"
+                f"{'s' if len(done.added) != 1 else ''}: {listed}; review "
+                f"{'them' if len(done.added) != 1 else 'it'} in {done.case_file}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"{done.case_id}: the vocabulary knows no name it lacks", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def publish_case_command(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@ import re
 import sys
 from pathlib import Path
 
+from tutorbot.cases.enrich import vocabulary_note
 from tutorbot.cases.library import load_library
+from tutorbot.cases.loader import CASE_FILE
 from tutorbot.cases.problems import Problem
 from tutorbot.cases.yaml_nodes import NodeReader, compose_bounded, decode_utf8, read_bounded
 from tutorbot.cli.options import (
@@ -99,6 +101,10 @@ def validate_cases(args: argparse.Namespace) -> int:
     library = load_library(paths, as_published=args.published)
     problems = library.problems + [p for path in paths for p in lexicon_problems(path)]
     report(problems)
+    for case in library.cases.values():
+        # A note, not a warning: the author may have left a name out on purpose.
+        if note := vocabulary_note(case):
+            print(f"{case.folder / CASE_FILE}: {note}", file=sys.stderr)
     errors = len([p for p in problems if p.severity == "error"])
     warnings = len(problems) - errors
     checked = len(library.results)
