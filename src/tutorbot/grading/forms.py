@@ -49,6 +49,14 @@ class Form:
     tail: Phrase = ()
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One finding or history line of the case as words: said of the case, or ruled out."""
+
+    positive: frozenset[str]
+    negated: frozenset[str]
+
+
 @dataclass
 class Compiled:
     """A spec compiled against a lexicon: forms, vocabulary and lookup tables."""
@@ -86,6 +94,8 @@ class Compiled:
     form_words: frozenset[str] = frozenset()
     # Word -> what it may stand for in context (see _in_context), filled lazily.
     context: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    # The case's findings as words (see fromcase.findings_of), read when first needed.
+    findings: tuple[Finding, ...] | None = None
 
 
 @dataclass

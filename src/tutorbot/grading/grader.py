@@ -30,6 +30,7 @@ from tutorbot.cases.model import DiagnosisSpec
 from tutorbot.grading.candidates import candidates
 from tutorbot.grading.combine import combine, empty_verdict
 from tutorbot.grading.forms import Compiled, Word, build, canonicalise, canonicalise_aligned
+from tutorbot.grading.fromcase import SIDES, lesion_side
 from tutorbot.grading.lexicon import Lexicon, shipped_lexicon
 from tutorbot.grading.negation import drop_hedges, mark_negations
 from tutorbot.grading.nonanswer import NON_ANSWER_FEEDBACK, is_non_answer
@@ -46,6 +47,11 @@ MEMO_SIZE = 64
 def compile_spec(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
     """Compile a spec (cached: see :func:`compiled`)."""
     c = build(spec, lexicon)
+    if not any(q in SIDES for q in c.case_quals):
+        # No side in the diagnosis line: the side of the lesion in the findings.
+        side = lesion_side(spec.context, c.forms, lexicon)
+        if side is not None:
+            c.case_quals = (*c.case_quals, side)
     # The fast path: an answer typed exactly as an accepted form is a look-up.
     for text in dict.fromkeys((spec.answer, *spec.accepted)):
         grade_compiled(text, c)

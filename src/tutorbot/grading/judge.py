@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutorbot.grading.forms import PREFIX, Compiled, Form, Word
+from tutorbot.grading.fromcase import credit
 from tutorbot.grading.lexicon import Phrase
 from tutorbot.grading.normalise import class_token, contrasting
 from tutorbot.grading.verdict import Outcome
@@ -159,6 +160,11 @@ def judge(segment: list[Word], c: Compiled) -> Candidate:
     if not live:
         if r.found:
             return Candidate(text, r.found[0][0].kind, r.found[0][0], negated=True)
+        credited = credit(r.seq, r.negated, c)
+        if credited is not None:
+            cand = Candidate(text, "partial", None, credited[0], diagnosis_like=True)
+            cand.why.append(credited[1])
+            return cand
         mentioned = [t for t in r.terms if contains(r.seq, t)]
         return Candidate(
             text,

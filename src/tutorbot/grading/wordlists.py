@@ -128,6 +128,14 @@ EPONYMS = frozenset(
     + words("scheuermann paget klatskin krukenberg brodie pott boerhaave mallory weiss")
 )
 EPONYM_HEADS = frozenset(words("fracture disease syndrome tumor cyst abscess lesion deformity"))
+# Broader terms and the heads they cover: "stroke" for a cerebral infarct,
+# "splenic injury" for a splenic laceration are the category, partial.
+_INJURIES = frozenset(words("laceration perforation fracture contusion hematoma dislocation"))
+BROADER: dict[str, frozenset[str]] = {
+    "stroke": frozenset(words("infarct")),
+    "injury": _INJURIES,
+    "trauma": _INJURIES,
+}
 # Connectors after which a diagnosis line names a consequence, a cause or a
 # finding ("Acute pulmonary embolism with right heart strain"): the words
 # after it are optional in an answer, and alone they are a finding.
