@@ -24,6 +24,7 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   ``topic(forum)`` -> a new topic's ``message_thread_id``.
 * updates: ``send_text(user, chat|None, text, message_thread_id=, reply_to=)``,
   ``reply_to(message, text, user=)``, ``edit_text(update, text)``,
+  ``send_other(user, chat|None, kind, caption=)`` (a photo, sticker, voice ...: ``OTHER_KINDS``),
   ``press(message, callback_data, user=, check=True)``, ``press_button(message, label)``,
   ``inject_update(raw)``, ``redeliver(update_id)``; all return the Update dict.
 * reading: ``sent(chat=None, include_deleted=True)`` / ``last_sent(chat)`` -> ``SentMessage``
@@ -159,6 +160,33 @@ MESSAGE_METHODS = frozenset(
 )
 _INT_RE = re.compile(r"-?\d+\Z")
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
+
+
+def _file(file_id: str, **extra: Any) -> JSONDict:
+    return {"file_id": file_id, "file_unique_id": file_id[-16:], **extra}
+
+
+#: Messages that are not text, as Telegram sends them (the field and a value for it, made
+#: from a fresh file id); for :meth:`BotApiEmulator.send_other`.
+OTHER_KINDS: dict[str, Callable[[str], Any]] = {
+    "photo": lambda f: [_file(f, width=90, height=60), _file(f + "x", width=900, height=600)],
+    "sticker": lambda f: _file(
+        f, type="regular", width=512, height=512, is_animated=False, is_video=False, emoji="👍"
+    ),
+    "voice": lambda f: _file(f, duration=3, mime_type="audio/ogg"),
+    "audio": lambda f: _file(f, duration=60, title="A song"),
+    "video": lambda f: _file(f, width=640, height=480, duration=5),
+    "video_note": lambda f: _file(f, length=240, duration=5),
+    "document": lambda f: _file(f, file_name="report.pdf", mime_type="application/pdf"),
+    "location": lambda f: {"latitude": 51.5, "longitude": -0.12},
+    "contact": lambda f: {"phone_number": "+441234567890", "first_name": "Bob"},
+    "dice": lambda f: {"emoji": "🎲", "value": 4},
+    "pinned_message": lambda f: {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": {"id": 1, "type": "private", "first_name": "Pinned"},
+    },
+}
 
 
 class BotApiError(Exception):
@@ -702,6 +730,23 @@ class BotApiEmulator:
             message_thread_id=original.get("message_thread_id"),
             reply_to=original,
         )
+
+    def send_other(
+        self, user: FakeUser, chat: FakeChat | None, kind: str, *, caption: str | None = None
+    ) -> JSONDict:
+        """``user`` sends a message that is not text (None: their private chat): ``kind`` is
+        one of :data:`OTHER_KINDS` (a photo, a sticker, a voice message, a location, a
+        service message such as ``pinned_message`` ...), with its fields as Telegram sends them."""
+        chat = chat or user.chat
+        self._register_chat(chat)
+        message = self._user_message(user, chat, None)
+        n = message["message_id"]
+        message[kind] = OTHER_KINDS[kind](f"{kind}-{chat.id}-{n}")
+        if kind == "pinned_message":  # a message of this chat
+            message[kind]["chat"] = message["chat"]
+        if caption is not None:
+            message["caption"] = caption
+        return self.inject_update({"message": message})
 
     def edit_text(self, update_or_message: JSONDict, text: str) -> JSONDict:
         """The user edits their earlier message (an ``edited_message`` Update)."""

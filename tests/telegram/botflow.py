@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from tests.auxil.botapi import BotApiEmulator, FakeUser, SentMessage
+from tests.auxil.botapi import BotApiEmulator, FakeUser, SentMessage, tiny_png
 from tutorbot.settings import Settings
 from tutorbot.telegram import build_application
 from tutorbot.telegram.budget import SendBudget
@@ -82,3 +82,77 @@ async def open_seed_stage_one(botapi: BotApiEmulator, learner: FakeUser) -> Sent
     history = await botapi.wait_for(with_button("Images ▶"))
     botapi.press_button(history, "Images ▶")
     return await botapi.wait_for(with_button("Findings ▶"))
+
+
+NUMBERED_CASE = """\
+format: 1
+id: {id}
+title: Case {n:02} <&>
+status: published
+source:
+  contributor: Test
+tags:
+  modality: [{modality}]
+  system: [{system}]
+history:
+  - A history line.
+stages:
+  - images:
+      - file: images/a.png
+        caption: An image
+        annotated: images/a.png
+    findings:
+      - A finding.
+  - images:
+      - file: images/a.png
+        caption: Another image
+    findings:
+      - A second finding.
+hints:
+  - First hint.
+  - Second hint.
+diagnosis:
+  answer: Pneumothorax
+  explanation: Air in the pleural space.
+teaching_points:
+  - Point one.
+  - Point two.
+"""
+
+
+def write_numbered_cases(
+    root: Path, count: int, *, system: Callable[[int], str] = lambda n: "chest"
+) -> list[str]:
+    """``count`` published two-stage cases ``case-00`` ... titled ``Case 00 <&>`` ...
+    (every third tagged CT, the others MRI; ``system`` names each one's second tag),
+    all with the diagnosis pneumothorax; their ids in library order."""
+    ids = []
+    for n in range(count):
+        case_id = f"case-{n:02}"
+        folder = root / case_id
+        (folder / "images").mkdir(parents=True)
+        (folder / "images" / "a.png").write_bytes(tiny_png(32, 32))
+        modality = "CT" if n % 3 == 0 else "MRI"
+        text = NUMBERED_CASE.format(id=case_id, n=n, modality=modality, system=system(n))
+        (folder / "case.yaml").write_text(text, encoding="utf-8")
+        ids.append(case_id)
+    return ids
+
+
+async def says(botapi: BotApiEmulator, user: FakeUser, text: str) -> SentMessage:
+    """``user`` sends ``text`` in their private chat; the bot's first message after it."""
+    mark = botapi.mark()
+    botapi.send_text(user, None, text)
+    return await botapi.wait_for(to(user, lambda m: True), since=mark)
+
+
+@contextlib.asynccontextmanager
+async def learner_with_numbered_cases(
+    botapi: BotApiEmulator, tmp_path: Path, count: int, **kwargs: Callable[[int], str]
+) -> AsyncIterator[FakeUser]:
+    """The bot running on ``count`` numbered cases (see :func:`write_numbered_cases`, which
+    takes ``kwargs``) and a learner, Alice, to talk to it."""
+    cases = tmp_path / "cases"
+    write_numbered_cases(cases, count, **kwargs)
+    async with running(botapi, settings_for(botapi, tmp_path / "bot.db", cases)):
+        yield botapi.user("Alice")

@@ -14,12 +14,16 @@ from tutorbot.app.play import Result
 from tutorbot.app.replies import (
     Choice,
     KeepGoing,
+    ListCases,
+    ListTags,
     NextCase,
     NextStep,
     OpenCase,
     Press,
+    RedoMissed,
     Reply,
     Say,
+    ShowSkipped,
     SwitchCase,
 )
 from tutorbot.storage import SessionKey
@@ -67,6 +71,44 @@ def test_data_we_did_not_make_is_not_a_button(data: str | None) -> None:
 def test_an_unknown_kind_keeps_its_version_but_does_nothing(data: str) -> None:
     pressed = callbacks.decode(data)
     assert pressed is not None and pressed.press is None
+
+
+tags = st.one_of(st.just(""), st.from_regex(r"[a-z0-9][a-z0-9 :./-]{0,24}", fullmatch=True))
+browsing = st.one_of(
+    st.builds(ListCases, st.integers(0, 10**4), tags),
+    st.just(ListTags()),
+    st.builds(RedoMissed, tags),
+    st.just(ShowSkipped()),
+)
+
+
+@given(browsing, st.integers(0, 10**6))
+def test_the_list_and_end_of_case_presses_round_trip(press: Press, version: int) -> None:
+    data = callbacks.encode(press, version)
+    assert callbacks.fits(data)  # a tag this short fits; a longer one goes through a token
+    assert callbacks.decode(data) == callbacks.Pressed(press, version)
+
+
+@pytest.mark.parametrize(
+    ("data", "press"),
+    [
+        ("v1:list:3:0", ListCases(0, "")),
+        ("v1:list:3:2:ct", ListCases(2, "ct")),
+        ("v1:list:3:1:a:b", ListCases(1, "a:b")),  # a tag is last and may hold ':'
+        ("v1:tags:3", ListTags()),
+        ("v1:redo:3", RedoMissed("")),
+        ("v1:redo:3:chest", RedoMissed("chest")),
+        ("v1:skipped:3", ShowSkipped()),
+        ("v1:list:3", None),  # no page
+        ("v1:list:3:x", None),
+        ("v1:list:3:1:", None),  # an empty tag is not a tag
+        ("v1:redo:3:", None),
+        ("v1:tags:3:x", None),
+        ("v1:skipped:3:1", None),
+    ],
+)
+def test_the_new_kinds_on_the_wire(data: str, press: Press | None) -> None:
+    assert callbacks.decode(data) == callbacks.Pressed(press, 3)
 
 
 def test_long_data_goes_through_a_token() -> None:

@@ -185,7 +185,7 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                 go_on = Line.italic("Tap to go on when you are ready, or /skip to answer now.")
                 outs.append(Text((go_on,), (Button(CONTINUE_LABELS[then], nxt),)))
             case a.ShowVerdict() as shown:
-                outs.append(Text((Line.bold(shown.line),)))
+                outs.append(Text((Line.text(shown.line),)))
             case a.ShowHint(text=text, number=number, total=total):
                 outs.append(
                     Text(
@@ -205,9 +205,7 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
                 lines = [
                     Line(f"<b>Diagnosis:</b> {esc(diagnosis)}", f"Diagnosis: {diagnosis}"),
                 ]
-                details = _details(explanation, points)
-                if details is not None:
-                    lines.append(details)
+                lines += _details(explanation, points)
                 credit = src.contributor or src.author
                 if credit:
                     lines.append(Line.italic(f"Case credit: {credit}"))
@@ -224,12 +222,15 @@ def render(actions: Sequence[a.Action], version: int) -> list[Out]:
 
 #: What to do once a case is over, under the verdict.
 NEXT_STEPS = "Tap Next case for another, or /restart to try this one again."
+#: The most a quote holds, leaving room in its message for the verdict around it.
+QUOTE_LIMIT = TEXT_LIMIT - 600
 
 
-def _details(explanation: str, points: Sequence[str]) -> Line | None:
-    """The explanation and the teaching points in one expandable quote: the verdict stays a
+def _details(explanation: str, points: Sequence[str]) -> list[Line]:
+    """The explanation and the teaching points in an expandable quote: the verdict stays a
     short message and the learner opens the rest with a tap
-    (https://core.telegram.org/bots/api#html-style, ``<blockquote expandable>``)."""
+    (https://core.telegram.org/bots/api#html-style, ``<blockquote expandable>``). Text too
+    long for one message goes on in a second quote, so a split never breaks a tag."""
     lines = [Line.text(explanation)] if explanation else []
     if points:
         lines += [
@@ -237,8 +238,18 @@ def _details(explanation: str, points: Sequence[str]) -> Line | None:
             Line.bold("Teaching points"),
             *_bullets(points),
         ]
-    if not lines:
-        return None
+    quotes: list[list[Line]] = []
+    size = 0
+    for line in lines:
+        if not quotes or size + units(line.plain) + 1 > QUOTE_LIMIT:
+            quotes.append([])
+            size = 0
+        quotes[-1].append(line)
+        size += units(line.plain) + 1
+    return [_quote(quote) for quote in quotes]
+
+
+def _quote(lines: Sequence[Line]) -> Line:
     inner = "\n".join(line.html for line in lines)
     plain = "\n".join(line.plain for line in lines)
     return Line(f"<blockquote expandable>{inner}</blockquote>", plain)
