@@ -178,7 +178,9 @@ class Play:
         """A button pressed at session ``version``; an old or unknown one gets a polite toast.
 
         Browsing the case list changes nothing, so its buttons are never stale."""
-        done = (await self.progress(key.user_id)).outcomes
+        # Progress (for marks and what comes next) only where a press may need it.
+        quiet = isinstance(press, ListTags | ShowSkipped | KeepGoing) or press is None
+        done = {} if quiet else (await self.progress(key.user_id)).outcomes
 
         def fn(current: SessionRecord | None) -> Change[Reply]:
             match press:
