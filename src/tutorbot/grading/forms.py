@@ -22,6 +22,7 @@ from tutorbot.grading.wordlists import (
     GENERIC,
     PROCESS_HEADS,
     STOPWORDS,
+    STRUCTURES,
     TAIL_CONNECTORS,
     TRIGGER_WORDS,
 )
@@ -96,6 +97,8 @@ class Compiled:
     context: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
     # The case's findings as words (see fromcase.findings_of), read when first needed.
     findings: tuple[Finding, ...] | None = None
+    # Head noun -> words the case text writes before it (see fromcase.variants_named).
+    variants: dict[str, frozenset[str]] | None = None
 
 
 @dataclass
@@ -165,6 +168,11 @@ def _core(phrase: Phrase, opposite: dict[str, frozenset[str]]) -> tuple[Phrase, 
     content = tuple(w for w in phrase if w not in GENERIC or w in opposite)
     quals = tuple(w for w in content if is_qualifier(w, opposite))
     core = tuple(w for w in content if not is_qualifier(w, opposite))
+    # A carrier noun is optional beside another core word ("middle lobe
+    # collapse": "collapse"), the core itself without one ("right upper lobe").
+    named = tuple(w for w in core if w not in STRUCTURES)
+    if named:
+        return named, quals
     return (core, quals) if core else (content, ())
 
 
@@ -255,9 +263,12 @@ def build(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         lexicon=lexicon,
         forms=tuple(forms),
         vocab=vocab,
-        harmless=frozenset(lexicon.modifiers | consistent | STOPWORDS | CONNECTORS | set(opposite)),
+        harmless=frozenset(
+            lexicon.modifiers | consistent | STOPWORDS | CONNECTORS | set(opposite) | STRUCTURES
+        ),
         gap=frozenset(
-            (lexicon.modifiers | set(opposite)) - {t[0] for t in lexicon.terms if len(t) == 1}
+            (lexicon.modifiers | set(opposite) | STRUCTURES)
+            - {t[0] for t in lexicon.terms if len(t) == 1}
         ),
         detail_words=frozenset(
             (lexicon.modifiers | set(opposite)) - {t[0] for t in lexicon.terms if len(t) == 1}

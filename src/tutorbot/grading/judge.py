@@ -6,11 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutorbot.grading.forms import PREFIX, Compiled, Form, Word
-from tutorbot.grading.fromcase import credit
+from tutorbot.grading.fromcase import credit, variants_named
 from tutorbot.grading.lexicon import Phrase
 from tutorbot.grading.normalise import class_token, contrasting
 from tutorbot.grading.verdict import Outcome
-from tutorbot.grading.wordlists import CAUSE_BEFORE, CONNECTORS, GENERIC, WRONG_FEEDBACK
+from tutorbot.grading.wordlists import (
+    CAUSE_BEFORE,
+    CONNECTORS,
+    GENERIC,
+    TAIL_CONNECTORS,
+    WRONG_FEEDBACK,
+)
 
 
 @dataclass
@@ -266,6 +272,7 @@ def _check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Com
     form, seq = cand.form, r.seq
     outside = _outside(r, form, span)
     context_from = _context_from(seq, span[1])
+    tail_from = next((i for i in range(span[1], len(seq)) if seq[i] in TAIL_CONNECTORS), len(seq))
     for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
         contradicts = contrary_of(qual, c)
         if qual in r.present:
@@ -276,12 +283,21 @@ def _check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Com
                 cand.feedback = f"Nearly — you wrote both '{qual}' and '{both[0]}'. Which is it?"
                 cand.why.append(f"qualifier: '{qual}' and '{both[0]}' both written")
             continue
-        clash = [i for i in outside if contradicts(seq[i])]
+        # (Not after "with", "due to" ...: "PE with right heart strain" says
+        # where the strain is, not the side of a bilateral embolism.)
+        clash = [i for i in outside if i < tail_from and contradicts(seq[i])]
         if clash:
             _contradicted(cand, qual, seq[clash[0]], r.content[clash[0]].raw, c)
             return True
         if qual in c.required and form.kind == "correct":
             _required_missing(cand, r, span, qual, c)
+    other_kind = _another_kind(r, span, c) if form.kind == "correct" else None
+    if other_kind is not None:
+        # "emphysematous cholecystitis" where the case names that kind as another.
+        cand.outcome = "partial"
+        cand.feedback = f"Nearly — check the type: the case tells '{other_kind}' apart."
+        cand.why.append(f"another kind the case names: '{other_kind}'")
+        return True
     if form.kind == "correct" and form.essential and _names_another_place(r, span, c):
         # "carotid dissection" for a type A one, "urothelial carcinoma" for a renal one.
         cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
@@ -328,6 +344,22 @@ def _contradicted(cand: Candidate, qual: str, word: str, raw: str, c: Compiled) 
     else:
         cand.outcome = "wrong"
         cand.feedback = f"Not quite — check the detail: you wrote '{said}'."
+
+
+def _another_kind(r: Reading, span: tuple[int, int], c: Compiled) -> str | None:
+    """A word before the matched words that the case text writes before the same
+    head noun as another kind of it, and that no right form has."""
+    k = span[0] - 1
+    if k < 0 or k in r.negated:
+        return None
+    word = r.seq[k]
+    own = {w for f in c.forms if f.kind == "correct" for w in (*f.core, *f.quals)}
+    if word in own or word in c.lexicon.modifiers:
+        return None
+    head = r.seq[span[0]]
+    if word in variants_named(c).get(head, frozenset()):
+        return f"{r.content[k].raw or word} {r.content[span[0]].raw or head}"
+    return None
 
 
 def _names_another_place(r: Reading, span: tuple[int, int], c: Compiled) -> bool:

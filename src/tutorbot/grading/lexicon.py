@@ -19,6 +19,8 @@ from tutorbot.grading.normalise import words
 
 LEXICON_FILE = "lexicon.yaml"
 SHIPPED = Path(__file__).with_name(LEXICON_FILE)
+# The curated list of standard abbreviations, read with the shipped lexicon.
+ABBREVIATIONS = Path(__file__).with_name("abbreviations.yaml")
 SECTIONS = ("synonyms", "ambiguous", "terms", "opposites", "qualifiers", "modifiers")
 
 Phrase = tuple[str, ...]
@@ -169,73 +171,113 @@ def _group(file: Path, node: yaml.Node) -> frozenset[str]:
     return frozenset(p[0] for _, p in items)
 
 
+@dataclass
+class _Entries:
+    """What the lexicon files say, collected section by section before normalising."""
+
+    synonyms: dict[Phrase, Phrase] = field(default_factory=dict)
+    labels: dict[Phrase, tuple[str, str]] = field(default_factory=dict)
+    ambiguous: set[Phrase] = field(default_factory=set)
+    meanings: dict[Phrase, list[Phrase]] = field(default_factory=dict)
+    terms: set[Phrase] = field(default_factory=set)
+    opposites: list[frozenset[str]] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+    modifiers: set[str] = field(default_factory=set)
+
+
 def parse_lexicon(source: str, file: Path) -> Lexicon:
     """Build a lexicon from YAML text; raise :class:`LexiconError` naming ``file:line``."""
-    try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise LexiconError(f"{file}:{line}: not valid YAML ({error.problem})") from None
-    if root is None or (isinstance(root, yaml.ScalarNode) and root.value == ""):
-        return Lexicon()
-    if not isinstance(root, yaml.MappingNode):
-        raise _fail(file, root, f"the lexicon must be a mapping with keys {', '.join(SECTIONS)}")
-    synonyms: dict[Phrase, Phrase] = {}
-    labels: dict[Phrase, tuple[str, str]] = {}
-    ambiguous: set[Phrase] = set()
-    meanings: dict[Phrase, list[Phrase]] = {}
-    terms: set[Phrase] = set()
-    opposites: list[frozenset[str]] = []
-    kinds: dict[str, str] = {}
-    modifiers: set[str] = set()
-    for key_node, value in root.value:
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-        if key not in SECTIONS:
-            raise _fail(file, key_node, f"unknown section `{key}` (use {', '.join(SECTIONS)})")
-        if key == "synonyms":
-            for group in _list(file, value, "synonyms"):
-                items = [
-                    _phrase(file, n, "a synonym") for n in _list(file, group, "a synonym group")
-                ]
-                if len(items) < 2:
-                    raise _fail(file, group, "a synonym group needs at least two terms")
-                (canon_text, canon), *variants = items
-                for text, phrase in variants:
-                    if phrase != canon:
-                        synonyms[phrase] = canon
-                        labels[phrase] = (text, canon_text)
-        elif key == "ambiguous":
-            if not isinstance(value, yaml.MappingNode):
-                raise _fail(file, value, "ambiguous must map each abbreviation to its meanings")
-            for abbr_node, senses in value.value:
-                abbr = _phrase(file, abbr_node, "an ambiguous abbreviation")[1]
-                ambiguous.add(abbr)
-                for meaning in _list(file, senses, "the meanings"):
-                    terms.add(_phrase(file, meaning, "a meaning")[1])
-                    meanings.setdefault(abbr, []).append(_phrase(file, meaning, "a meaning")[1])
-        elif key == "terms":
-            for node in _list(file, value, "terms"):
-                terms.add(_phrase(file, node, "a term")[1])
-        elif key == "opposites":
-            for group in _list(file, value, "opposites"):
-                opposites.append(_group(file, group))
-        elif key == "qualifiers":
-            if not isinstance(value, yaml.MappingNode):
-                raise _fail(file, value, "qualifiers must map each kind to its group(s) of words")
-            for kind_node, groups in value.value:
-                kind = _text(file, kind_node, "a kind of qualifier")
-                nodes = _list(file, groups, "a group")
-                several = bool(nodes) and isinstance(nodes[0], yaml.SequenceNode)
-                for group in nodes if several else [groups]:
-                    words_ = _group(file, group)
-                    opposites.append(words_)
-                    kinds.update((w, kind) for w in words_)
-        else:
-            for node in _list(file, value, "modifiers"):
-                modifiers.update(_phrase(file, node, "a modifier")[1])
-    for phrase in ambiguous:
-        synonyms.pop(phrase, None)
+    return parse_lexicons([(source, file)])
+
+
+def parse_lexicons(sources: Iterable[tuple[str, Path]]) -> Lexicon:
+    """One lexicon from several files' YAML text (the shipped lexicon and its
+    abbreviations), normalised together so their canonical words agree."""
+    e = _Entries()
+    for source, file in sources:
+        try:
+            root = yaml.compose(source, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            line = mark.line + 1 if mark is not None else 1
+            raise LexiconError(f"{file}:{line}: not valid YAML ({error.problem})") from None
+        if root is None or (isinstance(root, yaml.ScalarNode) and root.value == ""):
+            continue
+        if not isinstance(root, yaml.MappingNode):
+            raise _fail(
+                file, root, f"the lexicon must be a mapping with keys {', '.join(SECTIONS)}"
+            )
+        for key_node, value in root.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key not in SECTIONS:
+                raise _fail(file, key_node, f"unknown section `{key}` (use {', '.join(SECTIONS)})")
+            _READERS[key](e, file, value)
+    return _finish(e)
+
+
+def _read_synonyms(e: _Entries, file: Path, value: yaml.Node) -> None:
+    for group in _list(file, value, "synonyms"):
+        items = [_phrase(file, n, "a synonym") for n in _list(file, group, "a synonym group")]
+        if len(items) < 2:
+            raise _fail(file, group, "a synonym group needs at least two terms")
+        (canon_text, canon), *variants = items
+        for text, phrase in variants:
+            if phrase != canon:
+                e.synonyms[phrase] = canon
+                e.labels[phrase] = (text, canon_text)
+
+
+def _read_ambiguous(e: _Entries, file: Path, value: yaml.Node) -> None:
+    if not isinstance(value, yaml.MappingNode):
+        raise _fail(file, value, "ambiguous must map each abbreviation to its meanings")
+    for abbr_node, senses in value.value:
+        abbr = _phrase(file, abbr_node, "an ambiguous abbreviation")[1]
+        e.ambiguous.add(abbr)
+        for meaning in _list(file, senses, "the meanings"):
+            e.terms.add(_phrase(file, meaning, "a meaning")[1])
+            e.meanings.setdefault(abbr, []).append(_phrase(file, meaning, "a meaning")[1])
+
+
+def _read_terms(e: _Entries, file: Path, value: yaml.Node) -> None:
+    for node in _list(file, value, "terms"):
+        e.terms.add(_phrase(file, node, "a term")[1])
+
+
+def _read_opposites(e: _Entries, file: Path, value: yaml.Node) -> None:
+    for group in _list(file, value, "opposites"):
+        e.opposites.append(_group(file, group))
+
+
+def _read_qualifiers(e: _Entries, file: Path, value: yaml.Node) -> None:
+    if not isinstance(value, yaml.MappingNode):
+        raise _fail(file, value, "qualifiers must map each kind to its group(s) of words")
+    for kind_node, groups in value.value:
+        kind = _text(file, kind_node, "a kind of qualifier")
+        nodes = _list(file, groups, "a group")
+        several = bool(nodes) and isinstance(nodes[0], yaml.SequenceNode)
+        for group in nodes if several else [groups]:
+            words_ = _group(file, group)
+            e.opposites.append(words_)
+            e.kinds.update((w, kind) for w in words_)
+
+
+def _read_modifiers(e: _Entries, file: Path, value: yaml.Node) -> None:
+    for node in _list(file, value, "modifiers"):
+        e.modifiers.update(_phrase(file, node, "a modifier")[1])
+
+
+_READERS = {
+    "synonyms": _read_synonyms,
+    "ambiguous": _read_ambiguous,
+    "terms": _read_terms,
+    "opposites": _read_opposites,
+    "qualifiers": _read_qualifiers,
+    "modifiers": _read_modifiers,
+}
+
+
+def _finish(e: _Entries) -> Lexicon:
+    synonyms = {k: v for k, v in e.synonyms.items() if k not in e.ambiguous}
     # Canonical phrases are written in canonical words ("abdominal aortic
     # aneurysm" with aortic = aorta), so a phrase and its words agree.
     words_of = {k[0]: v[0] for k, v in synonyms.items() if len(k) == 1 and len(v) == 1}
@@ -245,17 +287,18 @@ def parse_lexicon(source: str, file: Path) -> Lexicon:
         return tuple(words_of.get(w, w) for w in phrase)
 
     synonyms = {k: canonical(v) for k, v in synonyms.items()}
-    # Terms are stored canonically so a term and its synonyms are one concept.
-    canonical_terms = frozenset(canonical(t) for t in terms)
     return Lexicon(
         synonyms=synonyms,
-        labels=labels,
-        ambiguous=frozenset(ambiguous),
-        terms=canonical_terms,
-        opposites=tuple(opposites),
-        modifiers=frozenset(modifiers),
-        meanings={k: tuple(canonical(m) for m in v) for k, v in meanings.items() if k in ambiguous},
-        kinds=kinds,
+        labels=e.labels,
+        ambiguous=frozenset(e.ambiguous),
+        # Terms are stored canonically so a term and its synonyms are one concept.
+        terms=frozenset(canonical(t) for t in e.terms),
+        opposites=tuple(e.opposites),
+        modifiers=frozenset(e.modifiers),
+        meanings={
+            k: tuple(canonical(m) for m in v) for k, v in e.meanings.items() if k in e.ambiguous
+        },
+        kinds=e.kinds,
     )
 
 
@@ -272,8 +315,8 @@ def read_lexicon(file: Path) -> Lexicon:
 
 @lru_cache(maxsize=1)
 def shipped_lexicon() -> Lexicon:
-    """The lexicon shipped with tutorbot (read once)."""
-    return read_lexicon(SHIPPED)
+    """The lexicon shipped with tutorbot, with its abbreviations (read once)."""
+    return parse_lexicons((f.read_text(encoding="utf-8"), f) for f in (SHIPPED, ABBREVIATIONS))
 
 
 @lru_cache(maxsize=64)

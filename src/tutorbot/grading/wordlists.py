@@ -99,16 +99,16 @@ STOPWORDS = frozenset(
 # Generic head nouns left out of matching: "Perthes disease" = "Perthes",
 # "Legg-Calve-Perthes dz". (Unlike stopwords they still count as an answer:
 # "no disease" rules something out.)
-# Anatomical carrier nouns ("middle lobe", "Achilles tendon", "MCA territory")
-# and the names of grading scales ("AAST grade III") are generic too: the
-# site or the step says it all.
-STRUCTURES = frozenset(words("lobe artery tendon ligament territory region area segment vessel"))
+# Anatomical carrier nouns ("middle lobe", "Achilles tendon", "MCA territory"):
+# optional beside the site that says it all, harmless anywhere.
+STRUCTURES = frozenset(words("lobe tendon ligament territory region area segment"))
+# The names of grading scales ("AAST grade III") are generic: the step says it all.
 SCALE_NAMES = frozenset(
     words("aast birads lirads pirads tirads bosniak hinchey gustilo garden neer ficat tanner")
     + words("clark breslow gartland frykman schatzker denis weber kellgren spetzler fisher")
     + words("stanford debakey")
 )
-GENERIC = STOPWORDS | frozenset(words("disease")) | STRUCTURES | SCALE_NAMES
+GENERIC = STOPWORDS | frozenset(words("disease")) | SCALE_NAMES
 # Head nouns that name a process, not a place: a diagnosis made of them alone
 # ("laceration", "collapse", "fracture") needs its site ("splenic", "middle
 # lobe", "radius"), which is then required even when written as a qualifier.
