@@ -194,6 +194,19 @@ def _best_first(
     found: list[tuple[Form, tuple[int, int]]], r: Reading, c: Compiled
 ) -> list[tuple[Form, tuple[int, int]]]:
     if len(found) > 1:
+        # A foreseen answer that differs from a right one only by its qualifiers
+        # needs them written: "debakey type 1 aortic dissection" is not the
+        # wrong "type B aortic dissection".
+        right = {f.core_set for f, _ in found if f.kind == "correct"}
+        found = [
+            hit
+            for hit in found
+            if hit[0].kind == "correct"
+            or hit[0].core_set not in right
+            or not hit[0].quals
+            or any(q in r.present for q in hit[0].quals)
+        ]
+    if len(found) > 1:
         # A form's qualifiers written in the answer make it longer; a form whose
         # qualifier the answer contradicts comes last: "posterior shoulder
         # dislocation" is the posterior form, not the anterior one (their core

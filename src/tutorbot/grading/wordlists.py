@@ -128,6 +128,12 @@ EPONYMS = frozenset(
     + words("scheuermann paget klatskin krukenberg brodie pott boerhaave mallory weiss")
 )
 EPONYM_HEADS = frozenset(words("fracture disease syndrome tumor cyst abscess lesion deformity"))
+# Describing words that name no finding alone ("enlarged", "dilated").
+DESCRIPTIVE = frozenset(
+    words("enlarged thickened dilated widened narrowed heterogeneous homogeneous hyperdense")
+    + words("hypodense isodense hyperechoic hypoechoic hyperintense hypointense increased")
+    + words("decreased reduced absent normal abnormal irregular smooth bright dark")
+)
 # Broader terms and the heads they cover: "stroke" for a cerebral infarct,
 # "splenic injury" for a splenic laceration are the category, partial.
 _INJURIES = frozenset(words("laceration perforation fracture contusion hematoma dislocation"))
