@@ -28,6 +28,7 @@ NOT_FOR_THE_DOMAIN = (
     "telegram",
 )
 MAX_LINES = 500
+ADAPTER_MAX_LINES = 400  # the Telegram adapter stays thin
 # The grader is split into modules by the grading issue, not by this rule.
 SIZE_EXEMPT = ("tutorbot.grading",)
 
@@ -165,3 +166,14 @@ def test_no_module_outside_grading_over_500_lines() -> None:
         and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     )
     assert not long, f"modules over {MAX_LINES} lines:\n" + "\n".join(long)
+
+
+def test_no_telegram_adapter_module_over_400_lines() -> None:
+    adapter = "tutorbot.telegram"
+    long = sorted(
+        f"{path.relative_to(SRC)}: {lines} lines"
+        for name, path in module_files().items()
+        if within(name, (adapter,))
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > ADAPTER_MAX_LINES
+    )
+    assert not long, f"Telegram adapter modules over {ADAPTER_MAX_LINES} lines:\n" + "\n".join(long)
