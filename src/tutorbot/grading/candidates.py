@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tutorbot.grading.forms import Compiled, Word
-from tutorbot.grading.judge import Candidate, judge
+from tutorbot.grading.judge import judge
+from tutorbot.grading.matching import Candidate
 from tutorbot.grading.normalise import SEPARATOR
 from tutorbot.grading.wordlists import ALTERNATIVES, EXPLICIT_DIFFERENTIAL, SPLITTERS, STOPWORDS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tutorbot.grading.forms import Compiled, canonicalise
-from tutorbot.grading.judge import Candidate
+from tutorbot.grading.matching import Candidate
 from tutorbot.grading.verdict import Verdict
 from tutorbot.grading.wordlists import CORRECT_FEEDBACK, EMPTY_FEEDBACK, WRONG_FEEDBACK
 

@@ -1,0 +1,176 @@
+"""Qualifiers of a matched form: contradicted, missing when required or
+essential, another kind the case names, another site before a bare process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tutorbot.grading.forms import Compiled
+from tutorbot.grading.fromcase import variants_named
+from tutorbot.grading.matching import Candidate, Reading, context_start, kind_name, words_outside
+from tutorbot.grading.normalise import class_token
+from tutorbot.grading.wordlists import TAIL_CONNECTORS, WRONG_FEEDBACK
+
+
+def contrary_of(qual: str, c: Compiled) -> Callable[[str], bool]:
+    """Whether a word contradicts ``qual``: its opposite ("right" for "left"), or
+    another step of the same classifier ("type_3" for "type_2")."""
+    step = class_token(qual)
+    if step is not None:
+        # Another step of the same scale: letters against letters (Stanford A/B),
+        # numbers against numbers (grade II/III). "Type A" and "type I" are two
+        # scales of one thing (Stanford, DeBakey), not a contradiction.
+        return lambda word: (
+            (other := class_token(word)) is not None
+            and other[0] == step[0]
+            and other[1] != step[1]
+            and other[1].isdigit() == step[1].isdigit()
+        )
+    contrary = c.opposite.get(qual, frozenset())
+    return contrary.__contains__
+
+
+def check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled) -> bool:
+    """Qualifiers: True when the candidate is judged by them.
+
+    The right diagnosis with a detail that contradicts the case (another side,
+    site, organ, type ...) is partial, naming the detail; a foreseen partial or
+    wrong answer with a contradicted qualifier is wrong. A missing required
+    qualifier, or the missing site of a process ("laceration": of what?), is
+    partial. Qualifiers of any accepted form count for the case ("Left tension
+    pneumothorax" accepted: "right tension pneumothorax" contradicts it).
+    """
+    assert cand.form is not None
+    form, seq = cand.form, r.seq
+    outside = words_outside(r, form, span)
+    context_from = context_start(seq, span[1])
+    tail_from = next((i for i in range(span[1], len(seq)) if seq[i] in TAIL_CONNECTORS), len(seq))
+    for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
+        contradicts = contrary_of(qual, c)
+        if qual in r.present:
+            both = [seq[i] for i in outside if i < context_from and contradicts(seq[i])]
+            if both and form.kind == "correct":
+                # "acute on chronic": the qualifier is there, but so is its opposite.
+                cand.outcome = "partial"
+                cand.feedback = f"Nearly — you wrote both '{qual}' and '{both[0]}'. Which is it?"
+                cand.why.append(f"qualifier: '{qual}' and '{both[0]}' both written")
+            continue
+        # (Not after "with", "due to" ...: "PE with right heart strain" says
+        # where the strain is, not the side of a bilateral embolism.)
+        clash = [i for i in outside if i < tail_from and contradicts(seq[i])]
+        if clash:
+            _contradicted(cand, qual, seq[clash[0]], r.content[clash[0]].raw, c)
+            return True
+        if qual in c.required and form.kind == "correct":
+            _required_missing(cand, r, span, qual, c)
+    other_kind = _another_kind(r, span, c) if form.kind == "correct" else None
+    if other_kind is not None:
+        # "emphysematous cholecystitis" where the case names that kind as another.
+        cand.outcome = "partial"
+        cand.feedback = f"Nearly — check the type: the case tells '{other_kind}' apart."
+        cand.why.append(f"another kind the case names: '{other_kind}'")
+        return True
+    if form.kind == "correct" and form.essential and _names_another_place(r, span, c):
+        # "carotid dissection" for a type A one, "urothelial carcinoma" for a renal one.
+        cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
+        cand.why.append("a process named with another, unforeseen site")
+        return True
+    if form.essential and not r.present.intersection(form.essential):
+        # "laceration" for a splenic laceration, "dissection" for a type A one.
+        kind = _kind_of(form.essential[0], c)
+        cand.outcome = "partial"
+        cand.feedback = f"Nearly — be more specific: which {kind}?"
+        cand.why.append(f"the {kind} is missing: '{' '.join(form.essential)}'")
+        return True
+    return False
+
+
+def _contradicted(cand: Candidate, qual: str, word: str, raw: str, c: Compiled) -> None:
+    """The candidate names ``word`` where the case has ``qual``.
+
+    The right diagnosis with another side, site, organ, type or extent is
+    partial, naming the detail; unless the author foresaw that very detail as
+    a wrong answer ("type B aortic dissection"), whose feedback then says why.
+    A contradiction of a foreseen partial or wrong answer, or of a qualifier
+    that names another entity (disease/syndrome, benign/malignant), is wrong.
+    """
+    assert cand.form is not None
+    form = cand.form
+    said = raw or word
+    cand.why.append(f"qualifier: '{word}' contradicts '{qual}'")
+    authored = next(
+        (
+            f
+            for f in c.forms
+            if f.kind == "wrong" and word in f.quals and form.core_set <= f.core_set
+        ),
+        None,
+    )
+    kind = _kind_of(qual, c)
+    if authored is not None:
+        cand.form, cand.outcome, cand.feedback = authored, "wrong", authored.feedback
+        cand.why.append(f"matched {kind_name(authored.kind)} '{authored.text}'")
+    elif form.kind == "correct" and kind != "detail":
+        cand.outcome = "partial"
+        cand.feedback = f"Nearly — check the {kind}: you wrote '{said}'."
+    else:
+        cand.outcome = "wrong"
+        cand.feedback = f"Not quite — check the detail: you wrote '{said}'."
+
+
+def _another_kind(r: Reading, span: tuple[int, int], c: Compiled) -> str | None:
+    """A word before the matched words that the case text writes before the same
+    head noun as another kind of it, and that no right form has."""
+    k = span[0] - 1
+    if k < 0 or k in r.negated:
+        return None
+    word, head = r.seq[k], r.seq[span[0]]
+    if word not in variants_named(c).get(head, frozenset()) or word in c.lexicon.modifiers:
+        return None
+    if any(word in f.core_set or word in f.quals for f in c.forms if f.kind == "correct"):
+        return None
+    return f"{r.content[k].raw or word} {r.content[span[0]].raw or head}"
+
+
+def _names_another_place(r: Reading, span: tuple[int, int], c: Compiled) -> bool:
+    """An unknown word right before a bare process ("carotid dissection"): a site
+    the case does not name, so another diagnosis."""
+    k = span[0] - 1
+    return (
+        k >= 0
+        and k not in r.negated
+        and r.seq[k] not in c.harmless
+        and r.seq[k] not in c.opposite
+        and class_token(r.seq[k]) is None
+    )
+
+
+def _kind_of(qual: str, c: Compiled) -> str:
+    if class_token(qual) is not None:
+        return "type or grade"
+    return c.kinds.get(qual, "detail")
+
+
+def _required_missing(
+    cand: Candidate, r: Reading, span: tuple[int, int], qual: str, c: Compiled
+) -> None:
+    cand.outcome = "partial"
+    cand.why.append(f"required qualifier '{qual}' missing")
+    inside = set(range(*span))
+    # The author foresaw this very answer (the same words): their feedback says it best.
+    authored = next(
+        (
+            f
+            for f, (s, e) in r.found
+            if f.kind == "partial" and f.feedback and set(range(s, e)) >= inside
+        ),
+        None,
+    )
+    if authored is not None:
+        cand.form, cand.feedback = authored, authored.feedback
+        cand.why.append(f"matched {kind_name(authored.kind)} '{authored.text}'")
+    else:
+        options = sorted(c.opposite.get(qual, frozenset()) | {qual})
+        cand.feedback = "Nearly — be more specific: " + (
+            " or ".join(options) + "?" if len(options) > 1 else f"which {qual}?"
+        )
