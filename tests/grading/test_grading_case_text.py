@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tutorbot.cases.model import Case, DiagnosisSpec, Image, Stage
-from tutorbot.grading import grade
+from tutorbot.grading import grade, qualifiers_of
 
 
 def case(diagnosis: str, findings: tuple[str, ...], history: tuple[str, ...] = (),
@@ -128,3 +128,13 @@ def test_a_kind_the_case_names_apart_is_partial() -> None:
     verdict = grade("emphysematous cholecystitis", spec)
     assert verdict.verdict == "partial" and "check the type" in verdict.feedback
     assert grade("acute cholecystitis", spec).verdict == "correct"
+
+
+def test_the_qualifiers_of_a_case_by_kind() -> None:
+    spleen = case("Splenic laceration, AAST grade III", findings=("A laceration",))
+    assert qualifiers_of(spleen) == {"organ": ("spleen",), "type or grade": ("type_3",)}
+    pneumothorax = case(
+        "Tension pneumothorax",
+        findings=("Large left pneumothorax", "Mediastinal shift to the right"),
+    )
+    assert qualifiers_of(pneumothorax) == {"side": ("left",)}

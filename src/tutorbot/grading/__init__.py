@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tutorbot.cases.model import DiagnosisSpec
-from tutorbot.grading.grader import compiled, grade
+from tutorbot.grading.grader import compiled, grade, qualifiers_of
 from tutorbot.grading.lexicon import Lexicon, LexiconError, load_lexicon, shipped_lexicon
 from tutorbot.grading.verdict import MARKS, Outcome, Verdict
 
@@ -24,6 +24,7 @@ __all__ = [
     "grade",
     "grader_for",
     "load_lexicon",
+    "qualifiers_of",
     "shipped_lexicon",
 ]
 

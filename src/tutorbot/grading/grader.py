@@ -34,11 +34,11 @@ from tutorbot.grading.fromcase import SIDES, lesion_side
 from tutorbot.grading.lexicon import Lexicon, shipped_lexicon
 from tutorbot.grading.negation import drop_hedges, mark_negations
 from tutorbot.grading.nonanswer import NON_ANSWER_FEEDBACK, is_non_answer
-from tutorbot.grading.normalise import MAX_CHARS, SEPARATOR, Token, tokens
+from tutorbot.grading.normalise import MAX_CHARS, SEPARATOR, Token, class_token, tokens
 from tutorbot.grading.typos import read_in_context, typo
 from tutorbot.grading.verdict import Verdict
 
-__all__ = ["canonicalise", "compile_spec", "compiled", "grade", "grade_compiled"]
+__all__ = ["canonicalise", "compile_spec", "compiled", "grade", "grade_compiled", "qualifiers_of"]
 
 # Answers memoised per compiled spec beyond its own accepted forms.
 MEMO_SIZE = 64
@@ -174,6 +174,22 @@ def _canonical_words(
         if k < len(corrected):
             items.append(Word(SEPARATOR, raws[k]))
     return items
+
+
+def qualifiers_of(
+    spec: DiagnosisSpec, lexicon: Lexicon | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The qualifiers of a case's diagnosis, by kind, as the grader reads them:
+    those of its answer and accepted forms ("side": ("left",), "type or grade":
+    ("type_3",), "organ": ("spleen",) ...), with the side of the lesion taken
+    from the findings when the diagnosis line gives none. For authoring tools
+    that show or write a case's qualifiers; words are in the grader's spelling."""
+    c = compiled(spec, lexicon or shipped_lexicon())
+    out: dict[str, list[str]] = {}
+    for qual in c.case_quals:
+        kind = "type or grade" if class_token(qual) else c.kinds.get(qual, "detail")
+        out.setdefault(kind, []).append(qual)
+    return {kind: tuple(words) for kind, words in out.items()}
 
 
 def grade(answer: str, spec: DiagnosisSpec, lexicon: Lexicon | None = None) -> Verdict:

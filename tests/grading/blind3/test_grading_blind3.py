@@ -132,7 +132,9 @@ def report(r: dict[str, Any]) -> str:
     )
 
 
-@pytest.mark.xfail(reason="below the issue 10 targets until the grader work is done", strict=False)
+# Still short of the issue 10 targets on this set (1 false accept, 3.8% false
+# rejects; see the git log for the figures): reported, not yet asserted.
+@pytest.mark.xfail(reason="below the issue 10 targets (false accepts, false rejects)", strict=False)
 def test_blind3_false_accepts_and_rejects(request: pytest.FixtureRequest) -> None:
     r = evaluate()
     line = report(r)
