@@ -26,6 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from tutorbot.limits import ALBUM_MAX, TEXT_LIMIT
 from tutorbot.storage import Store
+from tutorbot.telegram._placeholder import present
 from tutorbot.telegram._render import (
     Button,
     Out,
@@ -283,6 +284,7 @@ class Sender:
 
     async def _input(self, bot: Bot, path: Path, upload: bool) -> tuple[str | InputFile, str]:
         """A stored file_id and "" (nothing to remember), or the file to upload and its hash."""
+        path = present(path)  # a file gone since start-up: the placeholder picture
         digest = self._digest(path)
         if not upload:
             file_id = self._file_ids.get((bot.id, digest))
@@ -299,7 +301,7 @@ class Sender:
             sizes = getattr(message, "photo", ())
             if not sizes:
                 continue
-            digest = self._digest(Path(photo.path))
+            digest = self._digest(present(Path(photo.path)))
             file_id = sizes[-1].file_id
             if self._file_ids.get((bot_id, digest)) != file_id:
                 self._file_ids[(bot_id, digest)] = file_id
