@@ -353,8 +353,9 @@ async def test_long_texts_and_captions_are_split(botapi: BotApiEmulator, tmp_pat
     settings = settings_for(botapi, tmp_path / "bot.db", cases)
     alice = botapi.user("Alice")
     async with running(botapi, settings):
-        botapi.send_text(alice, None, "/case long-one")
+        opened = botapi.send_text(alice, None, "/case long-one")
         history = await botapi.wait_for(with_button("Images ▶"))
+        await botapi.wait_until_handled(opened)
         assert len(botapi.sent(alice)) == 2  # 6000+ characters: two messages
         botapi.press_button(history, "Images ▶")
         stage = await botapi.wait_for(with_button("Findings ▶"))

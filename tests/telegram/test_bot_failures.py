@@ -90,7 +90,7 @@ async def test_a_failing_handler_gets_one_friendly_line(
         update = botapi.press_button(history, "Images ▶")
         sorry = await botapi.wait_for(since=mark)
         assert sorry.content == FRIENDLY_ERROR
-        await botapi.wait_until_delivered()
+        await botapi.wait_until_handled(update)
         # The learner can still leave the broken case.
         botapi.send_text(alice, None, "/stop")
         await botapi.wait_for(lambda m: m.content.startswith("Stopped"), since=mark)
