@@ -18,6 +18,7 @@ from tutorbot.cases.vocabulary import (
     Vocabulary,
     core_name,
     is_initialism,
+    looks_like_abbreviation,
     name_key,
     relation,
     shipped_vocabulary,
@@ -89,6 +90,17 @@ def test_an_initialism_spells_every_word() -> None:
     assert not is_initialism("MEH", "Extramedullary hematopoiesis")
     assert not is_initialism("E M H", "Extramedullary hematopoiesis")
     assert not is_initialism("PE", "Pneumothorax")
+
+
+def test_a_concept_is_never_found_by_an_abbreviation() -> None:
+    # AML is written in an angiomyolipoma case; HPO gives it for acute myeloid leukaemia.
+    assert "AML" in {n.form for n in shipped_vocabulary().names_for(["Acute myeloid leukemia"])}
+    assert shipped_vocabulary().names_for(["Renal angiomyolipoma", "AML", "aml"]) == (
+        shipped_vocabulary().names_for(["Renal angiomyolipoma"])
+    )
+    assert not offered("AML") and not offered("MS") and not offered("PNETs")
+    assert looks_like_abbreviation("EMH") and looks_like_abbreviation("emh")
+    assert not looks_like_abbreviation("Gout") and not looks_like_abbreviation("Osteosarcoma")
 
 
 def test_the_side_is_not_part_of_the_name() -> None:

@@ -234,6 +234,17 @@ def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
     return len(rest) > 0
 
 
+def looks_like_abbreviation(text: str) -> bool:
+    """Whether ``text`` is one word of up to three letters or with two capitals or more
+    (AML, EMH, PNETs, but not Gout): an abbreviation means different things in different
+    cases (AML: acute myeloid leukaemia, angiomyolipoma), so a concept is never found by
+    one."""
+    words = plain_words(text)
+    if len(words) != 1:
+        return False
+    return len(words[0]) <= 3 or sum(c.isupper() for c in text) >= 2
+
+
 def core_name(diagnosis: str) -> str:
     """The diagnosis without its side: ``"Left tension pneumothorax"`` → ``"tension
     pneumothorax"``; ``"Pyelonephritis, right"`` → ``"Pyelonephritis"``."""
@@ -292,6 +303,8 @@ class Vocabulary:
         index: dict[tuple[str, ...], list[Concept]] = {}
         for concept in self.concepts:
             for name in (concept.name, *concept.synonyms):
+                if looks_like_abbreviation(name):
+                    continue  # AML is acute myeloid leukaemia and angiomyolipoma: never a key
                 found = index.setdefault(name_key(name), [])
                 if concept not in found:
                     found.append(concept)
@@ -317,7 +330,7 @@ class Vocabulary:
         A name is offered only if it is neither narrower nor broader than the wording it
         was found for (a second guard beside the build's).
         """
-        wordings = [d for d in diagnoses if d.strip()]
+        wordings = [d for d in diagnoses if d.strip() and not looks_like_abbreviation(d)]
         have = {name_key(core_name(d)) for d in wordings} | {name_key(d) for d in wordings}
         found: dict[tuple[str, ...], tuple[str, list[str]]] = {}
         for wording in wordings:
