@@ -21,9 +21,11 @@ Which names are kept (the rule; ``tutorbot.cases.vocabulary.relation`` judges wo
 3. A name that shares some words and changes others, or shares none, is a true synonym
    ("osteogenic sarcoma") as often as a narrower or different idea with its own name
    ("cerebellopontine angle tumor" under Acoustic Neuroma, "hemoglobin nephrosis"
-   under Acute pyelonephritis). Kept only when a source states the equivalence: an HPO
-   EXACT synonym (not a layperson or obsolete one), or a MeSH entry term or ICD-10-CM
-   inclusion term that another source also gives for the same pair of names.
+   under Acute pyelonephritis). Kept only when two sources give the same pair of names:
+   a MeSH entry term, an HPO EXACT synonym (not a layperson or obsolete one) or an
+   ICD-10-CM inclusion term that another of the three also gives. HPO alone is not
+   enough: its EXACT means the same phenotype, which is looser than the same diagnosis
+   ("aortic dilatation" for aortic aneurysm, "cerebral vascular events" for stroke).
 4. A name two concepts of one source claim with different names, or that is another
    concept's name in the same source, is ambiguous: not kept.
 5. ICD-10-CM residual categories ("Other ...", "... NEC", "classified elsewhere") and
@@ -279,9 +281,7 @@ def keep(sources: dict[str, list[Candidate]], cased: dict[str, str]) -> list[Kep
                     continue
                 if kind == "abbreviation":
                     names[key] = term.upper()
-                elif kind in ("overlapping", "distinct") and (
-                    candidate.stated or frozenset((key, own)) in others
-                ):
+                elif kind in ("overlapping", "distinct") and frozenset((key, own)) in others:
                     names[key] = term if candidate.stated else _cased(term, cased)
             if names:
                 synonyms = sorted(names.values(), key=str.casefold)
@@ -344,8 +344,9 @@ def build() -> dict[str, Any]:
             "MeSH: descriptor names put in reading order ('Sarcoma, Ewing' -> 'Ewing Sarcoma'); "
             "entry terms are lower case as the package ships them, given the capitals HPO or "
             "ICD-10-CM write the same name with; initialisms written in capitals.",
-            "HPO: labels and synonyms verbatim; only EXACT synonyms that are not layperson, "
-            "obsolete, plural or UK-spelling forms; only phenotypic abnormalities (HP:0000118).",
+            "HPO: labels and synonyms verbatim; only phenotypic abnormalities (HP:0000118) and "
+            "EXACT synonyms that are not layperson, obsolete, plural or UK-spelling forms, and "
+            "of those only initialisms and names MeSH or ICD-10-CM also give.",
             "ICD-10-CM: 'NOS' and ', unspecified' removed from titles and inclusion terms; "
             "residual and combined categories left out.",
         ],

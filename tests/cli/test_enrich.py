@@ -24,39 +24,46 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str
 
 @pytest.fixture
 def cases(tmp_path: Path) -> Path:
-    """A copy of the bundled cases to edit."""
+    """A copy of the bundled cases to edit, the osteosarcoma case without the other name
+    the vocabulary knows for it."""
     folder = tmp_path / "cases"
     shutil.copytree(BUNDLED, folder)
+    case_file = folder / "osteosarcoma" / "case.yaml"
+    text = case_file.read_text(encoding="utf-8")
+    assert "    - Osteogenic sarcoma\n" in text
+    case_file.write_text(text.replace("    - Osteogenic sarcoma\n", "", 1), encoding="utf-8")
     return folder
 
 
 def test_validate_notes_the_names_a_case_lacks_without_failing(
     cases: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "cases", "validate", "--cases", cases, cases / "extradural-hematoma")
+    code, _, err = run(capsys, "cases", "validate", "--cases", cases, cases)
     assert code == 0
-    assert "extradural-hematoma/case.yaml: note: the vocabulary knows other names" in err
-    assert "Epidural hemorrhage (HP:0100310)" in err
-    assert "tutorbot cases enrich extradural-hematoma" in err
+    assert "osteosarcoma/case.yaml: note: the vocabulary knows other names" in err
+    assert "Osteogenic sarcoma (HP:0002669, MeSH:D012516)" in err
+    assert "tutorbot cases enrich osteosarcoma" in err
+    assert err.count("note:") == 1  # the bundled cases lack nothing else
     assert "0 errors, 0 warnings" in err  # a note is neither
 
 
 def test_enrich_adds_only_the_marked_lines(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    case_file = cases / "extradural-hematoma" / "case.yaml"
+    case_file = cases / "osteosarcoma" / "case.yaml"
     before = case_file.read_text(encoding="utf-8")
     version = load_case(case_file).case
     assert version is not None
-    code, out, err = run(capsys, "cases", "enrich", "--cases", cases, "extradural-hematoma")
+    code, out, err = run(capsys, "cases", "enrich", "--cases", cases, "osteosarcoma")
     assert code == 0
     assert out.strip() == str(case_file)
-    assert "added 1 accepted answer: Epidural hemorrhage (HP:0100310); review it" in err
+    expected = "added 1 accepted answer: Osteogenic sarcoma (HP:0002669, MeSH:D012516); review it"
+    assert expected in err
     after = case_file.read_text(encoding="utf-8")
     added = [line for line in after.splitlines() if line not in before.splitlines()]
-    assert added == ["    - Epidural hemorrhage  # vocabulary: HP:0100310"]
+    assert added == ["    - Osteogenic sarcoma  # vocabulary: HP:0002669, MeSH:D012516"]
     assert [line for line in after.splitlines() if line not in added] == before.splitlines()
     enriched = load_case(case_file).case
     assert enriched is not None
-    assert enriched.diagnosis.accepted == (*version.diagnosis.accepted, "Epidural hemorrhage")
+    assert enriched.diagnosis.accepted == (*version.diagnosis.accepted, "Osteogenic sarcoma")
     assert enriched.version != version.version  # verdicts change only with the case version
     # Nothing left to add: a second run changes nothing, and validate no longer notes it.
     code, out, err = run(capsys, "cases", "enrich", "--cases", cases, str(case_file.parent))
@@ -69,18 +76,19 @@ def test_enrich_adds_only_the_marked_lines(cases: Path, capsys: pytest.CaptureFi
 def test_enrich_leaves_a_name_the_author_made_wrong(
     cases: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    case_file = cases / "extradural-hematoma" / "case.yaml"
+    case_file = cases / "osteosarcoma" / "case.yaml"
     text = case_file.read_text(encoding="utf-8")
+    assert "  wrong:\n" in text
     case_file.write_text(
         text.replace(
             "  wrong:\n",
-            "  wrong:\n    - answer: epidural haemorrhage\n      feedback: Not here.\n",
+            "  wrong:\n    - answer: osteogenic sarcomas\n      feedback: Not here.\n",
             1,
         ),
         encoding="utf-8",
     )
     edited = case_file.read_text(encoding="utf-8")
-    code, out, err = run(capsys, "cases", "enrich", "--cases", cases, "extradural-hematoma")
+    code, out, err = run(capsys, "cases", "enrich", "--cases", cases, "osteosarcoma")
     assert (code, out) == (0, "") and "knows no name it lacks" in err
     assert case_file.read_text(encoding="utf-8") == edited
 
@@ -88,15 +96,15 @@ def test_enrich_leaves_a_name_the_author_made_wrong(
 def test_enrich_a_case_that_does_not_load_or_does_not_exist(
     cases: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    case_file = cases / "osteosarcoma" / "case.yaml"
-    case_file.write_text("format: 1\nid: osteosarcoma\n", encoding="utf-8")
+    case_file = cases / "tension-pneumothorax" / "case.yaml"
+    case_file.write_text("format: 1\nid: tension-pneumothorax\n", encoding="utf-8")
     code, out, err = run(
-        capsys, "cases", "enrich", "--cases", cases, "osteosarcoma", "no-such-case"
+        capsys, "cases", "enrich", "--cases", cases, "tension-pneumothorax", "no-such-case"
     )
     assert code == 1 and out == ""
-    assert "osteosarcoma/case.yaml: not changed: the case does not load" in err
+    assert "tension-pneumothorax/case.yaml: not changed: the case does not load" in err
     assert "no-such-case: no case `no-such-case`" in err
-    assert case_file.read_text(encoding="utf-8") == "format: 1\nid: osteosarcoma\n"
+    assert case_file.read_text(encoding="utf-8") == "format: 1\nid: tension-pneumothorax\n"
 
 
 def test_new_with_a_diagnosis_fills_the_answer_and_marks_the_vocabularys_names(

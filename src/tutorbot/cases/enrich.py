@@ -21,7 +21,7 @@ from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import load_case
 from tutorbot.cases.model import Case, DiagnosisSpec
 from tutorbot.cases.problems import Problem
-from tutorbot.cases.vocabulary import KnownName, Vocabulary, name_key, shipped_vocabulary
+from tutorbot.cases.vocabulary import KnownName, Vocabulary, relation, shipped_vocabulary
 
 
 class EnrichError(Exception):
@@ -42,8 +42,12 @@ def names_to_add_for(
 ) -> tuple[KnownName, ...]:
     """:func:`names_to_add` for a diagnosis block."""
     known = (vocabulary or shipped_vocabulary()).names_for([spec.answer, *spec.accepted])
-    decided = {name_key(a.answer) for a in (*spec.partial, *spec.wrong)}
-    return tuple(name for name in known if name_key(name.form) not in decided)
+    decided = [a.answer for a in (*spec.partial, *spec.wrong)]
+    return tuple(
+        name
+        for name in known
+        if not any(relation(name.form, answer) in ("same", "spelling") for answer in decided)
+    )
 
 
 def vocabulary_note(case: Case, vocabulary: Vocabulary | None = None) -> str:

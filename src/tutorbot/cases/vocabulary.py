@@ -163,7 +163,7 @@ def relation(term: str, name: str) -> Relation:
     "acute pyelitis" for acute pyelonephritis); ``distinct``: no word shared
     ("osteogenic sarcoma" for osteosarcoma, but also "cerebellopontine angle tumor"
     for acoustic neuroma). Only the first two are equivalent by their words; the last
-    two need a source that says so (see ``tools/build_vocabulary.py``).
+    two need two sources that say so (see ``tools/build_vocabulary.py``).
     """
     mine, theirs = name_key(term), name_key(name)
     if mine == theirs:
