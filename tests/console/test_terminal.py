@@ -24,8 +24,15 @@ from tutorbot.console.terminal import distance, near_command
 REPO = Path(__file__).resolve().parents[2]
 # Escape sequences a terminal program writes: CSI (cursor moves, bracketed paste), OSC, keypad.
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]|[\r\x07\x08]")
-LEFT, UP, ENTER, CTRL_D = "\x1b[D", "\x1b[A", "\r", "\x04"
+LEFT, UP, ENTER, CTRL_C, CTRL_D = "\x1b[D", "\x1b[A", "\r", "\x03", "\x04"
 PROMPT = "> "
+
+
+def controlled() -> None:
+    """In the child: a session of its own whose controlling terminal is the pseudo-terminal
+    (its stdin), so that Ctrl-C typed there sends SIGINT, as in a real terminal."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 class Terminal:
@@ -38,7 +45,7 @@ class Terminal:
         env.pop("TUTORBOT_CASES", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tutorbot", "play", *args],
-            stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=env, start_new_session=True,
+            stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=env, preexec_fn=controlled,
         )  # fmt: skip
         os.close(slave)
         self.master = master
@@ -159,6 +166,15 @@ def test_the_case_list_hides_a_title_that_names_the_diagnosis(
     term.type(f"q{ENTER}")
     term.expect("Bye.")
     assert term.exit_code() == 0
+
+
+def test_ctrl_c_at_the_prompt_says_goodbye_at_once(terminal: list[Terminal]) -> None:
+    """asyncio.run's own Ctrl-C handling waited for Enter while input() blocked the loop."""
+    term = start(terminal, "--case", "osteosarcoma")
+    term.type("half a line" + CTRL_C)
+    term.expect("Bye.")
+    assert term.exit_code() == 0
+    assert "Traceback" not in term.text and "KeyboardInterrupt" not in term.text
 
 
 def test_ctrl_d_at_the_case_list_says_goodbye(terminal: list[Terminal]) -> None:

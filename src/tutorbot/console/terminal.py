@@ -1,13 +1,17 @@
 """The keyboard, when ``tutorbot play`` runs on a terminal (not in a pipe).
 
 Line editing and history (readline), one-letter shortcuts, "did you mean" for a
-mistyped command, a numbered case list to pick from, and a goodbye on Ctrl-D.
+mistyped command, a numbered case list to pick from, and a goodbye on Ctrl-D
+(and on Ctrl-C).
 None of it applies in a pipe, whose input and output stay exactly as a script
 expects (:func:`tutorbot.console.play.read_lines`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
@@ -53,6 +57,24 @@ def near_command(text: str) -> str | None:
     return best if distance(word, best) <= allowed else None
 
 
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt at once while the learner types.
+
+    ``asyncio.run`` answers the first Ctrl-C by cancelling its main task, which
+    cannot happen while that task waits in ``input()`` (the event loop waits with
+    it): the key did nothing until Enter. Python's own handler meanwhile."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 class Terminal:
     """Reads the learner's lines from a terminal, with readline when Python has it."""
 
@@ -75,18 +97,19 @@ class Terminal:
         print(line, file=self.out, flush=True)
 
     def _line(self, prompt: str) -> str | None:
-        """One line as typed, or None at the end of input (Ctrl-D)."""
+        """One line as typed, or None when the learner leaves (Ctrl-D, Ctrl-C)."""
         while True:
             try:
-                return self.read(prompt)[:MAX_LINE]
-            except EOFError:
-                self._say()  # Ctrl-D leaves the cursor after the prompt
+                with interruptible():
+                    return self.read(prompt)[:MAX_LINE]
+            except (EOFError, KeyboardInterrupt):
+                self._say()  # the key leaves the cursor after the prompt
                 return None
             except UnicodeDecodeError:
                 self._say("That line was not readable text; please type it again.")
 
     def lines(self) -> Iterator[str]:
-        """The learner's lines, shortcuts spelled out; "Bye." when input ends (Ctrl-D)."""
+        """The learner's lines, shortcuts spelled out; "Bye." when they leave (Ctrl-D, Ctrl-C)."""
         self._say(KEYS)
         while (line := self._line(PROMPT)) is not None:
             yield SHORTCUTS.get(line.strip().lower(), line)
