@@ -5,11 +5,11 @@ when they were written (``answers.yaml``; the labelling rule is at its top and
 in the README). Nobody has graded them: the set was written without running
 or reading the grader.
 
-**Skipped unless ``TUTORBOT_BLIND4=1``.** The lead runs it once, at the end of
-the grader work, and decides; run it before that and it is no longer blind.
-Run it with::
-
-    TUTORBOT_BLIND4=1 .venv/bin/pytest tests/grading/blind4 -s
+It was run for the first time on 2026-12-07, once the issue 10 grader and
+importer work had landed (the figures are in the git log and the issue's
+closing note). From then on it is a regression set that reports with every
+test run (``-s`` prints each false accept and reject); a future blind set
+must be written as this one was, without running or reading the grader.
 
 At run time each source is imported with the importer exactly as
 ``tutorbot cases import`` does (``import_one`` into a cases folder in pytest's
@@ -30,7 +30,6 @@ every source imports and loads, and every answer is graded without an error.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -44,11 +43,6 @@ from tutorbot.cases.authoring import CaseWritten, import_one
 from tutorbot.cases.library import resolve_case
 from tutorbot.cases.model import DiagnosisSpec
 from tutorbot.grading import Verdict, grade, load_lexicon
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get("TUTORBOT_BLIND4") != "1",
-    reason="blind set 4 is run once, by the lead, with TUTORBOT_BLIND4=1",
-)
 
 HERE = Path(__file__).parent
 SOURCES = HERE / "sources"
@@ -206,3 +200,13 @@ def test_blind4_grading(imported: Imported, request: pytest.FixtureRequest) -> N
     for item, error in r["errors"]:
         print(f"  ERROR: [{item.source}] {item.answer!r}: {error}")
     assert not r["errors"], "; ".join(f"{i.answer!r}: {e}" for i, e in r["errors"])
+
+
+# Far short of the issue 10 targets on its first run (see the git log): reported, not
+# yet asserted, so that the figures stay in view until the grader meets them.
+@pytest.mark.xfail(reason="below the issue 10 targets on the untouched set", strict=False)
+def test_blind4_meets_the_issue_10_targets(imported: Imported) -> None:
+    r = evaluate(imported, load_items())
+    assert not r["fa"], f"{len(r['fa'])} false accepts"
+    rejected, correct = len(r["fr"]), r["counts"]["correct"]
+    assert rejected <= 0.02 * correct, f"false rejects {rejected}/{correct}"
