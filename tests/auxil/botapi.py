@@ -26,7 +26,9 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   ``reply_to(message, text, user=)``, ``edit_text(update, text)``,
   ``send_other(user, chat|None, kind, caption=)`` (a photo, sticker, voice ...: ``OTHER_KINDS``),
   ``press(message, callback_data, user=, check=True)``, ``press_button(message, label)``,
-  ``inject_update(raw)``, ``redeliver(update_id)``; all return the Update dict.
+  ``press_old_button(message, label)`` (a button an edit has taken off since),
+  ``inject_update(raw)``, ``redeliver(update_id)``, ``confirm_elsewhere(update)`` (fetched by
+  a bot that died before handling it); all return the Update dict.
 * reading: ``sent(chat=None, include_deleted=True)`` / ``last_sent(chat)`` -> ``SentMessage``
   (``text``, ``caption``, ``content``, ``raw_text``, ``parse_mode``, ``entities``,
   ``reply_markup``, ``buttons``, ``callback_data``, ``photo``, ``media_group_id``,
@@ -806,6 +808,18 @@ class BotApiEmulator:
                 return self.press(message, button["callback_data"], user=user)
         raise ValueError(f"no callback button {label!r} in {message!r}")
 
+    def press_old_button(
+        self, message: SentMessage, label: str, *, user: FakeUser | None = None
+    ) -> JSONDict:
+        """Press the callback button ``label`` that ``message`` has or had (an edit may
+        have taken it off since): what a client does before the edit reaches it."""
+        for state in [message.message, *reversed(message.history)]:
+            for row in (state.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button.get("text") == label and "callback_data" in button:
+                        return self.press(message, button["callback_data"], user=user, check=False)
+        raise ValueError(f"{message!r} never had a callback button {label!r}")
+
     def inject_update(self, update: JSONDict) -> JSONDict:
         """Queue a raw Update (``update_id`` is assigned if missing). Returns it."""
         if "update_id" not in update:
@@ -827,6 +841,14 @@ class BotApiEmulator:
             update_id = int(update_id["update_id"])
         update = self._all_updates[update_id]
         self._pending.append(_Pending(update, forced=True))
+        self._notify()
+        return update
+
+    def confirm_elsewhere(self, update: JSONDict) -> JSONDict:
+        """A pending ``update`` is fetched and confirmed by a bot process that dies before
+        handling it: Telegram will not deliver it again. Returns it."""
+        uid = int(update["update_id"])
+        self._pending = [p for p in self._pending if p.update["update_id"] != uid]
         self._notify()
         return update
 
