@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from tutorbot.telegram._locks import KeyedLocks
+
 
 def chat_key(update: object) -> int | None:
     """The chat an update belongs to (``None``: no chat, no ordering needed)."""
@@ -35,7 +37,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def __init__(self, workers: int = 256) -> None:
         super().__init__(max_concurrent_updates=1_000_000)
         self._workers = asyncio.BoundedSemaphore(workers)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._locks: KeyedLocks[int] = KeyedLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat's earlier updates, then for a worker, then handle this one."""
@@ -44,19 +46,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             async with self._workers:
                 await coroutine
             return
-        # Taken synchronously (no await before acquire), so the lock's FIFO
-        # waiter queue receives a chat's updates in the order PTB created them.
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock, self._workers:
-                await coroutine
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+        # The chat's lock is taken synchronously, so a chat's updates queue for it
+        # in the order PTB created them.
+        async with self._locks.hold(key), self._workers:
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
