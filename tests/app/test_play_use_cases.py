@@ -50,7 +50,7 @@ def codes(result: Result) -> list[str]:
 async def test_a_whole_case_records_answers_and_progress(play: Play, store: Store) -> None:
     opened = await play.open(KEY, 1, "two-stage")
     assert kinds(opened) == ["ShowHistory"] and opened.pending
-    await play.reply_sent(KEY, opened.version)
+    await play.reply_sent(KEY, opened)
     update = 2
     for _ in range(4):  # images, findings, images, findings
         await play.step(KEY, update, events.Next())
@@ -67,21 +67,28 @@ async def test_a_whole_case_records_answers_and_progress(play: Play, store: Stor
 
 async def test_a_redelivered_update_changes_nothing(play: Play) -> None:
     first = await play.open(KEY, 1, "two-stage")
-    await play.reply_sent(KEY, first.version)
+    await play.reply_sent(KEY, first)
     again = await play.open(KEY, 1, "two-stage")
     assert again.duplicate and again.reply is None and again.version == first.version
 
 
-async def test_an_unconfirmed_reply_is_shown_again_first(play: Play) -> None:
+async def test_every_reply_is_kept_until_sent(play: Play, store: Store) -> None:
     opened = await play.open(KEY, 1, "two-stage")
-    # The reply never went out (no reply_sent): the redelivered update shows the step ...
-    redelivered = await play.open(KEY, 1, "two-stage")
-    assert redelivered.duplicate and redelivered.reply is not None
-    assert [type(a).__name__ for a in redelivered.reply.lost] == ["ShowHistory"]
-    # ... and so does the learner's next update, before its own reply.
     hint = await play.step(KEY, 2, events.Hint())
-    assert hint.reply is not None and hint.version > opened.version
-    assert [type(a).__name__ for a in hint.reply.lost] == ["ShowHistory"]
+    kept = await store.outbox.pending(KEY)
+    assert [(e.id, e.version) for e in kept] == [
+        (opened.entry, opened.version),
+        (hint.entry, hint.version),
+    ]
+    # A redelivered update runs nothing again: its reply waits where it is.
+    redelivered = await play.open(KEY, 1, "two-stage")
+    assert redelivered.duplicate and redelivered.reply is None and not redelivered.pending
+    # A toast alone (an old button) keeps nothing.
+    stale = await play.press(KEY, 3, NextStep(), opened.version - 1)
+    assert stale.reply is not None and stale.reply.toast and stale.entry is None
+    # Shown: forgotten, with every reply kept before it.
+    await play.reply_sent(KEY, hint)
+    assert await store.outbox.pending(KEY) == []
 
 
 async def test_old_and_unknown_buttons_get_a_polite_toast(play: Play) -> None:

@@ -61,12 +61,20 @@ def put(
     return fn
 
 
-def pending(state: str | None) -> Callable[[SessionRecord | None], Change[str]]:
-    """A change that marks its reply pending (writing ``state`` unless ``None``)."""
+def keeping(
+    body: str, state: str | None = None, *, delete: bool = False
+) -> Callable[[SessionRecord | None], Change[str]]:
+    """A change that keeps the reply ``body`` in the outbox (writing ``state`` unless ``None``;
+    ending the session with ``delete``)."""
 
     def fn(current: SessionRecord | None) -> Change[str]:
         return Change(
-            result="ok", state=state, case_id="case-a", case_version="v1", reply_pending=True
+            result="ok",
+            state=state,
+            case_id="case-a",
+            case_version="v1",
+            delete=delete,
+            outbox=body,
         )
 
     return fn

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.storage_helpers import KEY, Opener, elsewhere, pending, put
+from tests.storage.storage_helpers import KEY, Opener, elsewhere, put
 from tutorbot.storage import (
     AnswerRecord,
     ApplyFn,
@@ -296,47 +296,3 @@ async def test_open_store_urls(tmp_path: Path) -> None:
         await open_store("postgresql://tutor@localhost/tutor")
     with pytest.raises(UnsupportedDatabase):
         await open_store("mysql://x")
-
-
-async def test_outbox_flag_set_with_the_change_and_cleared_when_sent(store: Store) -> None:
-    first = await store.apply(1, KEY, pending("s1"))
-    assert first.session is not None and first.session.reply_pending
-    assert (await store.sessions.get(KEY)) == first.session
-    assert await store.sessions.reply_sent(KEY, first.session.version)
-    cleared = await store.sessions.get(KEY)
-    assert cleared is not None and not cleared.reply_pending
-    assert cleared.version == first.session.version  # buttons carrying it stay valid
-    # A change without the mark leaves the flag as it is.
-    await store.apply(2, KEY, put("s2"))
-    plain = await store.sessions.get(KEY)
-    assert plain is not None and not plain.reply_pending
-    # The flag alone (no state written): set without moving the version.
-    flagged = await store.apply(3, KEY, pending(None))
-    assert flagged.session is not None and flagged.session.reply_pending
-    assert flagged.session.version == plain.version
-    # Still pending after a write that does not mention it.
-    await store.apply(4, KEY, put("s3"))
-    kept = await store.sessions.get(KEY)
-    assert kept is not None and kept.reply_pending
-
-
-async def test_outbox_flag_not_cleared_for_a_moved_session(backend: Opener) -> None:
-    one, two = await backend(), await backend()
-    sent = await one.apply(1, KEY, pending("s1"))
-    assert sent.session is not None
-    await two.apply(2, KEY, pending("s2"))  # another process moved it on meanwhile
-    assert not await one.sessions.reply_sent(KEY, sent.session.version)
-    session = await one.sessions.get(KEY)
-    assert session is not None and session.reply_pending and session.version == 2
-    assert not await one.sessions.reply_sent(SessionKey(1, 0, 1), 1)  # no such session
-
-
-async def test_duplicate_reports_the_session_and_its_flag(store: Store) -> None:
-    await store.apply(1, KEY, pending("s1"))
-    again = await store.apply(1, KEY, pending("s2"))
-    assert again.duplicate and again.result is None
-    assert again.session is not None and again.session.reply_pending
-    assert again.session.state == "s1"
-    await store.sessions.reply_sent(KEY, again.session.version)
-    later = await store.apply(1, KEY, pending("s3"))
-    assert later.session is not None and not later.session.reply_pending

@@ -174,7 +174,7 @@ async def test_stale_buttons_get_a_polite_answer(botapi: BotApiEmulator, tmp_pat
         botapi.press_button(history, "Images ▶")
         await botapi.wait_for(with_button("Findings ▶"))
         mark = botapi.mark()
-        stale = botapi.press_button(history, "Images ▶")  # again: the session moved on
+        stale = botapi.press_old_button(history, "Images ▶")  # again: the session moved on
         await botapi.wait_for_call(
             "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
         )
@@ -182,7 +182,7 @@ async def test_stale_buttons_get_a_polite_answer(botapi: BotApiEmulator, tmp_pat
         assert botapi.sent(alice)[mark:] == []  # the stale press sent no message
         botapi.send_text(alice, None, "/reveal")
         done = await botapi.wait_for(with_button("Next case ▶"), since=mark)
-        botapi.press_button(history, "Images ▶")  # a finished case's old button
+        botapi.press_old_button(history, "Images ▶")  # a finished case's old button
         answers = botapi.callback_answers
         await botapi.wait_for_call(
             "answerCallbackQuery",
@@ -213,7 +213,7 @@ async def test_after_a_hint_the_latest_message_carries_the_way_on(
         botapi.send_text(alice, None, "it is a lung tumour")  # too early: not an answer yet
         early = await botapi.wait_for(with_button("Images ▶"), since=mark)
         assert "comes after the images" in early.content and "❌" not in early.content
-        botapi.press_button(history, "Images ▶")  # older than the hint: stale now
+        botapi.press_old_button(history, "Images ▶")  # older than the hint: stale now
         await botapi.wait_for_call(
             "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
         )
@@ -245,7 +245,7 @@ async def test_a_stopped_cases_buttons_do_not_drive_the_next_case(
         mark = botapi.mark()
         botapi.send_text(alice, None, f"/start {SEED}")
         await botapi.wait_for(with_button("Images ▶"), since=mark)
-        press = botapi.press_button(old, "Images ▶")  # from the stopped session
+        press = botapi.press_old_button(old, "Images ▶")  # from the stopped session
         await botapi.wait_for_call(
             "answerCallbackQuery", lambda p: STALE_WORDS in p.get("text", "")
         )

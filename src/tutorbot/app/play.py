@@ -6,12 +6,11 @@ state with its answers and finished cases, marking the update processed so a
 redelivered update changes nothing. The reply comes back as plain data
 (:class:`~tutorbot.app.replies.Reply`) for the front end to render and send.
 
-The outbox: a change is committed with its reply marked pending, and the
-front end confirms with :meth:`Play.reply_sent` once the reply went out. If it
-never does (the process died, the Bot API gave up), the learner would see
-nothing: the redelivered update is a duplicate, and their next update would
-act on a step they never saw. So a duplicate whose reply is still pending
-shows the current step again, and so does the learner's next update, first.
+The outbox: the reply to every update is kept (:mod:`tutorbot.app.outbox`) in
+the same transaction as the change it answers, and the front end sends it
+from there (:class:`~tutorbot.app.outbox.Deliveries`). If the process dies,
+or Telegram cannot be reached, before it went out, it is still there: sent
+at start-up, on the next try, or before the reply to the learner's next update.
 """
 
 from __future__ import annotations
@@ -19,8 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from tutorbot.app.catalogue import Catalogue, Done
+from tutorbot.app.outbox import encode_reply
 from tutorbot.app.replies import (
     Choice,
     KeepGoing,
@@ -36,7 +37,7 @@ from tutorbot.app.replies import (
     ShowSkipped,
     SwitchCase,
 )
-from tutorbot.app.sessions import Loaded, decode, recorded, started
+from tutorbot.app.sessions import Loaded, decode, decode_state, recorded, started
 from tutorbot.cases import Case, Library
 from tutorbot.storage import Change, SessionKey, SessionRecord, Store
 from tutorbot.tutor import Grader, SessionState, Tutor, actions, events
@@ -69,20 +70,37 @@ def say(code: str, *lines: str, choices: Sequence[Choice] = ()) -> Say:
 
 @dataclass(frozen=True)
 class Result:
-    """What a use case did: the reply to send, and what to confirm once it is sent.
+    """What a use case did: the reply to send, and where it is kept until it is sent.
 
-    ``reply`` is ``None`` when there is nothing to send (a redelivered update
-    whose reply went out). Buttons in the reply carry ``version``; when
-    ``pending`` is true, call :meth:`Play.reply_sent` with it after sending.
+    ``reply`` is ``None`` when there is nothing new to send (a redelivered
+    update: its reply, if not yet sent, is still in the outbox). Buttons in the
+    reply carry ``version``. ``entry`` is the outbox entry that keeps the reply
+    (``None``: it has no message, only a toast); ``pending`` says there is one.
     """
 
     reply: Reply | None
     version: int
     pending: bool
     duplicate: bool = False
+    entry: int | None = None
 
 
 StepFn = Callable[[SessionRecord | None], Change[Reply]]
+#: The owner name of :meth:`Play.reply_sent`'s brief claims.
+SHOWN = "shown-as-it-came"
+
+
+def _outboxed(fn: StepFn) -> StepFn:
+    """``fn``, plus the outbox: a reply with anything to show is kept in the transaction."""
+
+    def wrapped(current: SessionRecord | None) -> Change[Reply]:
+        change = fn(current)
+        reply = change.result
+        if reply.says or reply.actions:
+            change.outbox = encode_reply(reply)
+        return change
+
+    return wrapped
 
 
 class Play:
@@ -230,9 +248,17 @@ class Play:
         """Say something that changes nothing (help, an unknown command)."""
         return await self._apply(update_id, key, lambda current: Change(Reply([message])))
 
-    async def reply_sent(self, key: SessionKey, version: int) -> None:
-        """The reply to the change at ``version`` reached the learner: clear the outbox flag."""
-        await self.store.sessions.reply_sent(key, version)
+    async def reply_sent(self, key: SessionKey, result: Result) -> None:
+        """``result``'s reply, and every reply kept before it, reached the learner: forget
+        them. For a front end that shows each reply as it comes (the terminal); Telegram
+        goes through :class:`~tutorbot.app.outbox.Deliveries`, which records each message."""
+        if result.entry is None:
+            return
+        now = datetime.now(UTC)
+        for entry in await self.store.outbox.claim(key, SHOWN, now, timedelta(minutes=1)):
+            if entry.id <= result.entry:
+                await self.store.outbox.delivered(entry.id, SHOWN)
+        await self.store.outbox.release(SHOWN)
 
     async def set_reachable(self, user_id: int, reachable: bool) -> None:
         """The learner blocked the bot (``False``) or came back (``True``)."""
@@ -259,44 +285,27 @@ class Play:
     # -- the transaction around every use case -------------------------------------------
 
     async def _apply(self, update_id: int | None, key: SessionKey, fn: StepFn) -> Result:
-        applied = await self.store.apply(update_id, key, self._outboxed(fn))
+        applied = await self.store.apply(update_id, key, _outboxed(fn))
         session = applied.session
         version = session.version if session else 0
-        pending = bool(session and session.reply_pending)
-        if not applied.duplicate and applied.result is not None:
-            return Result(applied.result, version, pending)
-        if session is None or not session.reply_pending:
-            log.info("Update %s was handled before; ignored", update_id)
+        if applied.duplicate or applied.result is None:
+            # Its reply, if it has not gone out yet, waits in the outbox.
+            log.info("Update %s was handled before; nothing runs again", update_id)
             return Result(None, version, False, duplicate=True)
-        # Handled before, but its reply was never confirmed sent: show where they are.
-        log.info("Update %s was handled before; showing its lost reply", update_id)
-        return Result(Reply(lost=self._lost(session)), version, True, duplicate=True)
+        entry = applied.outboxed
+        return Result(applied.result, version, entry is not None, entry=entry)
 
-    def _outboxed(self, fn: StepFn) -> StepFn:
-        """``fn``, plus the outbox: mark a state change's reply pending, show a lost one first."""
-
-        def wrapped(current: SessionRecord | None) -> Change[Reply]:
-            change = fn(current)
-            change.reply_pending = change.state is not None
-            if (
-                current is not None
-                and current.reply_pending
-                and not change.delete
-                and change.case_id in (None, current.case_id)
-            ):
-                change.result.lost = self._lost(current)
-            return change
-
-        return wrapped
-
-    def _lost(self, current: SessionRecord) -> list[actions.Action]:
-        """The step the session is at, to show again (nothing if it cannot be loaded)."""
-        loaded = self._load(current)
+    def lost_step(self, case_id: str, state: str) -> list[actions.Action]:
+        """The step a session of ``case_id`` was at (``state`` as stored), to show again
+        where a reply was not kept (the previous release kept only a flag), with the
+        outcome first if the case was over. Nothing if the case or state is gone."""
+        case = self._playable(case_id)
+        loaded = None if case is None else decode_state(case, state)
         if loaded is None:
             return []
-        case, state = loaded
-        shown = self._tutor(case).step(state, events.Show())[1]
-        note = OUTCOME_NOTES.get(state.outcome or "") if state.phase == "done" else None
+        case, old = loaded
+        shown = self._tutor(case).step(old, events.Show())[1]
+        note = OUTCOME_NOTES.get(old.outcome or "") if old.phase == "done" else None
         return [actions.Notice("finished", note), *shown] if note else shown
 
     # -- pure step functions (run inside the store transaction) ---------------------------

@@ -108,13 +108,11 @@ class Say:
 class Reply:
     """What one use case produced.
 
-    ``lost`` is the current step shown again first, when the reply to the
-    previous change may never have reached the learner (the outbox flag);
-    ``says`` come next, then the tutor's ``actions``. ``toast`` is the short
-    note on a pressed button.
+    ``says`` come first, then the tutor's ``actions``. ``toast`` is the short
+    note on a pressed button. A reply is plain data all through, so the outbox
+    keeps it as it is (:mod:`tutorbot.app.outbox`).
     """
 
     says: list[Say] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     toast: str | None = None
-    lost: list[Action] = field(default_factory=list)

@@ -22,10 +22,17 @@ class Loaded(NamedTuple):
 
 def decode(current: SessionRecord, case: Case) -> Loaded | None:
     """The session's state in ``case``; ``None`` (logged) when it cannot be read back."""
-    try:
-        return Loaded(case, SessionState.loads(current.state))
-    except StateError:
+    loaded = decode_state(case, current.state)
+    if loaded is None:
         log.warning("Session %s holds unreadable state; starting over", current.key)
+    return loaded
+
+
+def decode_state(case: Case, state: str) -> Loaded | None:
+    """A stored state of ``case`` read back; ``None`` when it cannot be."""
+    try:
+        return Loaded(case, SessionState.loads(state))
+    except StateError:
         return None
 
 

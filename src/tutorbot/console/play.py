@@ -112,13 +112,12 @@ class Player:
         reply = result.reply
         if reply is None:
             return
-        write(reply.lost, self.out)
         for message in reply.says:
             for line in CONSOLE_WORDS.get(message.code, message.lines):
                 print(line, file=self.out)
         write(reply.actions, self.out)
         if result.pending:  # printed: nothing to show again
-            await play.reply_sent(LEARNER, result.version)
+            await play.reply_sent(LEARNER, result)
 
     def _answer(self, state: SessionState | None) -> bool:
         """Whether a line typed now is graded as the diagnosis (the tutor's rule)."""

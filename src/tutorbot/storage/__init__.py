@@ -4,7 +4,8 @@
 ``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``); ``postgresql://`` is
 planned. :meth:`Store.apply` writes an update in one transaction; the concerns
 are ``store.sessions``, ``.answers``, ``.progress``, ``.users``, ``.media``,
-``.updates``, ``.tokens`` and ``.jobs`` (see :mod:`tutorbot.storage.interfaces`).
+``.updates``, ``.tokens``, ``.jobs``, ``.outbox`` and ``.inbox`` (see
+:mod:`tutorbot.storage.interfaces`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 from tutorbot.storage.errors import ConflictError, StoreError, UnsupportedDatabase
 from tutorbot.storage.interfaces import (
     Answers,
+    Inbox,
     Jobs,
     Media,
+    Outbox,
     ProcessedUpdates,
     Progress,
     Sessions,
@@ -27,9 +30,12 @@ from tutorbot.storage.records import (
     ApplyFn,
     Change,
     FinishedCase,
+    InboxEntry,
     Job,
     JobStatus,
+    LiveButtons,
     NewJob,
+    OutboxEntry,
     SessionKey,
     SessionRecord,
 )
@@ -43,11 +49,16 @@ __all__ = [
     "Change",
     "ConflictError",
     "FinishedCase",
+    "Inbox",
+    "InboxEntry",
     "Job",
     "JobStatus",
     "Jobs",
+    "LiveButtons",
     "Media",
     "NewJob",
+    "Outbox",
+    "OutboxEntry",
     "ProcessedUpdates",
     "Progress",
     "SQLiteStore",

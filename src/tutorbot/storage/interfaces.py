@@ -19,6 +19,7 @@ import base64
 import builtins
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -27,8 +28,11 @@ from tutorbot.storage.records import (
     Applied,
     ApplyFn,
     FinishedCase,
+    InboxEntry,
     Job,
+    LiveButtons,
     NewJob,
+    OutboxEntry,
     SessionKey,
     SessionRecord,
 )
@@ -60,15 +64,6 @@ class Sessions(ABC):
 
         Raises :class:`ConflictError` otherwise. :meth:`Store.apply` is the usual way
         in; this is the bare compare-and-set, for tools and tests.
-        """
-
-    @abstractmethod
-    async def reply_sent(self, key: SessionKey, version: int) -> bool:
-        """Clear the session's outbox flag if the session is still at ``version``.
-
-        Returns whether it was cleared (``False``: the session moved on or was
-        deleted; whoever moved it owns the flag now). Does not change ``version``,
-        so buttons carrying it stay valid.
         """
 
 
@@ -227,6 +222,120 @@ class Jobs(ABC):
         """The job with this id, or ``None``."""
 
 
+class Outbox(ABC):
+    """Replies kept until they are sent, and the sent messages whose buttons are still live.
+
+    :meth:`Store.apply` adds an entry (:attr:`Change.outbox`) in the transaction
+    of the change it answers, so a reply is never lost between a commit and its
+    send. A sender claims a session's entries under a lease (one sender at a
+    time per session, so nothing is sent twice by two processes), sends them
+    oldest first, records each message sent (:meth:`progress`) and removes the
+    entry once all of it went out (:meth:`delivered`); one it could not send
+    it reschedules. Entries of one session go out in order: :meth:`claim`
+    gives all of them or none.
+
+    Live buttons: the sent messages that still carry inline buttons, so that a
+    front end can take them off once they are stale. Times are timezone-aware
+    and passed in by the caller.
+    """
+
+    @abstractmethod
+    async def pending(self, key: SessionKey) -> list[OutboxEntry]:
+        """Every entry of ``key`` not yet delivered, oldest first."""
+
+    @abstractmethod
+    async def claim(
+        self, key: SessionKey, owner: str, now: datetime, lease: timedelta
+    ) -> list[OutboxEntry]:
+        """Claim every entry of ``key`` for ``owner`` until ``now + lease``, oldest first.
+
+        Due or not (a learner who writes is a good moment to try again). Returns
+        ``[]`` when there is none, or when another owner's lease on any of them
+        has not expired: that owner sends them, in order.
+        """
+
+    @abstractmethod
+    async def due(
+        self, now: datetime, limit: int = 100, *, by: datetime | None = None
+    ) -> list[SessionKey]:
+        """Sessions whose oldest entry is due by ``by`` (default: ``now``) and not leased
+        at ``now``; oldest due first."""
+
+    @abstractmethod
+    async def progress(
+        self, entry_id: int, owner: str, sent_parts: int, buttons: Sequence[int] = ()
+    ) -> bool:
+        """Record that ``sent_parts`` messages of an entry ``owner`` holds went out, and the
+        ids of those among them that carry buttons. ``False`` if ``owner`` does not hold it."""
+
+    @abstractmethod
+    async def delivered(self, entry_id: int, owner: str, buttons: Sequence[int] = ()) -> bool:
+        """Remove an entry ``owner`` holds, all of it sent; remember ``buttons`` (message
+        ids) as live at its version. ``False`` (nothing changed) if ``owner`` does not hold it."""
+
+    @abstractmethod
+    async def reschedule(
+        self,
+        entry_id: int,
+        owner: str,
+        due: datetime,
+        error: str,
+        *,
+        body: str | None = None,
+    ) -> bool:
+        """Release an entry ``owner`` holds after a failed try: count the attempt, keep
+        ``error``, try again at ``due``; the later entries of its session, which wait
+        behind it, are released too. With ``body`` the entry is replaced (its messages
+        start again from the first): a writer giving up on a reply sends a notice instead.
+        ``False`` if ``owner`` does not hold it."""
+
+    @abstractmethod
+    async def drop(self, key: SessionKey) -> int:
+        """Forget every entry and live button of ``key`` (the chat is gone); how many entries."""
+
+    @abstractmethod
+    async def live_buttons(self, key: SessionKey) -> list[LiveButtons]:
+        """The messages of ``key`` that still carry buttons, oldest first."""
+
+    @abstractmethod
+    async def buttons_removed(self, key: SessionKey, message_ids: Sequence[int]) -> None:
+        """These messages of ``key`` carry no buttons any more."""
+
+    @abstractmethod
+    async def owners(self) -> list[str]:
+        """The owners holding a lease on some entry (expired or not)."""
+
+    @abstractmethod
+    async def release(self, owner: str) -> int:
+        """Give up ``owner``'s leases (a graceful stop, or an owner known to be dead)."""
+
+
+class Inbox(ABC):
+    """Updates received but not yet handled, so that a crash in between loses none.
+
+    A front end adds an update before it confirms receipt to Telegram and
+    marks it done once handled; whatever is left after a crash is handled
+    again at start-up (:meth:`Store.apply` recognises what was already applied).
+    """
+
+    @abstractmethod
+    async def add(self, update_id: int, body: str, owner: str, now: datetime) -> bool:
+        """Keep an update ``owner`` received; ``False`` if it is kept already (in hand)."""
+
+    @abstractmethod
+    async def done(self, update_id: int) -> None:
+        """The update was handled (or given up on): forget it."""
+
+    @abstractmethod
+    async def waiting(self) -> list[InboxEntry]:
+        """Every update kept, in update id order."""
+
+    @abstractmethod
+    async def take(self, update_id: int, owner: str) -> InboxEntry | None:
+        """Hand a kept update to ``owner`` to handle again, counting the delivery;
+        ``None`` if it is gone (handled meanwhile)."""
+
+
 class Store(ABC):
     """Every concern's repository, and the unit of work that writes an update across them.
 
@@ -242,6 +351,8 @@ class Store(ABC):
     updates: ProcessedUpdates
     tokens: Tokens
     jobs: Jobs
+    outbox: Outbox
+    inbox: Inbox
 
     @abstractmethod
     async def apply(
@@ -252,9 +363,9 @@ class Store(ABC):
         If ``update_id`` was processed before, return ``Applied(duplicate=True)``
         with the current session, without calling ``fn``. Otherwise read the session for ``key`` (or
         ``None``), call ``fn`` with it, and commit atomically: the session write
-        with compare-and-set on its version (and its outbox flag, see
-        :attr:`Change.reply_pending`), the answers, the finished cases, the jobs,
-        the user marked active, and ``update_id`` marked processed. On a conflict
+        with compare-and-set on its version, the reply kept in the outbox (see
+        :attr:`Change.outbox`), the answers, the finished cases, the jobs, the
+        user marked active, and ``update_id`` marked processed. On a conflict
         (another process wrote the session in between) re-read and call ``fn``
         again, up to ``attempts`` times, then raise :class:`ConflictError`.
         ``update_id=None`` applies without duplicate detection.

@@ -36,9 +36,6 @@ class SessionRecord:
 
     ``version`` starts at 1 and grows by one with every write; writers pass the
     version they read and the write fails with :class:`ConflictError` if it moved.
-    ``reply_pending`` is the outbox flag: a change was committed whose reply has
-    not been confirmed sent (see :attr:`Change.reply_pending` and
-    :meth:`Sessions.reply_sent`).
     """
 
     key: SessionKey
@@ -47,7 +44,6 @@ class SessionRecord:
     state: str
     version: int
     updated_at: datetime
-    reply_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,12 +126,10 @@ class Change(Generic[R]):
     default to the current session's. ``result`` is handed
     back to the caller untouched (the adapter puts the actions to render there).
 
-    ``reply_pending`` marks, in the same transaction, that the learner has not
-    seen the reply to this change yet (the outbox flag of the session; ignored
-    when there is no session afterwards). The caller clears it with
-    :meth:`Sessions.reply_sent` once the reply went out; if the process dies in
-    between, the flag survives and the next update (or the redelivered one)
-    can show the learner where they are. ``False`` leaves the flag as it is.
+    ``outbox`` is the reply to send, encoded by the caller: it is kept in the
+    outbox (:class:`Outbox`) in the same transaction, with the session's version
+    after the change, until the caller reports it sent. If the process dies in
+    between, the reply is still there to send; ``None`` keeps nothing.
 
     ``jobs`` are added in the same transaction (a deadline, a reminder), with
     the same dedupe rule as :meth:`Jobs.add`.
@@ -148,7 +142,7 @@ class Change(Generic[R]):
     delete: bool = False
     answers: Sequence[AnswerRecord] = ()
     finished: Sequence[FinishedCase] = ()
-    reply_pending: bool = False
+    outbox: str | None = None
     jobs: Sequence[NewJob] = ()
 
 
@@ -158,14 +152,58 @@ class Applied(Generic[R]):
 
     ``duplicate`` is true when the update had been processed before: nothing
     was run or written, ``result`` is ``None`` and ``session`` is the session as
-    it is now (so a caller can see whether its reply is still pending).
-    Otherwise ``result`` is the function's result and ``session`` the session
-    as committed (``None`` when there is none).
+    it is now. Otherwise ``result`` is the function's result, ``session`` the
+    session as committed (``None`` when there is none) and ``outboxed`` the id
+    of the outbox entry :attr:`Change.outbox` became (``None``: nothing kept).
     """
 
     duplicate: bool
     result: R | None = None
     session: SessionRecord | None = None
+    outboxed: int | None = None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A reply kept until it is sent (see :class:`Outbox`).
+
+    ``version`` is the session's version after the change the reply answers
+    (0 when there was no session afterwards): the version its buttons carry.
+    ``body`` is the reply as its writer encoded it. ``sent_parts`` counts the
+    messages of it already sent, so that a retry goes on after them;
+    ``attempts`` counts failed tries; ``due`` is when to try again.
+    """
+
+    id: int
+    key: SessionKey
+    version: int
+    body: str
+    sent_parts: int
+    attempts: int
+    due: datetime
+    created_at: datetime
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveButtons:
+    """A sent message whose inline buttons are still on it, and which reply put them there."""
+
+    key: SessionKey
+    message_id: int
+    version: int
+    outbox_id: int
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """An update received but not yet handled (see :class:`Inbox`)."""
+
+    update_id: int
+    body: str
+    owner: str
+    received_at: datetime
+    deliveries: int
 
 
 #: The function :meth:`Store.apply` runs: current session in, change out. It

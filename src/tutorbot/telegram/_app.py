@@ -2,7 +2,9 @@
 
 It wires the use cases (:mod:`tutorbot.app`) to Telegram: the handlers of
 each audience (:mod:`tutorbot.telegram.routers`), the sender that paces every
-message within one budget, and the jobs runner that does due work (pruning
+message within one budget, the inbox that keeps each update until it is
+handled, the outbox's pump that sends kept replies due again (after a
+restart, after an outage), and the jobs runner that does due work (pruning
 now; pushes, reveals and reminders later) while the bot runs.
 """
 
@@ -12,12 +14,11 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-import os
-import socket
 import sys
 from dataclasses import dataclass
 from typing import Any
 
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
@@ -28,6 +29,7 @@ from tutorbot.cases import Library, load_library
 from tutorbot.grading import grader_for
 from tutorbot.settings import DEFAULT_API_URL, Settings
 from tutorbot.storage import Store, open_store
+from tutorbot.telegram._inbox import DurableQueue, new_owner, owner_gone
 from tutorbot.telegram._logging import protect_token
 from tutorbot.telegram._processor import ChatOrderedProcessor
 from tutorbot.telegram._runtime import Runtime
@@ -44,6 +46,9 @@ WORKERS = 16
 
 #: How often the jobs runner looks for due work when it found none.
 JOBS_POLL = 1.0
+
+#: How often the outbox's pump looks for kept replies due to be sent again.
+OUTBOX_POLL = 1.0
 
 #: The updates the bot asks for (getUpdates/setWebhook ``allowed_updates``).
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -84,6 +89,7 @@ def build_application(
     budget: SendBudget | None = None,
     clock: Clock | None = None,
     jobs_poll: float = JOBS_POLL,
+    outbox_poll: float = OUTBOX_POLL,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
 
@@ -99,7 +105,8 @@ def build_application(
     bookkeeping over all its connections on every request (with 64 workers the
     bot handled a third fewer updates per second on loopback, docs/performance.md).
     ``budget`` paces every message within Telegram's limits (default: Telegram's own
-    numbers); ``clock`` and ``jobs_poll`` drive the jobs runner.
+    numbers); ``clock`` and ``jobs_poll`` drive the jobs runner, ``clock`` and
+    ``outbox_poll`` the outbox's pump.
     Raises :class:`~tutorbot.settings.SettingsError` for a missing or malformed token.
     """
     token = settings.require_token()
@@ -110,11 +117,18 @@ def build_application(
         for problem in library.problems:
             log.warning("case problem: %s", problem)
     sender = Sender(store, budget=budget or SendBudget(), sleep=sleep or asyncio.sleep)
+    clock = clock or SystemClock()
     runtime = Runtime(
-        library, grader or grader_for(settings.cases), settings.attempts, store, sender
+        library,
+        grader or grader_for(settings.cases),
+        settings.attempts,
+        store,
+        sender,
+        clock=clock,
+        owner=new_owner(),
     )
     sender.on_blocked = runtime.chat_blocked
-    startup = Startup(runtime, settings.database, store is None, clock or SystemClock(), jobs_poll)
+    startup = Startup(runtime, settings.database, store is None, clock, jobs_poll, outbox_poll)
 
     api_url = settings.api_url or DEFAULT_API_URL
     builder = (
@@ -123,6 +137,7 @@ def build_application(
         .base_url(api_url)
         .base_file_url(file_url(api_url))
         .concurrent_updates(processor or ChatOrderedProcessor(workers))
+        .update_queue(DurableQueue(runtime))
         .application_class(TutorApplication, {"tutor": startup})
     )
     if request is not None:
@@ -148,6 +163,7 @@ class Startup:
     own_store: bool
     clock: Clock
     jobs_poll: float
+    outbox_poll: float
 
 
 class TutorApplication(Application):  # type: ignore[type-arg]
@@ -166,15 +182,23 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         self._startup = tutor
         self._runner: JobRunner | None = None
         self._running_jobs: asyncio.Task[None] | None = None
+        self._pumping: asyncio.Task[None] | None = None
 
     async def initialize(self) -> None:
         """Open the store (unless one was given), initialise PTB, register the commands,
-        and make sure the housekeeping jobs are scheduled."""
+        make sure the housekeeping jobs are scheduled, take over the kept replies of a
+        process that died, and queue again the updates it received but never handled."""
         if self._tutor._store is None:
             self._tutor.store = await open_store(self._startup.database)
         await super().initialize()
         await set_menus(self.bot)
         await housekeeping.schedule_housekeeping(self._tutor.store, self._startup.clock)
+        me = self._tutor.owner
+        released = await self._tutor.deliveries.release_owners(lambda owner: owner_gone(owner, me))
+        if released:
+            log.info("Took over %d kept reply(ies) of a process that died", released)
+        if isinstance(self.update_queue, DurableQueue):
+            await self.update_queue.requeue(self.bot)
         log.info(
             "tutorbot ready as @%s with %d published cases",
             self.bot.username,
@@ -193,28 +217,49 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         if self.persistence is not None:
             super()._mark_for_persistence_update(update=update, job=job)
 
+    async def process_update(self, update: object) -> None:
+        """Handle an update as PTB does, then forget it from the inbox (handled, or failed
+        and answered by the error handler: never handled twice by this process)."""
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update) and self._tutor._store is not None:
+                try:
+                    await self._tutor.store.inbox.done(update.update_id)
+                except Exception:
+                    log.exception("Could not forget handled update %s", update.update_id)
+
     async def start(self) -> None:
-        """Start PTB, and the jobs runner."""
+        """Start PTB, the jobs runner, and the outbox's pump (which sends at once what a
+        process that died left kept)."""
         await super().start()
         store, clock = self._tutor.store, self._startup.clock
         self._runner = JobRunner(
             store.jobs,
             housekeeping.handlers(store, clock),
-            owner=f"{socket.gethostname()}:{os.getpid()}:{id(self):x}",
+            owner=self._tutor.owner,
             clock=clock,
             poll=self._startup.jobs_poll,
         )
         self._running_jobs = asyncio.create_task(self._runner.run(), name="tutorbot-jobs")
+        self._pumping = asyncio.create_task(
+            self._tutor.courier.pump(self.bot, self._startup.outbox_poll), name="tutorbot-outbox"
+        )
 
     async def stop(self) -> None:
-        """Stop the jobs runner (its job in flight finishes, its leases are released), then PTB."""
-        runner, task = self._runner, self._running_jobs
-        self._runner = self._running_jobs = None
+        """Stop the outbox's pump and the jobs runner (what is in flight finishes, leases
+        are released), then PTB."""
+        runner, task, pumping = self._runner, self._running_jobs, self._pumping
+        self._runner = self._running_jobs = self._pumping = None
+        self._tutor.courier.stop()
         if runner is not None:
             await runner.stop()
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for waited in (task, pumping):
+            if waited is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waited
+        if self._tutor._store is not None:
+            await self._tutor.deliveries.release()
         await super().stop()
 
     async def shutdown(self) -> None:

@@ -262,10 +262,12 @@ def render_say(message: Say, version: int) -> Text:
 
 
 def render_reply(reply: Reply, version: int) -> list[Out]:
-    """Every message of a reply, in order: a lost step first, then what was said, then
-    the tutor's actions."""
+    """Every message of a reply, in order: what was said, then the tutor's actions.
+
+    A pure function of the reply and the version: the outbox relies on it to
+    send a kept reply exactly as it would have gone the first time."""
     says = [render_say(message, version) for message in reply.says]
-    return merge([*render(reply.lost, version), *says, *render(reply.actions, version)])
+    return merge([*says, *render(reply.actions, version)])
 
 
 def _photos(

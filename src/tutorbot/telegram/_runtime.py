@@ -1,4 +1,4 @@
-"""What the handlers share, and the one path every reply takes: render, send, confirm."""
+"""What the handlers share, and the one path every reply takes: kept, rendered, sent, recorded."""
 
 from __future__ import annotations
 
@@ -8,29 +8,47 @@ from dataclasses import replace
 from telegram import Bot, CallbackQuery, Update
 from telegram.error import TelegramError
 
+from tutorbot.app.outbox import Deliveries
 from tutorbot.app.play import Play, Result
+from tutorbot.app.ports import Clock, SystemClock
 from tutorbot.cases import Library
 from tutorbot.storage import SessionKey, Store, StoreError
 from tutorbot.telegram import callbacks
-from tutorbot.telegram._render import Button, Out, Photos, Text, render_reply
-from tutorbot.telegram._sender import Blocked, Sender
+from tutorbot.telegram._delivery import Courier
+from tutorbot.telegram._render import Button, Out, Photos, Text
+from tutorbot.telegram._sender import Sender
 from tutorbot.tutor import Grader
 
 log = logging.getLogger(__name__)
 
 
 class Runtime:
-    """The store (opened at start-up), the library, the use cases and the sender."""
+    """The store (opened at start-up), the library, the use cases, the sender and the courier.
+
+    ``owner`` names this process in the outbox's and the jobs' leases.
+    """
 
     def __init__(
-        self, library: Library, grader: Grader, attempts: int, store: Store | None, sender: Sender
+        self,
+        library: Library,
+        grader: Grader,
+        attempts: int,
+        store: Store | None,
+        sender: Sender,
+        *,
+        clock: Clock | None = None,
+        owner: str = "tutorbot",
     ) -> None:
         self.library = library
         self.grader = grader
         self.attempts = attempts
         self.sender = sender
+        self.clock = clock or SystemClock()
+        self.owner = owner
+        self.courier = Courier(self)
         self._store: Store | None = None
         self._play: Play | None = None
+        self._deliveries: Deliveries | None = None
         if store is not None:
             self.store = store
 
@@ -45,6 +63,7 @@ class Runtime:
         self._store = store
         self.sender.store = store
         self._play = Play(store, self.library, self.grader, self.attempts)
+        self._deliveries = Deliveries(store, self._play.lost_step, self.clock, self.owner)
 
     @property
     def play(self) -> Play:
@@ -53,24 +72,28 @@ class Runtime:
             raise StoreError("the store is not open yet")
         return self._play
 
+    @property
+    def deliveries(self) -> Deliveries:
+        """The outbox's use cases over the open store."""
+        if self._deliveries is None:
+            raise StoreError("the store is not open yet")
+        return self._deliveries
+
     async def respond(
         self, bot: Bot, key: SessionKey, result: Result, query: CallbackQuery | None = None
     ) -> None:
-        """Send a use case's reply to the chat, then confirm it so the outbox forgets it."""
+        """Answer the button (if any), then send the session's kept replies, this one last.
+
+        A reply that cannot go now (Telegram unreachable) stays in the outbox and is
+        sent later; nothing is raised for it. A reply not kept (a test's, or a toast
+        alone) is sent after the kept ones.
+        """
         reply = result.reply
-        if reply is None:
-            if query is not None:  # stop the button's spinner all the same
-                await self.answer_quietly(query)
-            return
-        outs = [await self._fitted(out) for out in render_reply(reply, result.version)]
-        try:
-            if query is not None:
-                await self.answer_quietly(query, reply.toast)
-            await self.sender.send(bot, key.chat_id, key.thread_id, outs)
-        except Blocked:  # marked by chat_blocked, which the sender calls
-            return
-        if result.pending:
-            await self.play.reply_sent(key, result.version)
+        if query is not None:  # stops the button's spinner, with the toast if there is one
+            await self.answer_quietly(query, reply.toast if reply else None)
+        await self.courier.deliver(bot, key, result)
+        if reply is not None and result.entry is None and (reply.says or reply.actions):
+            await self.courier.send_unkept(bot, key, reply, result.version)
 
     async def chat_blocked(self, chat_id: int) -> None:
         """The sender met a 403 in ``chat_id``: a private chat's user blocked the bot."""
@@ -92,7 +115,7 @@ class Runtime:
         except TelegramError as error:
             log.info("Could not answer button press %s: %s", query.id, error)
 
-    async def _fitted(self, out: Out) -> Out:
+    async def fitted(self, out: Out) -> Out:
         """``out`` with callback data over Telegram's 64 bytes swapped for stored tokens."""
         if isinstance(out, Text):
             return await self._fitted_text(out)

@@ -24,19 +24,10 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from tutorbot.limits import ALBUM_MAX, TEXT_LIMIT
 from tutorbot.storage import Store
+from tutorbot.telegram._parts import PhotoPart, TextPart, plan
 from tutorbot.telegram._placeholder import present
-from tutorbot.telegram._render import (
-    Button,
-    Out,
-    Photo,
-    Photos,
-    Text,
-    caption_and_rest,
-    rows,
-    split,
-)
+from tutorbot.telegram._render import Button, Out, Photo, rows
 from tutorbot.telegram.budget import Priority, SendBudget
 
 T = TypeVar("T")
@@ -45,6 +36,8 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 #: Called with a chat's id when Telegram answers 403 for it (e.g. to mark it inactive).
 OnBlocked = Callable[[int], Awaitable[None]]
+#: Told after each part of a send: its number (from 1), how many there are, its button ids.
+OnSent = Callable[[int, int, tuple[int, ...]], Awaitable[None]]
 ReplyMarkup = InlineKeyboardMarkup | ForceReply | None
 
 # Words in Telegram's 400 descriptions when a file_id is not (or no longer) usable,
@@ -158,13 +151,28 @@ class Sender:
         outs: Sequence[Out],
         *,
         priority: Priority = "reply",
+        skip: int = 0,
+        on_sent: OnSent | None = None,
     ) -> None:
-        """Send the messages in order, each call within the send budget at ``priority``."""
-        for out in outs:
-            if isinstance(out, Text):
-                await self._text(bot, chat_id, thread_id, out, priority)
+        """Send the messages in order, each call within the send budget at ``priority``.
+
+        The calls are the send's parts (:mod:`tutorbot.telegram._parts`), always the
+        same for the same messages: ``skip`` leaves out the first ones (sent before);
+        ``on_sent(number, total, buttons)`` is awaited after each with its number (from
+        1), how many there are, and the ids of the messages it sent that carry buttons.
+        """
+        parts = plan(outs)
+        for number, part in enumerate(parts[skip:], skip + 1):
+            if isinstance(part, TextPart):
+                markup = _markup(part)
+                sent = [
+                    await self.text(bot, chat_id, thread_id, part.html, markup, priority=priority)
+                ]
             else:
-                await self._photos(bot, chat_id, thread_id, out, priority)
+                sent = await self._photos(bot, chat_id, thread_id, part, priority)
+            if on_sent is not None:
+                buttons = tuple(m.message_id for m in sent) if part.buttons else ()
+                await on_sent(number, len(parts), buttons)
 
     async def text(
         self,
@@ -189,38 +197,12 @@ class Sender:
             priority=priority,
         )
 
-    async def _text(
-        self, bot: Bot, chat_id: int, thread_id: int, out: Text, priority: Priority
-    ) -> None:
-        chunks = split(out.lines, TEXT_LIMIT)
-        for i, chunk in enumerate(chunks):
-            markup = _markup(out) if i == len(chunks) - 1 else None
-            await self.text(bot, chat_id, thread_id, chunk, markup, priority=priority)
-
     async def _photos(
-        self, bot: Bot, chat_id: int, thread_id: int, out: Photos, priority: Priority
-    ) -> None:
-        groups = [out.photos[i : i + ALBUM_MAX] for i in range(0, len(out.photos), ALBUM_MAX)]
-        for number, group in enumerate(groups):
-            last = number == len(groups) - 1
-            buttons = out.buttons if last and out.after is None else ()
-            await self._group(bot, chat_id, thread_id, group, buttons, priority)
-        if out.after is not None:
-            await self._text(bot, chat_id, thread_id, out.after, priority)
-
-    async def _group(
-        self,
-        bot: Bot,
-        chat_id: int,
-        thread_id: int,
-        photos: Sequence[Photo],
-        buttons: tuple[Button, ...],
-        priority: Priority,
-    ) -> None:
-        captions = [caption_and_rest(photo.caption) for photo in photos]
-        rest = [chunk for _, more in captions for chunk in more]
-        # Buttons go on the last message we send for this group.
-        photo_buttons = buttons if not rest and len(photos) == 1 else ()
+        self, bot: Bot, chat_id: int, thread_id: int, part: PhotoPart, priority: Priority
+    ) -> list[Message]:
+        """One photo or one album (one call), by stored file_id, or uploaded if Telegram
+        rejects the id."""
+        photos, captions = part.photos, part.captions
         for upload in (False, True):
             inputs = [await self._input(bot, Path(photo.path), upload) for photo in photos]
             try:
@@ -231,9 +213,9 @@ class Sender:
                             lambda: bot.send_photo(
                                 chat_id,
                                 inputs[0][0],  # noqa: B023 (awaited within this iteration)
-                                caption=captions[0][0] or None,
+                                caption=captions[0] or None,
                                 parse_mode=ParseMode.HTML,
-                                reply_markup=_keyboard(photo_buttons),
+                                reply_markup=_keyboard(part.buttons),
                                 message_thread_id=thread_id or None,
                             ),
                             priority=priority,
@@ -242,7 +224,7 @@ class Sender:
                 else:
                     media = [
                         InputMediaPhoto(item, caption=caption or None, parse_mode=ParseMode.HTML)
-                        for (item, _), (caption, _) in zip(inputs, captions, strict=True)
+                        for (item, _), caption in zip(inputs, captions, strict=True)
                     ]
                     sent = list(
                         await self.message(
@@ -264,12 +246,8 @@ class Sender:
                     await self._forget(bot.id, digest)
                 continue
             await self._remember(bot.id, photos, sent)
-            break
-        if len(photos) > 1 and buttons and not rest:
-            rest = ["⬆️"]  # an album cannot carry an inline keyboard
-        for i, chunk in enumerate(rest):
-            markup = _keyboard(buttons) if i == len(rest) - 1 else None
-            await self.text(bot, chat_id, thread_id, chunk, markup, priority=priority)
+            return sent
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the media cache --------------------------------------------------------------
 
@@ -335,7 +313,7 @@ def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     )
 
 
-def _markup(out: Text) -> ReplyMarkup:
+def _markup(out: TextPart) -> ReplyMarkup:
     if out.force_reply is not None:
         # ForceReply makes the client open a reply to this message: the answer
         # then reaches the bot in groups with privacy mode on, too

@@ -57,7 +57,7 @@ async def test_migrates_a_version_1_database(tmp_path: Path) -> None:
         assert await store.schema_version() == len(MIGRATIONS)
         session = await store.sessions.get(KEY)
         assert session is not None and session.state == "old" and session.version == 3
-        assert not session.reply_pending
+        assert await store.outbox.pending(KEY) == []
     finally:
         await store.close()
 
@@ -89,10 +89,20 @@ async def test_upgrades_a_database_written_by_the_release_in_place(tmp_path: Pat
             "3f2a9c",
             5,
         )
-        assert json.loads(session.state)["phase"] == "images" and session.reply_pending
+        assert json.loads(session.state)["phase"] == "images"
+        # Migration 4: the reply the release left pending is an outbox entry that shows
+        # the step the session was at, at its version; nothing else was pending.
+        [entry] = await store.outbox.pending(alice)
+        assert (entry.version, entry.sent_parts, entry.attempts) == (5, 0, 0)
+        assert json.loads(entry.body) == {
+            "v": 1,
+            "step": {"case_id": "osteosarcoma", "state": session.state},
+        }
+        assert entry.due == entry.created_at == session.updated_at
         ended_and_done = await store.sessions.get(bob)
         assert ended_and_done is not None and ended_and_done.case_id == "extradural-hematoma"
-        assert not ended_and_done.reply_pending
+        assert await store.outbox.pending(bob) == []
+        assert await store.outbox.due(datetime.now(UTC)) == [alice]
         answers = await store.answers.list(user_id=101)
         assert [(a.answer, a.verdict, a.score, a.matched) for a in answers] == [
             ("pneumothorax", "partial", 0.6, "pneumothorax"),
@@ -109,10 +119,16 @@ async def test_upgrades_a_database_written_by_the_release_in_place(tmp_path: Pat
         assert await store.media.get(777, "ab" * 32) == "AgACAgQAAxkDAAIBQ2"
         assert await store.updates.is_processed(1005)
         assert (await store.apply(1005, alice, lambda _c: put("again"))).duplicate
-        # The outbox flag the release left is cleared as before, and sessions go on.
-        assert await store.sessions.reply_sent(alice, 5)
+        # The entry is sent and forgotten like any other, and sessions go on.
+        [kept] = await store.outbox.claim(alice, "me", datetime.now(UTC), timedelta(seconds=5))
+        assert await store.outbox.delivered(kept.id, "me", [41])
+        assert await store.outbox.pending(alice) == []
         moved = await store.apply(1006, alice, lambda _c: put("next"))
         assert moved.session is not None and moved.session.version == 6
+        # What migration 4 added works on the upgraded file: the inbox, live buttons.
+        assert [b.message_id for b in await store.outbox.live_buttons(alice)] == [41]
+        assert await store.inbox.add(1007, "{}", "me", datetime.now(UTC))
+        assert [e.update_id for e in await store.inbox.waiting()] == [1007]
         # What migration 3 added works on the upgraded file.
         job_id = await store.jobs.add(NewJob("k", {}, datetime.now(UTC) - timedelta(seconds=1)))
         claimed = await store.jobs.claim("me", datetime.now(UTC), timedelta(seconds=5))

@@ -12,9 +12,11 @@ from typing import Self, TypeVar
 from tutorbot.storage.interfaces import Store
 from tutorbot.storage.records import Applied, ApplyFn, SessionKey, check_key
 from tutorbot.storage.sqlite.connection import Database
+from tutorbot.storage.sqlite.inbox import SQLiteInbox
 from tutorbot.storage.sqlite.jobs import SQLiteJobs
 from tutorbot.storage.sqlite.media import SQLiteMedia
 from tutorbot.storage.sqlite.migrations import MIGRATIONS, migrate, schema_version
+from tutorbot.storage.sqlite.outbox import SQLiteOutbox
 from tutorbot.storage.sqlite.progress import SQLiteAnswers, SQLiteProgress
 from tutorbot.storage.sqlite.sessions import SQLiteSessions
 from tutorbot.storage.sqlite.tokens import SQLiteTokens
@@ -47,6 +49,8 @@ class SQLiteStore(Store):
         self.updates = SQLiteProcessedUpdates(self._db)
         self.tokens = SQLiteTokens(self._db)
         self.jobs = SQLiteJobs(self._db)
+        self.outbox = SQLiteOutbox(self._db)
+        self.inbox = SQLiteInbox(self._db)
 
     async def open(self) -> Self:
         """Connect, set WAL mode and run pending migrations; returns ``self``.

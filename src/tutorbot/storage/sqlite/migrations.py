@@ -93,6 +93,53 @@ MIGRATIONS: tuple[str, ...] = (
         created_at   TEXT    NOT NULL
     );
     """,
+    # 4: the outbox keeps each reply itself until it is sent (not only a flag), the
+    # messages whose inline buttons are live, and the inbox of updates received but
+    # not yet handled. A reply the previous release left pending becomes an entry
+    # that shows the step the session was at, in the format tutorbot.app.outbox
+    # reads (its "step" body), and the flag is cleared.
+    """
+    CREATE TABLE outbox (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id      INTEGER NOT NULL,
+        thread_id    INTEGER NOT NULL,
+        user_id      INTEGER NOT NULL,
+        version      INTEGER NOT NULL,
+        body         TEXT    NOT NULL,
+        sent_parts   INTEGER NOT NULL DEFAULT 0,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        due          TEXT    NOT NULL,
+        lease_owner  TEXT,
+        lease_until  TEXT,
+        last_error   TEXT,
+        created_at   TEXT    NOT NULL
+    );
+    CREATE INDEX outbox_key ON outbox (chat_id, thread_id, user_id, id);
+    CREATE INDEX outbox_due ON outbox (due);
+    CREATE TABLE live_buttons (
+        chat_id      INTEGER NOT NULL,
+        thread_id    INTEGER NOT NULL,
+        user_id      INTEGER NOT NULL,
+        message_id   INTEGER NOT NULL,
+        version      INTEGER NOT NULL,
+        outbox_id    INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, thread_id, user_id, message_id)
+    );
+    CREATE TABLE inbox (
+        update_id    INTEGER PRIMARY KEY,
+        body         TEXT    NOT NULL,
+        owner        TEXT    NOT NULL,
+        received_at  TEXT    NOT NULL,
+        deliveries   INTEGER NOT NULL DEFAULT 1
+    );
+    INSERT INTO outbox (chat_id, thread_id, user_id, version, body, due, created_at)
+        SELECT chat_id, thread_id, user_id, version,
+               json_object('v', 1, 'step', json_object('case_id', case_id, 'state', state)),
+               updated_at, updated_at
+        FROM sessions WHERE reply_pending = 1 AND state != ''
+        ORDER BY updated_at;
+    UPDATE sessions SET reply_pending = 0 WHERE reply_pending = 1;
+    """,
 )
 
 

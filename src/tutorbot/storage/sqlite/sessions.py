@@ -1,4 +1,8 @@
-"""Sessions in SQLite: reads, the compare-and-set write, the ended row and the outbox flag."""
+"""Sessions in SQLite: reads, the compare-and-set write and the ended row.
+
+The ``reply_pending`` column (migration 2) is no longer used: migration 4 turned
+the flags into outbox entries, and nothing sets it since.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,13 @@ from tutorbot.storage.sqlite.connection import Database, from_ts, now, transacti
 
 def read_session(conn: sqlite3.Connection, key: SessionKey) -> SessionRecord | None:
     row = conn.execute(
-        "SELECT case_id, case_version, state, version, updated_at, reply_pending "
+        "SELECT case_id, case_version, state, version, updated_at "
         "FROM sessions WHERE chat_id = ? AND thread_id = ? AND user_id = ?",
         (key.chat_id, key.thread_id, key.user_id),
     ).fetchone()
     if row is None or row[2] == "":  # no session, or an ended one (see end_session)
         return None
-    return SessionRecord(key, row[0], row[1], row[2], row[3], from_ts(row[4]), bool(row[5]))
+    return SessionRecord(key, row[0], row[1], row[2], row[3], from_ts(row[4]))
 
 
 def cas_write(
@@ -28,49 +32,34 @@ def cas_write(
     case_version: str,
     state: str,
     expected: int,
-    pending: bool | None = None,
 ) -> SessionRecord:
-    """Compare-and-set inside the caller's transaction; raises ConflictError.
-
-    ``pending``: set the outbox flag to this value (``None``: keep it; 0 for a new row).
-    """
+    """Compare-and-set inside the caller's transaction; raises ConflictError."""
     written = now()
     if expected == 0:
         # A stopped session leaves an empty row behind (see ``end_session``) so that a new
         # one continues its version numbers and no old button matches the new one.
         cursor = conn.execute(
             "INSERT INTO sessions (chat_id, thread_id, user_id, case_id, case_version, "
-            "state, version, updated_at, reply_pending) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+            "state, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?) "
             "ON CONFLICT (chat_id, thread_id, user_id) DO UPDATE SET "
             "case_id = excluded.case_id, case_version = excluded.case_version, "
             "state = excluded.state, version = sessions.version + 1, "
-            "updated_at = excluded.updated_at, reply_pending = excluded.reply_pending "
+            "updated_at = excluded.updated_at "
             "WHERE sessions.state = '' "
-            "RETURNING reply_pending, version",
-            (
-                key.chat_id,
-                key.thread_id,
-                key.user_id,
-                case_id,
-                case_version,
-                state,
-                ts(written),
-                int(bool(pending)),
-            ),
+            "RETURNING version",
+            (key.chat_id, key.thread_id, key.user_id, case_id, case_version, state, ts(written)),
         )
     else:
         cursor = conn.execute(
             "UPDATE sessions SET case_id = ?, case_version = ?, state = ?, "
-            "version = version + 1, updated_at = ?, "
-            "reply_pending = COALESCE(?, reply_pending) "
+            "version = version + 1, updated_at = ? "
             "WHERE chat_id = ? AND thread_id = ? AND user_id = ? AND version = ? "
-            "RETURNING reply_pending, version",
+            "RETURNING version",
             (
                 case_id,
                 case_version,
                 state,
                 ts(written),
-                None if pending is None else int(pending),
                 key.chat_id,
                 key.thread_id,
                 key.user_id,
@@ -80,10 +69,7 @@ def cas_write(
     rows = cursor.fetchall()  # all of them: no statement left running at COMMIT
     if len(rows) != 1:
         raise ConflictError(f"session {key} moved past version {expected} before this write")
-    pending_flag, version = rows[0]
-    return SessionRecord(
-        key, case_id, case_version, state, version, written, reply_pending=bool(pending_flag)
-    )
+    return SessionRecord(key, case_id, case_version, state, rows[0][0], written)
 
 
 def end_session(conn: sqlite3.Connection, key: SessionKey, expected: int, exists: bool) -> None:
@@ -93,27 +79,12 @@ def end_session(conn: sqlite3.Connection, key: SessionKey, expected: int, exists
     """
     cursor = conn.execute(
         "UPDATE sessions SET case_id = '', case_version = '', state = '', "
-        "version = version + 1, reply_pending = 0, updated_at = ? "
+        "version = version + 1, updated_at = ? "
         "WHERE chat_id = ? AND thread_id = ? AND user_id = ? AND version = ?",
         (ts(), key.chat_id, key.thread_id, key.user_id, expected),
     )
     if exists and cursor.rowcount != 1:
         raise ConflictError(f"session {key} moved before it was deleted")
-
-
-def set_reply_pending(
-    conn: sqlite3.Connection, key: SessionKey, version: int, pending: bool
-) -> bool:
-    """Set the outbox flag alone if the session is at ``version``; whether it was.
-
-    The version (and the buttons carrying it) stays.
-    """
-    cursor = conn.execute(
-        "UPDATE sessions SET reply_pending = ? WHERE chat_id = ? AND thread_id = ? "
-        "AND user_id = ? AND version = ?",
-        (int(pending), key.chat_id, key.thread_id, key.user_id, version),
-    )
-    return cursor.rowcount == 1
 
 
 def _write(
@@ -148,6 +119,3 @@ class SQLiteSessions(Sessions):
     ) -> SessionRecord:
         check_key(key)
         return await self._db.run(_write, key, case_id, case_version, state, expected_version)
-
-    async def reply_sent(self, key: SessionKey, version: int) -> bool:
-        return await self._db.run(set_reply_pending, key, version, False)

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from typing import TypeVar
 
 from tutorbot.storage.errors import ConflictError
 from tutorbot.storage.records import Applied, ApplyFn, Change, SessionKey, SessionRecord
 from tutorbot.storage.sqlite.connection import transaction, ts
 from tutorbot.storage.sqlite.jobs import add_job
+from tutorbot.storage.sqlite.outbox import add_entry
 from tutorbot.storage.sqlite.progress import add_answers, add_finished
-from tutorbot.storage.sqlite.sessions import (
-    cas_write,
-    end_session,
-    read_session,
-    set_reply_pending,
-)
+from tutorbot.storage.sqlite.sessions import cas_write, end_session, read_session
 from tutorbot.storage.sqlite.updates import is_processed, mark_processed
 from tutorbot.storage.sqlite.users import mark_seen
 
@@ -44,12 +39,12 @@ def apply_update(
         change = fn(current)
         try:
             with transaction(conn):
-                session = _write(conn, update_id, key, current, change)
+                session, outboxed = _write(conn, update_id, key, current, change)
         except _Duplicate:
             return Applied(duplicate=True, session=read_session(conn, key))
         except ConflictError:
             continue
-        return Applied(duplicate=False, result=change.result, session=session)
+        return Applied(duplicate=False, result=change.result, session=session, outboxed=outboxed)
     raise ConflictError(f"session {key} kept changing; gave up after {attempts} attempts")
 
 
@@ -59,8 +54,9 @@ def _write(
     key: SessionKey,
     current: SessionRecord | None,
     change: Change[R],
-) -> SessionRecord | None:
-    """Everything ``change`` asks for, inside the caller's transaction; the session after it."""
+) -> tuple[SessionRecord | None, int | None]:
+    """Everything ``change`` asks for, inside the caller's transaction; the session after
+    it, and the id of the outbox entry kept for its reply."""
     at = ts()
     if update_id is not None and not mark_processed(conn, update_id, at):
         raise _Duplicate
@@ -76,22 +72,18 @@ def _write(
             case_version = current.case_version if current else ""
         if case_id is None:
             raise ValueError("a new session needs a case_id")
-        session = cas_write(
-            conn,
-            key,
-            case_id,
-            case_version,
-            change.state,
-            expected,
-            True if change.reply_pending else None,
-        )
-    elif change.reply_pending and current is not None and not current.reply_pending:
-        if not set_reply_pending(conn, key, expected, True):
-            raise ConflictError(f"session {key} moved before its reply was marked")
-        session = replace(current, reply_pending=True)
+        session = cas_write(conn, key, case_id, case_version, change.state, expected)
+    elif change.outbox is not None:
+        # The reply's buttons carry the version read: make sure it is still the session's.
+        there = read_session(conn, key)
+        if (there.version if there else 0) != expected:
+            raise ConflictError(f"session {key} moved before its reply was kept")
+    outboxed = None
+    if change.outbox is not None:
+        outboxed = add_entry(conn, key, session.version if session else 0, change.outbox, at)
     add_answers(conn, change.answers, at)
     add_finished(conn, change.finished, at)
     for job in change.jobs:
         add_job(conn, job, at)
     mark_seen(conn, key.user_id, at)
-    return session
+    return session, outboxed
