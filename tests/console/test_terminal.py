@@ -83,6 +83,19 @@ class Terminal:
         self.expect(PROMPT)
         os.write(self.master, keys.encode())
 
+    def wait_until_waiting(self, timeout: float = 30.0) -> None:
+        """Until the child sleeps (Linux: /proc), as it does in select() between keys.
+
+        Python's readline looks at signals only when select() is interrupted: a Ctrl-C
+        that lands while it handles the keys before is seen at the next key instead.
+        A person never types that fast; a test writing both at once does."""
+        deadline = time.monotonic() + timeout
+        stat = Path(f"/proc/{self.process.pid}/stat")
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "S":
+            if time.monotonic() > deadline:
+                raise AssertionError("the child never waited for input")
+            time.sleep(0.01)
+
     def exit_code(self, timeout: float = 30.0) -> int:
         deadline = time.monotonic() + timeout
         while self.process.poll() is None and time.monotonic() < deadline:
@@ -171,7 +184,10 @@ def test_the_case_list_hides_a_title_that_names_the_diagnosis(
 def test_ctrl_c_at_the_prompt_says_goodbye_at_once(terminal: list[Terminal]) -> None:
     """asyncio.run's own Ctrl-C handling waited for Enter while input() blocked the loop."""
     term = start(terminal, "--case", "osteosarcoma")
-    term.type("half a line" + CTRL_C)
+    term.type("half a line")
+    term.expect("half a line")  # readline has read it ...
+    term.wait_until_waiting()  # ... and waits for more: where a learner presses Ctrl-C
+    os.write(term.master, CTRL_C.encode())
     term.expect("Bye.")
     assert term.exit_code() == 0
     assert "Traceback" not in term.text and "KeyboardInterrupt" not in term.text
