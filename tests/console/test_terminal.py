@@ -125,6 +125,7 @@ def start(started: list[Terminal], *args: str) -> Terminal:
 
 
 def test_line_editing_history_and_ctrl_d(terminal: list[Terminal]) -> None:
+    pytest.importorskip("readline", reason="this Python was built without readline")
     term = start(terminal, "--case", "extramedullary-hematopoiesis")
     term.expect("Keys: n next")
     term.type(f"net{LEFT}x{ENTER}")  # typed "net", went back one and put the x in: "next"
