@@ -8,6 +8,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -30,7 +31,10 @@ PROMPT = "> "
 
 def controlled() -> None:
     """In the child: a session of its own whose controlling terminal is the pseudo-terminal
-    (its stdin), so that Ctrl-C typed there sends SIGINT, as in a real terminal."""
+    (its stdin), so that Ctrl-C typed there sends SIGINT, as in a real terminal. SIGINT is
+    reset to its default: a test run started in the background (as CI may start it) passes
+    SIGINT on ignored, which no learner's terminal session does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
