@@ -28,7 +28,7 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   ``press(message, callback_data, user=, check=True)``, ``press_button(message, label)``,
   ``press_old_button(message, label)`` (a button an edit has taken off since),
   ``inject_update(raw)``, ``redeliver(update_id)``, ``confirm_elsewhere(update)`` (fetched by
-  a bot that died before handling it); all return the Update dict.
+  a bot that died before handling it); all return the Update dict; ``fetched(update)``.
 * reading: ``sent(chat=None, include_deleted=True)`` / ``last_sent(chat)`` -> ``SentMessage``
   (``text``, ``caption``, ``content``, ``raw_text``, ``parse_mode``, ``entities``,
   ``reply_markup``, ``buttons``, ``callback_data``, ``photo``, ``media_group_id``,
@@ -39,7 +39,9 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   the bot has confirmed the updates and finished handling them (see its docstring).
 * faults: ``block(chat)``/``unblock``, ``rate_limit(method=None, retry_after=3, times=1,
   chat=None)``, ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``,
-  ``clear_faults()``, ``forget_file_ids(*ids)``; webhooks: ``webhook_url``, ``webhook_deliveries``,
+  ``clear_faults()``, ``forget_file_ids(*ids)``, ``hold(chat, nth, after=False)`` (the nth
+  call about a chat held, before or after it is done, until released: a bot killed there);
+  webhooks: ``webhook_url``, ``webhook_deliveries``,
   ``await post_to_webhook(update, secret=...)``.
 * flood limits (off unless a test switches them on): ``flood_limits(private_interval=1.0,
   group_per_minute=20, group_window=60.0, per_second=30)``; ``message_sends`` (every message
@@ -422,6 +424,27 @@ class _Pending:
 
 
 @dataclass
+class Hold:
+    """A Bot API call to hold (see :meth:`BotApiEmulator.hold`): the ``nth`` call about
+    ``chat_id`` from the hold's creation on; ``after``: done first, then held unanswered."""
+
+    chat_id: int
+    nth: int
+    after: bool
+    seen: int = 0
+    call: Call | None = None
+    #: The messages the held call sent (an ``after`` hold of a send).
+    sent: list[SentMessage] = field(default_factory=list)
+    caught: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        """Let the held call finish: answered (to a bot that may be gone), or, held before
+        it was done, refused with a 502 and never done."""
+        self.released.set()
+
+
+@dataclass
 class WebhookDelivery:
     update_id: int
     status: int | None
@@ -498,6 +521,7 @@ class BotApiEmulator:
         self._media_group_counter = 13_900_000_000_000_000
         self._callback_counter = 0
         self._open_callback_queries: dict[str, JSONDict] = {}
+        self._holds: list[Hold] = []
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._bot_texts: dict[tuple[str, str], str] = {}
 
@@ -542,6 +566,8 @@ class BotApiEmulator:
 
     async def stop(self) -> None:
         self._closing = True
+        for held in self._holds:
+            held.release()
         self._notify()
         await self._stop_webhook_worker()
         if self._session is not None:
@@ -844,6 +870,11 @@ class BotApiEmulator:
         self._notify()
         return update
 
+    def fetched(self, update: JSONDict) -> bool:
+        """Whether the bot has received ``update`` and not yet confirmed it."""
+        uid = int(update["update_id"])
+        return any(p.delivered and p.update["update_id"] == uid for p in self._pending)
+
     def confirm_elsewhere(self, update: JSONDict) -> JSONDict:
         """A pending ``update`` is fetched and confirmed by a bot process that dies before
         handling it: Telegram will not deliver it again. Returns it."""
@@ -937,6 +968,45 @@ class BotApiEmulator:
 
     def server_error(self, method: str | None = None, *, code: int = 500, times: int = 1) -> None:
         self.fail_next(method, code=code, times=times)
+
+    def hold(self, chat: ChatRef, nth: int, *, after: bool = False) -> Hold:
+        """Hold the ``nth`` Bot API call about ``chat`` from now on (a send, an edit, or the
+        answer to a press in it; never ``getUpdates``) until :meth:`Hold.release`.
+
+        Held before it is done (``after=False``): Telegram never got it, as when the bot
+        dies with the call not yet sent. ``after=True``: it is done (a message is in the
+        chat) and its answer held, as when the bot dies with the call in flight. Once
+        caught, every later call about the chat is held too, never done (the bot may try
+        again when its wait for the answer times out): for that chat the bot is as good as
+        dead. A test waits for ``hold.caught``, kills the bot, then releases the hold.
+        """
+        held = Hold(chat_id_of(chat), nth, after)
+        self._holds.append(held)
+        return held
+
+    def _hold_for(self, method: str, params: JSONDict) -> Hold | None:
+        if method.lower() == "getupdates":
+            return None
+        chat_id = self._chat_id_in(params)
+        if chat_id is None and method.lower() == "answercallbackquery":
+            query = self._open_callback_queries.get(str(params.get("callback_query_id")))
+            message = query.get("message") if query else None
+            chat_id = int(message["chat"]["id"]) if message else None
+        caught = None
+        for held in self._holds:
+            if held.chat_id == chat_id and held.caught.is_set() and not held.released.is_set():
+                return Hold(chat_id, 0, after=False)  # the chat is frozen until the release
+            if held.chat_id == chat_id and not held.caught.is_set():
+                held.seen += 1
+                if held.seen == held.nth and caught is None:
+                    caught = held
+        return caught
+
+    async def _frozen(self, chat_id: int) -> None:
+        """Wait until every caught hold on ``chat_id`` is released."""
+        for held in self._holds:
+            if held.chat_id == chat_id and held.caught.is_set():
+                await held.released.wait()
 
     def clear_faults(self) -> None:
         """Drop every queued fault (429/5xx/...) not yet taken."""
@@ -1218,10 +1288,35 @@ class BotApiEmulator:
             return _error_response(bad_request(str(exc)))
         attachments = _split_attachments(raw)
         params = self._decode(method, raw)
-        self._calls.append(Call(method, params))
+        call = Call(method, params)
+        self._calls.append(call)
         self._notify()
         if self.schema is not None:
             self.violations += self.schema.check(method, params)
+        held = self._hold_for(method, params)
+        if held is not None and held.nth == 0:  # a later call about a held chat (a retry)
+            await self._frozen(held.chat_id)
+            return _error_response(BotApiError(502, "Bad Gateway"))
+        if held is not None:
+            held.call = call
+            if not held.after:  # never done: the bot "died" before the call reached Telegram
+                held.caught.set()
+                self._notify()
+                await held.released.wait()
+                return _error_response(BotApiError(502, "Bad Gateway"))
+            before = len(self._sent)
+            response = await self._answer(method, params, attachments)
+            held.sent = self._sent[before:]
+            held.caught.set()
+            self._notify()
+            await held.released.wait()
+            return response
+        return await self._answer(method, params, attachments)
+
+    async def _answer(
+        self, method: str, params: JSONDict, attachments: dict[str, UploadedFile]
+    ) -> web.Response:
+        """Do a call and answer it, as Telegram would."""
         handler = self._handlers.get(method.lower())
         if handler is None:
             if self.schema is not None and self.schema.canonical_method(method):

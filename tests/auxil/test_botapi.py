@@ -497,6 +497,53 @@ async def test_an_injected_fault_can_aim_at_one_chat(botapi: BotApiEmulator) -> 
     assert [s.chat_id for s in botapi.injected_refusals] == [bob.id]
 
 
+async def test_a_held_call_waits_before_or_after_it_is_done_and_freezes_its_chat(
+    botapi: BotApiEmulator,
+) -> None:
+    alice, bob = botapi.user("Alice"), botapi.user("Bob")
+    before = botapi.hold(alice, 2)
+    async with botapi.bot() as bot:
+        await bot.send_message(alice.id, "first: not held")
+        sending = asyncio.create_task(bot.send_message(alice.id, "second: held, never done"))
+        await before.caught.wait()
+        assert before.call is not None and before.call.params["text"].startswith("second")
+        await bot.send_message(bob.id, "another chat goes on")
+        retry = asyncio.create_task(bot.send_message(alice.id, "a retry: frozen too"))
+        await asyncio.sleep(0.05)
+        assert not sending.done() and not retry.done()
+        before.release()
+        for task in (sending, retry):
+            with pytest.raises(NetworkError, match="Bad Gateway"):
+                await task
+        assert [m.text for m in botapi.sent(alice)] == ["first: not held"]
+        after = botapi.hold(alice, 1, after=True)
+        answered = asyncio.create_task(bot.send_message(alice.id, "done, its answer held"))
+        await after.caught.wait()
+        assert [m.text for m in after.sent] == ["done, its answer held"]
+        assert not answered.done() and botapi.last_sent(alice).text == "done, its answer held"
+        after.release()
+        assert (await answered).text == "done, its answer held"
+
+
+async def test_an_old_button_a_fetched_update_and_one_confirmed_elsewhere(
+    botapi: BotApiEmulator,
+) -> None:
+    alice = botapi.user()
+    async with botapi.bot() as bot:
+        sent = await bot.send_message(alice.id, "Which lobe?", reply_markup=keyboard("rul"))
+        await bot.edit_message_reply_markup(alice.id, sent.message_id)  # buttons taken off
+        message = botapi.last_sent(alice)
+        with pytest.raises(ValueError, match=r"(?i)no callback button"):
+            botapi.press_button(message, "RUL")
+        press = botapi.press_old_button(message, "RUL")  # a client yet to see the edit
+        assert not botapi.fetched(press)
+        assert [u.update_id for u in await bot.get_updates()] == [press["update_id"]]
+        assert botapi.fetched(press)  # received, not yet confirmed
+        lost = botapi.send_text(alice, None, "taken by a bot that died")
+        botapi.confirm_elsewhere(lost)
+        assert await bot.get_updates(offset=press["update_id"] + 1, timeout=0) == ()
+
+
 async def test_wait_for_times_out_with_a_listing(botapi: BotApiEmulator) -> None:
     alice = botapi.user()
     async with botapi.bot() as bot:
