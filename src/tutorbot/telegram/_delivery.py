@@ -184,7 +184,13 @@ class Courier:
             await deliveries.failed(parcel, f"{type(error).__name__}: {error}", refused=hopeless)
             return "again" if hopeless else "stop"
         if not await deliveries.delivered(parcel, last):
-            return "stop"  # its lease passed to another sender, which goes on from here
+            # Its lease passed to another sender, which goes on from here.
+            log.warning("Reply %d to %s went out after its lease passed", parcel.entry.id, key)
+            return "stop"
+        if parcel.entry.attempts or parcel.entry.sent_parts:
+            log.info(
+                "Reply %d to %s went out on try %d", parcel.entry.id, key, parcel.entry.attempts + 1
+            )
         return "sent"
 
     async def _clear_stale(self, bot: Bot, key: SessionKey, latest: Parcel) -> None:
