@@ -288,6 +288,9 @@ async def _held_round(
     await asyncio.wait_for(
         asyncio.gather(*(learner.holds[-1].caught.wait() for learner in held)), WAIT
     )
+    # What the free learners' replies make the bot do next (taking their stale buttons
+    # off) is done too, so that the kill falls only on the held learners' moments.
+    await _settled(botapi)
     await bot.kill()
     for learner in held:
         learner.holds[-1].release()
