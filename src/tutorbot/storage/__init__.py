@@ -5,11 +5,27 @@
 planned. :meth:`Store.apply` writes an update in one transaction; the concerns
 are ``store.sessions``, ``.answers``, ``.progress``, ``.users``, ``.media``,
 ``.updates``, ``.tokens``, ``.jobs``, ``.outbox`` and ``.inbox`` (see
-:mod:`tutorbot.storage.interfaces`).
+:mod:`tutorbot.storage.interfaces`), and for classes ``.instructors``,
+``.classes``, ``.members``, ``.groups`` and ``.links`` (see
+:mod:`tutorbot.storage.classes`).
 """
 
 from __future__ import annotations
 
+from tutorbot.storage.classes import (
+    LINK_KINDS,
+    Classes,
+    ClassGroup,
+    ClassGroups,
+    ClassRecord,
+    Instructor,
+    Instructors,
+    Link,
+    LinkKind,
+    Links,
+    Member,
+    Members,
+)
 from tutorbot.storage.errors import ConflictError, StoreError, UnsupportedDatabase
 from tutorbot.storage.interfaces import (
     Answers,
@@ -42,20 +58,32 @@ from tutorbot.storage.records import (
 from tutorbot.storage.sqlite import SQLiteStore
 
 __all__ = [
+    "LINK_KINDS",
     "AnswerRecord",
     "Answers",
     "Applied",
     "ApplyFn",
     "Change",
+    "ClassGroup",
+    "ClassGroups",
+    "ClassRecord",
+    "Classes",
     "ConflictError",
     "FinishedCase",
     "Inbox",
     "InboxEntry",
+    "Instructor",
+    "Instructors",
     "Job",
     "JobStatus",
     "Jobs",
+    "Link",
+    "LinkKind",
+    "Links",
     "LiveButtons",
     "Media",
+    "Member",
+    "Members",
     "NewJob",
     "Outbox",
     "OutboxEntry",

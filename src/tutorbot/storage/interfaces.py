@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from tutorbot.storage.classes import Classes, ClassGroups, Instructors, Links, Members
 from tutorbot.storage.records import (
     AnswerRecord,
     Applied,
@@ -353,6 +354,11 @@ class Store(ABC):
     jobs: Jobs
     outbox: Outbox
     inbox: Inbox
+    instructors: Instructors
+    classes: Classes
+    members: Members
+    groups: ClassGroups
+    links: Links
 
     @abstractmethod
     async def apply(

@@ -11,9 +11,16 @@ from typing import Self, TypeVar
 
 from tutorbot.storage.interfaces import Store
 from tutorbot.storage.records import Applied, ApplyFn, SessionKey, check_key
+from tutorbot.storage.sqlite.classes import (
+    SQLiteClasses,
+    SQLiteClassGroups,
+    SQLiteInstructors,
+    SQLiteMembers,
+)
 from tutorbot.storage.sqlite.connection import Database
 from tutorbot.storage.sqlite.inbox import SQLiteInbox
 from tutorbot.storage.sqlite.jobs import SQLiteJobs
+from tutorbot.storage.sqlite.links import SQLiteLinks
 from tutorbot.storage.sqlite.media import SQLiteMedia
 from tutorbot.storage.sqlite.migrations import MIGRATIONS, migrate, schema_version
 from tutorbot.storage.sqlite.outbox import SQLiteOutbox
@@ -51,6 +58,11 @@ class SQLiteStore(Store):
         self.jobs = SQLiteJobs(self._db)
         self.outbox = SQLiteOutbox(self._db)
         self.inbox = SQLiteInbox(self._db)
+        self.instructors = SQLiteInstructors(self._db)
+        self.classes = SQLiteClasses(self._db)
+        self.members = SQLiteMembers(self._db)
+        self.groups = SQLiteClassGroups(self._db)
+        self.links = SQLiteLinks(self._db)
 
     async def open(self) -> Self:
         """Connect, set WAL mode and run pending migrations; returns ``self``.

@@ -140,6 +140,64 @@ MIGRATIONS: tuple[str, ...] = (
         ORDER BY updated_at;
     UPDATE sessions SET reply_pending = 0 WHERE reply_pending = 1;
     """,
+    # 5: instructors, classes, their members and groups, and the links that bring them in.
+    # A class's origin (the request that made it) is unique, so a request handled twice
+    # makes one class.
+    """
+    CREATE TABLE instructors (
+        user_id      INTEGER PRIMARY KEY,
+        added_by     INTEGER NOT NULL,
+        added_at     TEXT    NOT NULL
+    );
+    CREATE TABLE classes (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        name         TEXT    NOT NULL,
+        archived     INTEGER NOT NULL DEFAULT 0,
+        created_at   TEXT    NOT NULL,
+        origin       TEXT    UNIQUE
+    );
+    CREATE TABLE class_instructors (
+        class_id     INTEGER NOT NULL,
+        user_id      INTEGER NOT NULL,
+        added_at     TEXT    NOT NULL,
+        PRIMARY KEY (class_id, user_id)
+    );
+    CREATE INDEX class_instructors_user ON class_instructors (user_id);
+    CREATE TABLE class_members (
+        class_id     INTEGER NOT NULL,
+        user_id      INTEGER NOT NULL,
+        name         TEXT    NOT NULL,
+        joined_at    TEXT    NOT NULL,
+        left_at      TEXT,
+        muted        INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (class_id, user_id)
+    );
+    CREATE INDEX class_members_user ON class_members (user_id);
+    CREATE TABLE class_groups (
+        class_id      INTEGER NOT NULL,
+        chat_id       INTEGER NOT NULL,
+        title         TEXT    NOT NULL,
+        added_by      INTEGER NOT NULL,
+        added_at      TEXT    NOT NULL,
+        confirmed_by  INTEGER,
+        removed       INTEGER NOT NULL DEFAULT 0,
+        migrated_from INTEGER,
+        PRIMARY KEY (class_id, chat_id)
+    );
+    CREATE INDEX class_groups_chat ON class_groups (chat_id);
+    CREATE TABLE links (
+        token        TEXT    PRIMARY KEY,
+        kind         TEXT    NOT NULL,
+        class_id     INTEGER,
+        created_by   INTEGER NOT NULL,
+        created_at   TEXT    NOT NULL,
+        one_time     INTEGER NOT NULL DEFAULT 0,
+        revoked_at   TEXT,
+        used_by      INTEGER,
+        used_at      TEXT
+    );
+    CREATE INDEX links_class ON links (class_id, kind);
+    """,
 )
 
 
