@@ -15,6 +15,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any)
             "_tutorbot_blind2_report",
             "_tutorbot_blind3_report",
             "_tutorbot_blind4_report",
+            "_tutorbot_blind5_report",
         )
     ]
     if any(lines):
