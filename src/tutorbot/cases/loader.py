@@ -145,7 +145,10 @@ def _diagnosis(r: NodeReader, node: yaml.Node) -> DiagnosisSpec | None:
         answer = r.text(node, "diagnosis")
         return DiagnosisSpec(answer) if answer else None
     fields = r.mapping(
-        node, "diagnosis", ("answer",), ("accepted", "partial", "wrong", "required", "explanation")
+        node,
+        "diagnosis",
+        ("answer",),
+        ("accepted", "core", "partial", "wrong", "required", "explanation"),
     )
     if fields is None:
         return None
@@ -155,6 +158,7 @@ def _diagnosis(r: NodeReader, node: yaml.Node) -> DiagnosisSpec | None:
     return DiagnosisSpec(
         answer=answer,
         accepted=r.texts(fields.get("accepted"), "diagnosis accepted"),
+        core=r.texts(fields.get("core"), "diagnosis core"),
         partial=r.each(fields.get("partial"), "diagnosis partial", lambda n, w: _feedback(r, n, w)),
         wrong=r.each(fields.get("wrong"), "diagnosis wrong", lambda n, w: _feedback(r, n, w)),
         required=r.texts(fields.get("required"), "diagnosis required"),

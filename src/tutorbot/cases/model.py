@@ -81,6 +81,10 @@ class DiagnosisSpec:
 
     answer: str
     accepted: tuple[str, ...] = ()
+    # The core concept the answer names, without its qualifiers (side, site, type ...),
+    # and other names of it: any one alone is correct; the answer's other words are
+    # optional qualifiers (unless ``required``) that an answer may not contradict.
+    core: tuple[str, ...] = ()
     partial: tuple[AnswerFeedback, ...] = ()
     wrong: tuple[AnswerFeedback, ...] = ()
     # Qualifiers that must match exactly when the case says so ("acute", "left" ...).

@@ -49,6 +49,10 @@ _DESCRIPTIONS: dict[str, str] = {
     "Stage.question": "A question asked before this stage's findings are shown.",
     "DiagnosisSpec.answer": "The diagnosis as an expert would write it.",
     "DiagnosisSpec.accepted": "Other ways to write it: abbreviations, synonyms, spellings.",
+    "DiagnosisSpec.core": (
+        "The core concept without its qualifiers, and other names of it: any one alone is "
+        "correct; the answer's other words are optional qualifiers an answer may not contradict."
+    ),
     "DiagnosisSpec.partial": "Partly right answers and what to tell the learner.",
     "DiagnosisSpec.wrong": "Foreseen wrong answers and why they are wrong.",
     "DiagnosisSpec.required": "Qualifiers that must be in the answer (e.g. tension, left).",

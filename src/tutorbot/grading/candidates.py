@@ -14,7 +14,13 @@ from tutorbot.grading.forms import Compiled, Word
 from tutorbot.grading.judge import judge
 from tutorbot.grading.matching import Candidate
 from tutorbot.grading.normalise import SEPARATOR
-from tutorbot.grading.wordlists import ALTERNATIVES, EXPLICIT_DIFFERENTIAL, SPLITTERS, STOPWORDS
+from tutorbot.grading.wordlists import (
+    ALTERNATIVES,
+    CONNECTORS,
+    EXPLICIT_DIFFERENTIAL,
+    SPLITTERS,
+    STOPWORDS,
+)
 
 
 @dataclass
@@ -76,6 +82,12 @@ def _attach_detail(seg: Segments, c: Compiled) -> None:
     # temporal") belongs to the candidate before it.
     for n in range(len(seg.kept) - 1, 0, -1):
         if not seg.alternative[seg.kept[n - 1]] and _is_detail(seg.words[seg.kept[n]], c):
+            seg.join(n)
+    # A segment that opens with a connector ("..., with a venous infarct", "...,
+    # due to gallstones") says more about the candidate before it.
+    for n in range(len(seg.kept) - 1, 0, -1):
+        first = next((w.text for w in seg.words[seg.kept[n]] if w.text not in STOPWORDS), None)
+        if not seg.alternative[seg.kept[n - 1]] and first in CONNECTORS:
             seg.join(n)
     # ... and detail standing first, before a stop or a colon, belongs to the
     # candidate after it: "post. shoulder dislocation", "Left: pneumothorax".
@@ -146,7 +158,8 @@ def _mark_vague(cand: Candidate, words: list[Word], c: Compiled) -> None:
     # (Not after "/": "Ewing sarcoma/PNET" joins two names of one thing.)
     # "EMH or something else", "left ... or right": a vague alternative, or
     # another side, is still an alternative.
-    vague = [w.raw for w in words if (w.text not in c.harmless or w.text in c.opposite) and w.raw]
-    if vague:
+    # (A lexicon name counts by any of its words: "CPAM" is read as "congenital
+    # pulmonary airway malformation", whose first word alone may be harmless.)
+    if any(w.text not in c.harmless or w.text in c.opposite for w in words):
         cand.diagnosis_like = True
-        cand.why.append("vague alternative: " + " ".join(vague))
+        cand.why.append("vague alternative: " + " ".join(w.raw for w in words if w.raw))

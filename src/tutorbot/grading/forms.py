@@ -7,6 +7,7 @@ everything the later steps look up in one :class:`Compiled`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -99,6 +100,12 @@ class Compiled:
     findings: tuple[Finding, ...] | None = None
     # Head noun -> words the case text writes before it (see fromcase.variants_named).
     variants: dict[str, frozenset[str]] | None = None
+    # With a core concept (``diagnosis.core``): the other words of the diagnosis
+    # line, its optional qualifiers; those of no known kind ("tubal", "isthmic"),
+    # which another word in their place contradicts; the spinal levels it names.
+    line_quals: frozenset[str] = frozenset()
+    slot: frozenset[str] = frozenset()
+    levels: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -234,6 +241,15 @@ def build(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
 
     for text in (spec.answer, *spec.accepted):
         add("correct", text, CORRECT_FEEDBACK)
+    line_forms = list(forms)
+    for text in spec.core:
+        add("correct", text, CORRECT_FEEDBACK)
+        for word in words(text):
+            if word.endswith("oidosis") and len(word) > 9:
+                # "sarcoid" for sarcoidosis, "amyloid" for amyloidosis.
+                short = text.casefold().replace(word, word[: -len("osis")])
+                add("correct", short, CORRECT_FEEDBACK)
+    core_forms = forms[len(line_forms) :]
     for item in spec.partial:
         add("partial", item.answer, item.feedback)
     for item in spec.wrong:
@@ -286,7 +302,48 @@ def build(spec: DiagnosisSpec, lexicon: Lexicon) -> Compiled:
         prefix_index={p: tuple(ks) for p, ks in prefix_index.items()},
         form_words=frozenset(w for f in forms for w in f.core),
     )
+    if spec.core:
+        _line_qualifiers(c, line_forms, core_forms)
     return c
+
+
+_LEVEL = re.compile(r"(?:[ctls]\d{1,2}){1,2}")
+
+
+def vertebrae(word: str) -> frozenset[str]:
+    """The vertebrae a spinal level names ("l5s1" -> {"l5", "s1"}); empty for other words."""
+    if not _LEVEL.fullmatch(word):
+        return frozenset()
+    return frozenset(re.findall(r"[ctls]\d{1,2}", word))
+
+
+def _line_qualifiers(c: Compiled, lines: list[Form], cores: list[Form]) -> None:
+    """The qualifiers of a diagnosis line around its core concept (see :class:`Compiled`)."""
+    concept = {w for f in cores for w in f.core}
+    quals = {
+        w
+        for f in lines
+        for w in (*f.core, *f.quals)
+        if w not in concept and w not in STOPWORDS and w not in GENERIC
+    }
+    levels = {v for w in quals for v in vertebrae(w)}
+    # The initials of the line's qualifier words: "MFC" for "medial femoral condyle".
+    for f in lines:
+        written = [w for w in words(f.text) if w not in STOPWORDS and w not in concept]
+        for i in range(len(written)):
+            for j in range(i + 2, min(i + 4, len(written)) + 1):
+                quals.add("".join(w[0] for w in written[i:j]))
+    c.line_quals = frozenset(quals)
+    c.levels = frozenset(levels)
+    c.slot = frozenset(
+        w
+        for w in quals
+        if w not in c.opposite
+        and class_token(w) is None
+        and not vertebrae(w)
+        and w not in c.lexicon.modifiers
+        and w not in c.required
+    )
 
 
 PREFIX = 5

@@ -36,7 +36,9 @@ CATEGORY_FEEDBACK = (
 )
 # Words an answer may add to a finding as the case words it: "positive
 # Murphy sign", "sign of ...".
-_FINDING_FILLER = frozenset({"positive", "sign", "present", "seen", "noted", "visible", "finding"})
+_FINDING_FILLER = frozenset(
+    {"positive", "sign", "present", "seen", "noted", "visible", "finding", "in", "within"}
+)
 SIDES = ("left", "right")
 # A side after these words is where something moved to, not where the lesion is.
 _TOWARDS = frozenset({"to", "towards", "toward", "away", "from", "shift", "shifted", "deviation"})
@@ -135,12 +137,21 @@ def credit(seq: list[str], negated: set[int], c: Compiled) -> tuple[str, str] | 
 
 def _category(positive: list[str], c: Compiled) -> str | None:
     """The broader term or the unspecific words of a right form the answer names."""
-    if not any(w in PROCESS_HEADS or w in BROADER for w in positive):
+    # With a core concept of two or more words, its head noun alone is its
+    # category ("hernia" for a diaphragmatic hernia).
+    concept_heads = {
+        f.core[-1] for f in c.forms if f.kind == "correct" and len(f.core) > 1 and c.spec.core
+    }
+    if not any(w in PROCESS_HEADS or w in BROADER or w in concept_heads for w in positive):
         return None  # (most wrong answers: no process, no broader term)
     for form in c.forms:
         if form.kind != "correct":
             continue
-        heads = [w for w in form.core if w in PROCESS_HEADS or w in BROADER_OF]
+        heads = [
+            w
+            for w in form.core
+            if w in PROCESS_HEADS or w in BROADER_OF or (w == form.core[-1] and w in concept_heads)
+        ]
         if not heads:
             # ("sarcoma" is no category of an Ewing sarcoma: a process is.)
             continue
@@ -150,7 +161,10 @@ def _category(positive: list[str], c: Compiled) -> str | None:
         # Its other words are the form's own, or harmless: never another
         # side or site ("anterior dislocation" for a posterior one).
         if not all(
-            _within(w, own) or (w in c.lexicon.modifiers and w not in c.opposite) for w in rest
+            _within(w, own)
+            or (w in c.lexicon.modifiers and w not in c.opposite)
+            or (c.spec.core and w not in c.opposite and _in_history(w, c))
+            for w in rest
         ):
             continue
         if broader:
@@ -158,6 +172,11 @@ def _category(positive: list[str], c: Compiled) -> str | None:
         if any(h in rest for h in heads) and _less_than(rest, form):
             return " ".join(rest)
     return None
+
+
+def _in_history(word: str, c: Compiled) -> bool:
+    """A word the case's findings or history say positively ("elbow" of a swollen elbow)."""
+    return any(_within(word, f.positive) for f in findings_of(c))
 
 
 def _less_than(rest: list[str], form: Form) -> bool:

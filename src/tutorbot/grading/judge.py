@@ -16,7 +16,7 @@ from tutorbot.grading.matching import (
 )
 from tutorbot.grading.normalise import contrasting
 from tutorbot.grading.qualifiers import check_qualifiers
-from tutorbot.grading.wordlists import CAUSE_BEFORE, WRONG_FEEDBACK
+from tutorbot.grading.wordlists import CAUSE_BEFORE, RESULT_OF, WRONG_FEEDBACK
 
 
 def judge(segment: list[Word], c: Compiled) -> Candidate:
@@ -139,6 +139,10 @@ def _competing(r: Reading, form: Form, span: tuple[int, int], c: Compiled) -> li
         context_from = context_start(r.seq, span[1])
         # "gallstones causing cholecystitis": what stands before "causing" is the cause.
         cause_until = max((i for i in range(span[0]) if r.seq[i] in CAUSE_BEFORE), default=-1)
+        # "SBO due to gallstone ileus": what stands before "due to" is the consequence.
+        cause_until = max(
+            cause_until, max((i for i in range(span[0]) if r.seq[i] in RESULT_OF), default=-1)
+        )
         for term in r.terms:
             found = find_phrase(r.seq, term)
             if (

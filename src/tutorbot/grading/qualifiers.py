@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tutorbot.grading.forms import Compiled
-from tutorbot.grading.fromcase import variants_named
+from tutorbot.grading.forms import SITE_KINDS, Compiled, vertebrae
+from tutorbot.grading.fromcase import findings_of, variants_named
 from tutorbot.grading.matching import Candidate, Reading, context_start, kind_name, words_outside
-from tutorbot.grading.normalise import class_token
-from tutorbot.grading.wordlists import TAIL_CONNECTORS, WRONG_FEEDBACK
+from tutorbot.grading.normalise import class_token, contrasting
+from tutorbot.grading.wordlists import (
+    CONNECTORS,
+    DEGREE,
+    EVENTS,
+    STOPWORDS,
+    TAIL_CONNECTORS,
+    WRONG_FEEDBACK,
+)
+
+# Words that may stand before a core concept without taking a qualifier's place.
+HARMLESS_BEFORE = DEGREE | STOPWORDS | CONNECTORS
 
 
 def contrary_of(qual: str, c: Compiled) -> Callable[[str], bool]:
@@ -45,9 +55,11 @@ def check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Comp
     outside = words_outside(r, form, span)
     context_from = context_start(seq, span[1])
     tail_from = next((i for i in range(span[1], len(seq)) if seq[i] in TAIL_CONNECTORS), len(seq))
+    # A qualifier the answer negates is not given ("AAA with impending rupture").
+    given = {w for i, w in enumerate(seq) if i not in r.negated} if r.negated else r.present
     for qual in dict.fromkeys((*form.quals, *c.required, *c.case_quals)):
         contradicts = contrary_of(qual, c)
-        if qual in r.present:
+        if qual in given:
             both = [seq[i] for i in outside if i < context_from and contradicts(seq[i])]
             if both and form.kind == "correct":
                 # "acute on chronic": the qualifier is there, but so is its opposite.
@@ -70,6 +82,8 @@ def check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Comp
         cand.feedback = f"Nearly — check the type: the case tells '{other_kind}' apart."
         cand.why.append(f"another kind the case names: '{other_kind}'")
         return True
+    if form.kind == "correct" and c.line_quals and _contradicts_the_line(cand, r, span, c):
+        return True
     if form.kind == "correct" and form.essential and _names_another_place(r, span, c):
         # "carotid dissection" for a type A one, "urothelial carcinoma" for a renal one.
         cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
@@ -83,6 +97,54 @@ def check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Comp
         cand.why.append(f"the {kind} is missing: '{' '.join(form.essential)}'")
         return True
     return False
+
+
+def _contradicts_the_line(cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled) -> bool:
+    """A word that contradicts a qualifier of the diagnosis line around its core
+    concept: another spinal level ("L4/5" for L5/S1), the same stem with another
+    prefix ("suprarenal" for infrarenal), or another word in the place of one of
+    no known kind ("degenerative spondylolisthesis" for an isthmic one, "cardiac
+    sarcoidosis" for a pulmonary one). Words the case's findings or history use,
+    and describing words (size, number), contradict nothing."""
+    assert cand.form is not None
+    seq, form = r.seq, cand.form
+    tail_from = next((i for i in range(span[1], len(seq)) if seq[i] in TAIL_CONNECTORS), len(seq))
+    typed = any(class_token(q) for q in c.line_quals)
+    for i in words_outside(r, form, span):
+        word = seq[i]
+        if i >= tail_from or word in c.line_quals or word in form.core_set:
+            continue
+        if typed and word == "type" and i > 0 and seq[i - 1] not in c.line_quals:
+            # "flexion type" names a type the line does not give.
+            said = " ".join(x.raw for x in r.content[i - 1 : i + 1] if x.raw)
+            return _partial(cand, "type", said)
+        levels = vertebrae(word)
+        if levels and c.levels and not levels <= c.levels:
+            return _partial(cand, "level", r.content[i].raw or word)
+        if any(contrasting(word, q) for q in c.line_quals):
+            return _partial(cand, "site", r.content[i].raw or word)
+    k = span[0] - 1
+    if not c.slot or k < 0 or k in r.negated:
+        return False
+    word = seq[k]
+    if (
+        word in c.line_quals
+        or (word in c.opposite and c.kinds.get(word) not in SITE_KINDS)
+        or word in HARMLESS_BEFORE
+        or word.isdigit()
+        or class_token(word) is not None
+        or vertebrae(word)
+        or any(word in f.positive for f in findings_of(c))
+    ):
+        return False
+    return _partial(cand, "detail", r.content[k].raw or word)
+
+
+def _partial(cand: Candidate, kind: str, said: str) -> bool:
+    cand.outcome = "partial"
+    cand.feedback = f"Nearly — check the {kind}: you wrote '{said}'."
+    cand.why.append(f"qualifier: '{said}' contradicts the diagnosis line's {kind}")
+    return True
 
 
 def _contradicted(cand: Candidate, qual: str, word: str, raw: str, c: Compiled) -> None:
@@ -124,12 +186,14 @@ def _another_kind(r: Reading, span: tuple[int, int], c: Compiled) -> str | None:
     k = span[0] - 1
     if k < 0 or k in r.negated:
         return None
-    word, head = r.seq[k], r.seq[span[0]]
-    if word not in variants_named(c).get(head, frozenset()) or word in c.lexicon.modifiers:
+    word, heads = r.seq[k], r.seq[span[0] : span[1]]
+    named = variants_named(c)
+    head = next((h for h in heads if word in named.get(h, frozenset())), None)
+    if head is None or word in c.lexicon.modifiers:
         return None
     if any(word in f.core_set or word in f.quals for f in c.forms if f.kind == "correct"):
         return None
-    return f"{r.content[k].raw or word} {r.content[span[0]].raw or head}"
+    return f"{r.content[k].raw or word} {head}"
 
 
 def _names_another_place(r: Reading, span: tuple[int, int], c: Compiled) -> bool:
@@ -171,6 +235,10 @@ def _required_missing(
         cand.why.append(f"matched {kind_name(authored.kind)} '{authored.text}'")
     else:
         options = sorted(c.opposite.get(qual, frozenset()) | {qual})
-        cand.feedback = "Nearly — be more specific: " + (
-            " or ".join(options) + "?" if len(options) > 1 else f"which {qual}?"
-        )
+        if len(options) > 1:
+            cand.feedback = "Nearly — be more specific: " + " or ".join(options) + "?"
+        elif qual in EVENTS:
+            # (A rupture, a perforation: naming it would give the answer away.)
+            cand.feedback = "Nearly — but what has happened to it? Look again at the findings."
+        else:
+            cand.feedback = f"Nearly — be more specific: which {qual}?"

@@ -30,6 +30,8 @@ NEGATIONS = phrases(
     "rather than", "instead of", "other than", "never", "neither", "nor", "free of",
     "not seen", "not present", "against", "isn't", "wasn't", "doesn't look like",
     "does not look like", "not consistent with", "not in keeping with", "not favoured",
+    # "impending rupture": not (yet) a rupture.
+    "impending",
 )  # fmt: skip
 # ("rules out" is left out: it reads as "rule out", which in a report means
 # the diagnosis is being considered, a hedge.)
@@ -134,6 +136,15 @@ DESCRIPTIVE = frozenset(
     + words("hypodense isodense hyperechoic hypoechoic hyperintense hypointense increased")
     + words("decreased reduced absent normal abnormal irregular smooth bright dark")
 )
+# The canonical word of an event of a condition: "ruptured AAA" is the rupture,
+# what the patient presents with (a required qualifier when the line names it).
+EVENTS = frozenset(words("perforation"))
+# Words of degree, number and time that qualify any diagnosis without naming a
+# kind of it ("large", "multiple", "recent").
+DEGREE = frozenset(
+    words("large small big tiny massive huge moderate mild severe significant extensive")
+    + words("multiple single solitary multifocal sided side early late old new recent known")
+)
 # Broader terms and the heads they cover: "stroke" for a cerebral infarct,
 # "splenic injury" for a splenic laceration are the category, partial.
 _INJURIES = frozenset(words("laceration perforation fracture contusion hematoma dislocation"))
@@ -151,6 +162,10 @@ TAIL_CONNECTORS = frozenset(
 # Connectors after which a cause names its consequence: "gallstones causing
 # cholecystitis", "DVT leading to PE". What stands before them is the cause.
 CAUSE_BEFORE = frozenset(words("causing leading resulting producing complicated"))
+# Connectors after which a consequence names its cause: "SBO due to gallstone
+# ileus", "hydronephrosis secondary to a calculus". What stands before them is
+# the consequence.
+RESULT_OF = frozenset(words("due secondary caused owing because"))
 # Detail after these words describes cause or context, not a competing diagnosis.
 CONNECTORS = frozenset(
     words("secondary due caused from with in complicating associated setting after following")

@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN
+from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN, AnswerFeedback, DiagnosisSpec
 from tutorbot.cases.vocabulary import name_key
-from tutorbot.grading.lexicon import LexiconError, load_lexicon, shipped_lexicon
+from tutorbot.grading.concept import Concept, concept_of, is_qualifier_word
+from tutorbot.grading.lexicon import Lexicon, LexiconError, load_lexicon, shipped_lexicon
 from tutorbot.grading.normalise import words
 
 _SPACES = re.compile(r"\s+")
@@ -148,6 +149,14 @@ def split_abbreviation(diagnosis: str) -> tuple[str, list[str]]:
         return _split_inner_abbreviation(diagnosis)
     outside, inside = match.group(1).strip(), match.group(2).strip()
     if _is_abbreviation(inside) and not _is_abbreviation(outside):
+        # "Ruptured infrarenal abdominal aortic aneurysm (AAA)": the abbreviation
+        # stands for its long form only; the other words stay ("Ruptured infrarenal AAA").
+        long_form = _long_form(inside, outside)
+        words_ = outside.split()
+        if long_form and len(long_form.split()) < len(words_):
+            head = words_[: len(words_) - len(long_form.split())]
+            if not all(is_qualifier_word(w, shipped_lexicon()) for w in head):
+                return outside, [" ".join([*head, inside])]
         return outside, [inside]
     if _is_abbreviation(outside) and not _is_abbreviation(inside):
         return inside, [outside]
@@ -256,6 +265,48 @@ def without_parentheses(text: str) -> str:
     return clean(match.group(1)).strip(" ,;:-–") if match else ""
 
 
+def _lexicon(cases_dir: Path | None) -> Lexicon:
+    try:
+        return load_lexicon(cases_dir)
+    except (LexiconError, OSError):
+        return shipped_lexicon()
+
+
+def diagnosis_concept(
+    diagnosis: str, cases_dir: Path | None = None, texts: Sequence[str] = ()
+) -> tuple[Concept | None, list[str]]:
+    """The core concept of the diagnosis line (see :func:`tutorbot.grading.concept.concept_of`)
+    for ``diagnosis.core`` and ``diagnosis.required``, and a note for the author."""
+    line = clean(diagnosis).rstrip(".").strip()
+    defined = defined_abbreviations([line, *texts])
+    concept = concept_of(line, _lexicon(cases_dir), defined)
+    if concept is None:
+        return None, []
+    notes = [
+        f"core concept {', '.join(concept.core)}: alone it is correct, and the diagnosis's "
+        "other words are optional qualifiers (review diagnosis.core)"
+    ]
+    if concept.required:
+        notes.append(
+            f"required {', '.join(concept.required)} (an event of the condition: "
+            "review diagnosis.required)"
+        )
+    return concept, notes
+
+
+def diagnosis_spec(
+    answer: str, accepted: Sequence[str], concept: Concept | None, wrong: Sequence[AnswerFeedback]
+) -> DiagnosisSpec:
+    """The imported diagnosis: answer, accepted forms, core concept, required events, wrongs."""
+    return DiagnosisSpec(
+        answer=answer,
+        accepted=tuple(accepted),
+        core=concept.core if concept else (),
+        wrong=tuple(wrong),
+        required=concept.required if concept else (),
+    )
+
+
 def lexicon_synonyms(answer: str, cases_dir: Path | None = None) -> list[str]:
     """Synonyms and abbreviations of the whole ``answer`` in the grading lexicon.
 
@@ -264,10 +315,7 @@ def lexicon_synonyms(answer: str, cases_dir: Path | None = None) -> list[str]:
     import never fails because of it. Short one-word forms are written in
     capitals, as abbreviations are (``EMH``).
     """
-    try:
-        lexicon = load_lexicon(cases_dir)
-    except (LexiconError, OSError):
-        lexicon = shipped_lexicon()
+    lexicon = _lexicon(cases_dir)
     phrase = words(answer)
     if not phrase:
         return []

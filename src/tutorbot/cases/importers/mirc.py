@@ -32,7 +32,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
+from tutorbot.cases.importers.common import (
+    accepted_answers,
+    clean,
+    diagnosis_concept,
+    diagnosis_spec,
+    modalities,
+    slugify,
+)
 from tutorbot.cases.importers.differentials import (
     diagnosis_forms,
     differential_notes,
@@ -40,7 +47,7 @@ from tutorbot.cases.importers.differentials import (
 )
 from tutorbot.cases.importers.source import MAX_IMPORT_BYTES, Imported, ImportFailure, ImportOutcome
 from tutorbot.cases.loader import IMAGE_SUFFIXES
-from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
+from tutorbot.cases.model import Case, Image, Source, Stage
 from tutorbot.limits import CAPTION_LIMIT
 
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
@@ -267,6 +274,8 @@ def _build(root: ET.Element, name: str, base: Path | None, cases_dir: Path | Non
     answer, accepted, notes = accepted_answers(doc.diagnosis[0], cases_dir, texts)
     if not answer:
         return ImportFailure(name, 0, "expected a diagnosis, found an empty Diagnosis section")
+    concept, concept_notes = diagnosis_concept(doc.diagnosis[0], cases_dir, texts)
+    notes += concept_notes
     considered = differentials(doc.differentials, diagnosis_forms(answer, accepted))
     notes += differential_notes(considered, False)
     copies: dict[str, Path] = {}
@@ -304,7 +313,7 @@ def _build(root: ET.Element, name: str, base: Path | None, cases_dir: Path | Non
         title=title,
         history=tuple(doc.history),
         stages=tuple(built),
-        diagnosis=DiagnosisSpec(answer=answer, accepted=tuple(accepted), wrong=considered.wrong),
+        diagnosis=diagnosis_spec(answer, accepted, concept, considered.wrong),
         teaching_points=tuple(teaching),
         status="draft",
         source=Source(

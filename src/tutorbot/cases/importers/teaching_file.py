@@ -30,14 +30,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from tutorbot.cases.importers.common import accepted_answers, clean, modalities, slugify
+from tutorbot.cases.importers.common import (
+    accepted_answers,
+    clean,
+    diagnosis_concept,
+    diagnosis_spec,
+    modalities,
+    slugify,
+)
 from tutorbot.cases.importers.differentials import (
     diagnosis_forms,
     differential_notes,
     differentials,
 )
 from tutorbot.cases.importers.source import Imported, ImportFailure, ImportOutcome
-from tutorbot.cases.model import Case, DiagnosisSpec, Image, Source, Stage
+from tutorbot.cases.model import Case, Image, Source, Stage
 from tutorbot.limits import CAPTION_LIMIT
 
 _BULLET = re.compile(
@@ -454,7 +461,8 @@ def _build(p: _Parser, name: str, cases_dir: Path | None) -> ImportOutcome:
         return ImportFailure(
             name, p.diagnosis[0], "expected a diagnosis after 'Diagnosis:', found nothing"
         )
-    notes = [*p.notes, *notes]
+    concept, concept_notes = diagnosis_concept(p.diagnosis[1], cases_dir, texts)
+    notes = [*p.notes, *notes, *concept_notes]
     considered = differentials(p.differentials, diagnosis_forms(answer, accepted))
     notes += differential_notes(considered, p.differential_heading is not None)
     if not p.history:
@@ -470,7 +478,7 @@ def _build(p: _Parser, name: str, cases_dir: Path | None) -> ImportOutcome:
         title=p.title,
         history=tuple(p.history),
         stages=tuple(stages),
-        diagnosis=DiagnosisSpec(answer=answer, accepted=tuple(accepted), wrong=considered.wrong),
+        diagnosis=diagnosis_spec(answer, accepted, concept, considered.wrong),
         teaching_points=(*p.teaching, *considered.teaching),
         status="draft",
         source=Source(

@@ -76,6 +76,8 @@ def case_data(case: Case) -> dict[str, Any]:
     diagnosis: dict[str, Any] = {"answer": spec.answer}
     if spec.accepted:
         diagnosis["accepted"] = list(spec.accepted)
+    if spec.core:
+        diagnosis["core"] = list(spec.core)
     for key in ("partial", "wrong"):
         items = getattr(spec, key)
         if items:
