@@ -7,11 +7,18 @@ and shared helpers are imported by their full name: ``from tests.auxil.botapi im
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
+import pytest
 import pytest_asyncio
 
 from tests.auxil.botapi import BotApiEmulator
+from tests.auxil.postgres import (
+    TestDatabase,
+    create_test_database,
+    drop_test_database,
+    fresh_schema,
+)
 
 
 @pytest_asyncio.fixture
@@ -29,3 +36,20 @@ async def botapi() -> AsyncIterator[BotApiEmulator]:
         await emulator.stop()
     problems = emulator.violations + emulator.errors
     assert not problems, "Bot API emulator recorded problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[TestDatabase | str]:
+    """This run's own PostgreSQL database (random name, dropped at the end), or why the
+    server could not be reached (see auxil/postgres.py)."""
+    database = create_test_database()
+    yield database
+    if isinstance(database, TestDatabase):
+        drop_test_database(database)
+
+
+@pytest_asyncio.fixture
+async def postgres_url(postgres_database: TestDatabase | str) -> str:
+    """The URL of an empty PostgreSQL schema for this test alone; skips (fails under CI)
+    when the server is unreachable."""
+    return await fresh_schema(postgres_database)

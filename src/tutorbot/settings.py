@@ -35,6 +35,9 @@ class Settings:
     # Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token); "" means
     # `tutorbot run --webhook` makes up one per start.
     webhook_secret: str = field(default="", repr=False)
+    # Run pending storage migrations when the bot opens its database (off: only
+    # `tutorbot db migrate` does, and a database behind the schema is refused).
+    migrate: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -49,6 +52,7 @@ class Settings:
             instructors=_user_ids(env.get("TUTORBOT_INSTRUCTORS", "")),
             token=_token_from(env),
             webhook_secret=env.get("TUTORBOT_WEBHOOK_SECRET", "").strip(),
+            migrate=_flag(env.get("TUTORBOT_MIGRATE"), "TUTORBOT_MIGRATE", True),
         )
         given = {key: value for key, value in overrides.items() if value is not None}
         if "attempts" in given:
@@ -82,6 +86,17 @@ def _token_from(env: Mapping[str, str]) -> str:
                 f"({error.strerror or error})."
             ) from None
     return token
+
+
+def _flag(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None or raw.strip() == "":
+        return default
+    word = raw.strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), not {raw!r}.")
 
 
 def _positive_int(raw: str | None, name: str, default: int) -> int:

@@ -52,8 +52,14 @@ async def test_a_reply_kept_without_a_state_change_retries_when_the_session_move
         def fn(current: SessionRecord | None) -> Change[str]:
             assert current is not None
             seen.append(current.version)
-            if len(seen) == 1:  # another process moves the session while we compute
-                run(two.apply(2, KEY, put("1")))
+            if len(seen) == 1:
+                # Another process moves the session while we compute: a bare write (a
+                # backend may make another apply of this chat wait until ours is done).
+                run(
+                    two.sessions.write(
+                        KEY, case_id="case-a", case_version="v1", state="1", expected_version=1
+                    )
+                )
             return Change("ok", outbox=f"said at {current.version}")
 
         applied = await one.apply(3, KEY, fn)

@@ -75,6 +75,12 @@ def register(subcommands: Subcommands) -> None:
     add_cases_option(parser)
     add_attempts_option(parser)
     parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not migrate the database at start-up; refuse one behind the schema "
+        "(run `tutorbot db migrate` first; default: $TUTORBOT_MIGRATE or 1)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     parser.set_defaults(func=run)
@@ -154,11 +160,11 @@ IMAGE_CACHE = "image-cache.json"
 def image_cache_file(settings: Settings) -> Path | None:
     """Where the image cache is kept: beside the SQLite database file (the one folder
     the bot may write to), or nowhere for an in-memory database."""
-    from tutorbot.storage import sqlite_path
+    from tutorbot.storage import StoreError, sqlite_path
 
     try:
         path = sqlite_path(settings.database)
-    except ValueError:  # not SQLite: the cache lives for this run only
+    except StoreError:  # not SQLite: the cache lives for this run only
         return None
     return None if path == ":memory:" else Path(path).parent / IMAGE_CACHE
 
@@ -304,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
     from tutorbot.storage import StoreError
     from tutorbot.telegram import ALLOWED_UPDATES, build_application, protect_token
 
-    settings = settings_from(args)
+    settings = settings_from(args, migrate=False if args.no_migrate else None)
     token = settings.require_token()
     webhook = (
         webhook_from(args.webhook, args.listen, args.port, settings.webhook_secret)

@@ -1,8 +1,8 @@
 """Storage: one repository per concern behind one unit of work, one async interface.
 
 ``store = await open_store(settings.database)`` picks the backend from the URL:
-``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``); ``postgresql://`` is
-planned. :meth:`Store.apply` writes an update in one transaction; the concerns
+``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``) or
+``postgresql://user@host/db``. :meth:`Store.apply` writes an update in one transaction; the concerns
 are ``store.sessions``, ``.answers``, ``.progress``, ``.users``, ``.media``,
 ``.updates``, ``.tokens``, ``.jobs``, ``.outbox`` and ``.inbox`` (see
 :mod:`tutorbot.storage.interfaces`), and for classes ``.instructors``,
@@ -117,15 +117,30 @@ def sqlite_path(database_url: str) -> str:
     return database_url[len(prefix) :]
 
 
-async def open_store(database_url: str) -> Store:
-    """Open (creating and migrating as needed) the store the URL names."""
+async def open_store(database_url: str, *, migrate: bool = True) -> Store:
+    """Open the store the URL names, creating and migrating its schema as needed.
+
+    With ``migrate=False`` the schema is left alone and a database behind this
+    tutorbot's is refused with a :class:`StoreError` (``tutorbot db migrate``).
+    """
     scheme = database_url.split(":", 1)[0].lower()
     if scheme == "sqlite":
-        return await SQLiteStore(sqlite_path(database_url)).open()
-    if scheme in {"postgres", "postgresql"} or scheme.startswith("postgresql+"):
-        raise UnsupportedDatabase(
-            "PostgreSQL is not yet supported by this tutorbot; use sqlite:///tutorbot.db for now."
-        )
+        return await SQLiteStore(sqlite_path(database_url), migrate=migrate).open()
+    if scheme in {"postgres", "postgresql"}:
+        # Imported here: a SQLite-only run never loads the PostgreSQL driver.
+        from tutorbot.storage.postgres import PostgresStore
+
+        return await PostgresStore(database_url, migrate=migrate).open()
     raise UnsupportedDatabase(
-        f"TUTORBOT_DATABASE must start with sqlite:/// (got {database_url!r})."
+        "TUTORBOT_DATABASE must start with sqlite:/// or postgresql:// "
+        f"(got {_without_password(database_url)!r})."
     )
+
+
+def _without_password(url: str) -> str:
+    """``url`` with any password in it replaced, for messages."""
+    head, sep, tail = url.rpartition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, user = head.partition("//")
+    return f"{scheme}//{user.split(':', 1)[0]}:***@{tail}"

@@ -359,6 +359,8 @@ class Store(ABC):
     members: Members
     groups: ClassGroups
     links: Links
+    #: How many schema migrations opening this store ran (0: the schema was current).
+    migrations_run: int = 0
 
     @abstractmethod
     async def apply(

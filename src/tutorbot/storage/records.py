@@ -212,6 +212,18 @@ class InboxEntry:
 ApplyFn = Callable[[SessionRecord | None], Change[R]]
 
 
+def written_case(current: SessionRecord | None, change: Change[Any]) -> tuple[str, str]:
+    """The case id and case version a session write for ``change`` stores: the change's,
+    else the current session's. Every backend's :meth:`Store.apply` writes these."""
+    case_id = change.case_id or (current.case_id if current else None)
+    case_version = change.case_version
+    if case_version is None:
+        case_version = current.case_version if current else ""
+    if case_id is None:
+        raise ValueError("a new session needs a case_id")
+    return case_id, case_version
+
+
 def check_key(key: SessionKey) -> None:
     """Reject keys a backend would store wrongly (thread id must be 0 when there is none)."""
     if key.thread_id < 0:

@@ -93,7 +93,8 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
 
-    ``store`` defaults to ``open_store(settings.database)`` at start-up (closed
+    ``store`` defaults to ``open_store(settings.database)`` at start-up (migrated
+    unless ``settings.migrate`` is off; closed
     at shut-down; a store passed in stays open), ``library`` to the cases in
     ``settings.cases``. ``request``/``get_updates_request`` let tests inject the
     HTTP layer; ``sleep`` replaces ``asyncio.sleep`` for retry waits; ``processor``
@@ -128,7 +129,15 @@ def build_application(
         owner=new_owner(),
     )
     sender.on_blocked = runtime.chat_blocked
-    startup = Startup(runtime, settings.database, store is None, clock, jobs_poll, outbox_poll)
+    startup = Startup(
+        runtime,
+        settings.database,
+        store is None,
+        clock,
+        jobs_poll,
+        outbox_poll,
+        migrate=settings.migrate,
+    )
 
     api_url = settings.api_url or DEFAULT_API_URL
     builder = (
@@ -164,6 +173,7 @@ class Startup:
     clock: Clock
     jobs_poll: float
     outbox_poll: float
+    migrate: bool = True
 
 
 class TutorApplication(Application):  # type: ignore[type-arg]
@@ -189,7 +199,9 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         make sure the housekeeping jobs are scheduled, take over the kept replies of a
         process that died, and queue again the updates it received but never handled."""
         if self._tutor._store is None:
-            self._tutor.store = await open_store(self._startup.database)
+            self._tutor.store = await open_store(
+                self._startup.database, migrate=self._startup.migrate
+            )
         await super().initialize()
         await set_menus(self.bot)
         await housekeeping.schedule_housekeeping(self._tutor.store, self._startup.clock)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tutorbot.storage import Change, NewJob, SessionKey, StoreError, open_store
-from tutorbot.storage.sqlite import MIGRATIONS, SQLiteStore
+from tutorbot.storage.migrations import MIGRATIONS
+from tutorbot.storage.sqlite import SQLiteStore
 
 KEY = SessionKey(chat_id=10, thread_id=0, user_id=20)
 RELEASE_DUMP = Path(__file__).parent.parent / "data" / "release_0_1_0.sql"
@@ -43,7 +44,7 @@ async def test_wal_and_migrations_run_once(tmp_path: Path) -> None:
 async def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.executescript(MIGRATIONS[0])
+    conn.executescript(MIGRATIONS[0].sqlite)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     conn.execute("INSERT INTO schema_version VALUES (1)")
     conn.execute(

@@ -7,6 +7,7 @@ event loop's own thread; each concern's SQL lives in its own module, and
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Self, TypeVar
 
 from tutorbot.storage.interfaces import Store
@@ -22,7 +23,7 @@ from tutorbot.storage.sqlite.inbox import SQLiteInbox
 from tutorbot.storage.sqlite.jobs import SQLiteJobs
 from tutorbot.storage.sqlite.links import SQLiteLinks
 from tutorbot.storage.sqlite.media import SQLiteMedia
-from tutorbot.storage.sqlite.migrations import MIGRATIONS, migrate, schema_version
+from tutorbot.storage.sqlite.migrations import migrate, schema_version
 from tutorbot.storage.sqlite.outbox import SQLiteOutbox
 from tutorbot.storage.sqlite.progress import SQLiteAnswers, SQLiteProgress
 from tutorbot.storage.sqlite.sessions import SQLiteSessions
@@ -33,7 +34,7 @@ from tutorbot.storage.sqlite.users import SQLiteUsers
 
 R = TypeVar("R")
 
-__all__ = ["MIGRATIONS", "SQLiteStore"]
+__all__ = ["SQLiteStore"]
 
 
 class SQLiteStore(Store):
@@ -45,8 +46,9 @@ class SQLiteStore(Store):
     compare-and-set on their version.
     """
 
-    def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, path: str, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> None:
         self.path = path
+        self._migrate = migrate
         self._db = Database(path, busy_timeout_ms=busy_timeout_ms)
         self.sessions = SQLiteSessions(self._db)
         self.answers = SQLiteAnswers(self._db)
@@ -65,12 +67,17 @@ class SQLiteStore(Store):
         self.links = SQLiteLinks(self._db)
 
     async def open(self) -> Self:
-        """Connect, set WAL mode and run pending migrations; returns ``self``.
+        """Connect, set WAL mode and run pending migrations (with ``migrate=False``:
+        refuse a database whose schema is behind); returns ``self``.
 
         Start-up may wait (blocking) up to ``busy_timeout_ms`` for another
         process's lock; afterwards waits are asynchronous, off the loop.
         """
-        self._db.open(migrate)
+
+        def migrating(conn: sqlite3.Connection, path: str) -> None:
+            self.migrations_run = migrate(conn, path, upgrade=self._migrate)
+
+        self._db.open(migrating)
         return self
 
     async def apply(

@@ -6,7 +6,14 @@ import sqlite3
 from typing import TypeVar
 
 from tutorbot.storage.errors import ConflictError
-from tutorbot.storage.records import Applied, ApplyFn, Change, SessionKey, SessionRecord
+from tutorbot.storage.records import (
+    Applied,
+    ApplyFn,
+    Change,
+    SessionKey,
+    SessionRecord,
+    written_case,
+)
 from tutorbot.storage.sqlite.connection import transaction, ts
 from tutorbot.storage.sqlite.jobs import add_job
 from tutorbot.storage.sqlite.outbox import add_entry
@@ -66,12 +73,7 @@ def _write(
         end_session(conn, key, expected, exists=current is not None)
         session = None
     elif change.state is not None:
-        case_id = change.case_id or (current.case_id if current else None)
-        case_version = change.case_version
-        if case_version is None:
-            case_version = current.case_version if current else ""
-        if case_id is None:
-            raise ValueError("a new session needs a case_id")
+        case_id, case_version = written_case(current, change)
         session = cas_write(conn, key, case_id, case_version, change.state, expected)
     elif change.outbox is not None:
         # The reply's buttons carry the version read: make sure it is still the session's.
