@@ -175,3 +175,36 @@ def test_without_a_core_every_word_of_the_line_stays_part_of_the_concept() -> No
     # (Cases written before diagnosis.core: their verdicts do not change.)
     plain = DiagnosisSpec("Tuberculous spondylitis of T11 on T12")
     assert grade("spondylitis", plain).verdict != "correct"
+
+
+def test_a_detail_the_teaching_points_tie_to_another_grade_is_partial() -> None:
+    kidney = DiagnosisSpec(
+        "Renal laceration, AAST grade II",
+        context=CaseText(
+            findings=("A 7 mm cortical laceration of the left kidney; no urine leak",),
+            teaching_points=(
+                "Grade II is a laceration under 1 cm deep; a collecting system injury with "
+                "urinary extravasation makes grade IV.",
+            ),
+        ),
+    )
+    verdict = grade("renal laceration with urinary extravasation", kidney)
+    assert verdict.verdict == "partial" and "grade" in verdict.feedback, verdict
+    # A detail the findings give is no contradiction.
+    assert grade("renal laceration with a cortical laceration", kidney).verdict == "correct"
+
+
+def test_the_side_of_the_lesion_after_from_the_in_the_findings() -> None:
+    aneurysm = DiagnosisSpec(
+        "Ruptured popliteal artery aneurysm",
+        core=("Popliteal artery aneurysm",),
+        context=CaseText(
+            findings=("Contrast leaks from the right posterior wall of the aneurysm",),
+        ),
+    )
+    verdict = grade("ruptured left popliteal artery aneurysm", aneurysm)
+    assert verdict.verdict == "partial" and "side" in verdict.feedback, verdict
+
+
+def test_the_lines_own_qualifiers_after_a_comma_are_detail() -> None:
+    assert grade("Osteonecrosis, Ficat stage three", AVN).verdict == "correct"

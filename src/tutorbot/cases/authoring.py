@@ -18,12 +18,13 @@ from typing import Literal
 from tutorbot.cases.enrich import (
     EnrichError,
     add_accepted,
+    add_core,
     names_to_add,
     names_to_add_for,
     scalar,
 )
 from tutorbot.cases.importers import Imported, ImportFailure, import_file
-from tutorbot.cases.importers.common import accepted_answers
+from tutorbot.cases.importers.common import accepted_answers, diagnosis_concept
 from tutorbot.cases.importers.writer import (
     CaseExistsError,
     WriteError,
@@ -243,7 +244,9 @@ def new_case_text(case_id: str, folder: Path, diagnosis: str = "") -> str:
     text = text.replace(_TEMPLATE_ANSWER, f"  answer: {scalar(answer)}\n", 1)
     spec = DiagnosisSpec(answer=answer, accepted=tuple(accepted))
     known = names_to_add_for(spec)
-    return add_accepted(text, [*(KnownName(form, ()) for form in accepted), *known])
+    text = add_accepted(text, [*(KnownName(form, ()) for form in accepted), *known])
+    concept, _notes = diagnosis_concept(diagnosis, folder.parent)
+    return add_core(text, concept) if concept is not None else text
 
 
 def new_case(case_id: str, out: Path, diagnosis: str = "") -> Path:

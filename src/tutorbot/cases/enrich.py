@@ -16,12 +16,14 @@ from pathlib import Path
 
 import yaml
 
+from tutorbot.cases.importers.common import diagnosis_concept
 from tutorbot.cases.importers.writer import replace_file_text
 from tutorbot.cases.library import CaseNotFound, resolve_case
 from tutorbot.cases.loader import load_case
 from tutorbot.cases.model import Case, DiagnosisSpec
 from tutorbot.cases.problems import Problem
 from tutorbot.cases.vocabulary import KnownName, Vocabulary, relation, shipped_vocabulary
+from tutorbot.grading.concept import Concept
 
 
 class EnrichError(Exception):
@@ -92,6 +94,23 @@ def _line_after(mark: yaml.Mark) -> int:
     return mark.line if mark.column == 0 else mark.line + 1
 
 
+def _parsed(text: str, what: str) -> tuple[str, list[str], yaml.Node, yaml.Node]:
+    """The file's line end, its lines (the last one ended), and its ``diagnosis:`` key and
+    value; :class:`EnrichError` when it is not a case with a diagnosis."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise EnrichError(f"the file is not valid YAML ({error.__class__.__name__})") from None
+    found = _key_value(root, "diagnosis") if root is not None else None
+    if found is None:
+        raise EnrichError(f"the file has no `diagnosis:` to add {what} to")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    return newline, lines, found[0], found[1]
+
+
 def add_accepted(text: str, names: Sequence[KnownName]) -> str:
     """``text`` (a ``case.yaml``) with ``names`` added to ``diagnosis.accepted``, each with
     its source in a comment; nothing else in the text changes.
@@ -100,18 +119,7 @@ def add_accepted(text: str, names: Sequence[KnownName]) -> str:
     """
     if not names:
         return text
-    newline = "\r\n" if "\r\n" in text else "\n"
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise EnrichError(f"the file is not valid YAML ({error.__class__.__name__})") from None
-    found = _key_value(root, "diagnosis") if root is not None else None
-    if found is None:
-        raise EnrichError("the file has no `diagnosis:` to add accepted answers to")
-    diagnosis_key, diagnosis = found
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += newline
+    newline, lines, diagnosis_key, diagnosis = _parsed(text, "accepted answers")
     if isinstance(diagnosis, yaml.ScalarNode):  # the short form `diagnosis: Answer`
         indent = diagnosis_key.start_mark.column + 2
         block = [
@@ -149,6 +157,56 @@ def add_accepted(text: str, names: Sequence[KnownName]) -> str:
     raise EnrichError("`diagnosis.accepted` is neither a list nor empty")
 
 
+def _flow(items: Sequence[str]) -> str:
+    return "[" + ", ".join(scalar(item) for item in items) + "]"
+
+
+def add_core(text: str, concept: Concept) -> str:
+    """``text`` (a ``case.yaml``) with ``diagnosis.core`` written after the answer (and
+    ``diagnosis.required`` when the concept has a required event and the case has no
+    ``required:``), each with a comment for the author; nothing else changes.
+
+    Raises :class:`EnrichError` when the text is not a case with a diagnosis.
+    """
+    newline, lines, diagnosis_key, diagnosis = _parsed(text, "the core concept")
+
+    def block(indent: int, with_required: bool) -> list[str]:
+        pad = " " * indent
+        out = [f"{pad}core: {_flow(concept.core)}  # {CORE_COMMENT}{newline}"]
+        if with_required and concept.required:
+            out.append(f"{pad}required: {_flow(concept.required)}  # {REQUIRED_COMMENT}{newline}")
+        return out
+
+    if isinstance(diagnosis, yaml.ScalarNode):  # the short form `diagnosis: Answer`
+        indent = diagnosis_key.start_mark.column + 2
+        answer = [f"{' ' * indent}answer: {scalar(str(diagnosis.value))}{newline}"]
+        return _replace_value(lines, diagnosis, [*answer, *block(indent, True)], newline)
+    if not isinstance(diagnosis, yaml.MappingNode):
+        raise EnrichError("`diagnosis:` is neither a text nor a mapping with an `answer:`")
+    answer_node = _key_value(diagnosis, "answer")
+    if answer_node is None:
+        raise EnrichError("`diagnosis:` has no `answer:`")
+    key, value = answer_node
+    at = _line_after(value.end_mark)
+    added = block(key.start_mark.column, _key_value(diagnosis, "required") is None)
+    return "".join([*lines[:at], *added, *lines[at:]])
+
+
+CORE_COMMENT = "the concept alone is correct; the answer's other words are optional"
+REQUIRED_COMMENT = "an event of the condition: an answer must name it"
+
+
+def concept_for(case: Case, cases_dir: Path | None = None) -> Concept | None:
+    """The core concept the importer would write for this case (None when the case has
+    one, or when its whole answer is the concept)."""
+    if case.diagnosis.core:
+        return None
+    context = case.diagnosis.context
+    texts = [*context.history, *context.findings, *context.teaching_points]
+    concept, _notes = diagnosis_concept(case.diagnosis.answer, cases_dir, texts)
+    return concept
+
+
 def _replace_value(lines: list[str], value: yaml.Node, block: list[str], newline: str) -> str:
     """Drop ``value``'s text (a flow list, a scalar or nothing) from its key's line, keep the
     rest of that line (a comment), and put ``block`` on the lines after it."""
@@ -169,6 +227,8 @@ class Enrichment:
     case_id: str
     added: tuple[KnownName, ...] = ()
     problems: tuple[Problem, ...] = ()
+    # The core concept written into diagnosis.core (and required), when the case had none.
+    concept: Concept | None = None
 
 
 def enrich_case(
@@ -188,19 +248,26 @@ def enrich_case(
         return Enrichment(found.path, "", problems=tuple(found.errors))
     case = found.case
     names = names_to_add(case, vocabulary)
-    if not names:
+    concept = concept_for(case, cases_dir)
+    if not names and concept is None:
         return Enrichment(found.path, case.id)
     try:
         text = found.path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise EnrichError(f"cannot read {found.path}: {error}") from None
     changed = add_accepted(text, names)
+    if concept is not None:
+        changed = add_core(changed, concept)
     replace_file_text(found.path, changed)
     after = load_case(found.path)
     want = (*case.diagnosis.accepted, *(n.form for n in names))
-    if after.case is None or after.case.diagnosis.accepted != want:
+    if (
+        after.case is None
+        or after.case.diagnosis.accepted != want
+        or (concept is not None and after.case.diagnosis.core != concept.core)
+    ):
         replace_file_text(found.path, text)
         raise EnrichError(
             f"adding the names to {found.path} did not give the case back; it is unchanged"
         )
-    return Enrichment(found.path, case.id, names)
+    return Enrichment(found.path, case.id, names, concept=concept)

@@ -180,8 +180,10 @@ def enrich_cases(args: argparse.Namespace) -> int:
             report(done.problems)
             print(f"{done.case_file}: not changed: the case does not load", file=sys.stderr)
             failed += 1
-        elif done.added:
+            continue
+        if done.added or done.concept is not None:
             print(done.case_file)
+        if done.added:
             listed = "; ".join(f"{n.form} ({', '.join(n.concepts)})" for n in done.added)
             print(
                 f"{done.case_id}: added {len(done.added)} accepted answer"
@@ -189,7 +191,13 @@ def enrich_cases(args: argparse.Namespace) -> int:
                 f"{'them' if len(done.added) != 1 else 'it'} in {done.case_file}",
                 file=sys.stderr,
             )
-        else:
+        if done.concept is not None:
+            print(
+                f"{done.case_id}: wrote the core concept {', '.join(done.concept.core)} in "
+                f"diagnosis.core; review it in {done.case_file}",
+                file=sys.stderr,
+            )
+        if not done.added and done.concept is None:
             print(f"{done.case_id}: the vocabulary knows no name it lacks", file=sys.stderr)
     return 1 if failed else 0
 

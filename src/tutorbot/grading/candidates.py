@@ -74,7 +74,11 @@ def _split(items: list[Word]) -> Segments:
 
 
 def _is_detail(words: list[Word], c: Compiled) -> bool:
-    return all(w.text in STOPWORDS or w.text in c.detail_words for w in words)
+    # (With a core concept, the line's own qualifiers are detail too: "Sarcoidosis,
+    # Scadding stage two".)
+    return all(
+        w.text in STOPWORDS or w.text in c.detail_words or w.text in c.line_quals for w in words
+    )
 
 
 def _attach_detail(seg: Segments, c: Compiled) -> None:

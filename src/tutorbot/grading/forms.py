@@ -103,6 +103,9 @@ class Compiled:
     # With a core concept (``diagnosis.core``): the other words of the diagnosis
     # line, its optional qualifiers; those of no known kind ("tubal", "isthmic"),
     # which another word in their place contradicts; the spinal levels it names.
+    # Clauses of the teaching points as (words, class steps), read when first needed
+    # (see fromcase.graded_clauses).
+    clauses: tuple[tuple[frozenset[str], frozenset[str]], ...] | None = None
     line_quals: frozenset[str] = frozenset()
     slot: frozenset[str] = frozenset()
     levels: frozenset[str] = frozenset()
@@ -327,6 +330,15 @@ def _line_qualifiers(c: Compiled, lines: list[Form], cores: list[Form]) -> None:
         if w not in concept and w not in STOPWORDS and w not in GENERIC
     }
     levels = {v for w in quals for v in vertebrae(w)}
+    slot = {
+        w
+        for w in quals
+        if w not in c.opposite
+        and class_token(w) is None
+        and not vertebrae(w)
+        and w not in c.lexicon.modifiers
+        and w not in c.required
+    }
     # The initials of the line's qualifier words: "MFC" for "medial femoral condyle".
     for f in lines:
         written = [w for w in words(f.text) if w not in STOPWORDS and w not in concept]
@@ -335,15 +347,7 @@ def _line_qualifiers(c: Compiled, lines: list[Form], cores: list[Form]) -> None:
                 quals.add("".join(w[0] for w in written[i:j]))
     c.line_quals = frozenset(quals)
     c.levels = frozenset(levels)
-    c.slot = frozenset(
-        w
-        for w in quals
-        if w not in c.opposite
-        and class_token(w) is None
-        and not vertebrae(w)
-        and w not in c.lexicon.modifiers
-        and w not in c.required
-    )
+    c.slot = frozenset(slot)
 
 
 PREFIX = 5

@@ -24,8 +24,8 @@ from tutorbot.cases.model import CaseText
 from tutorbot.grading.forms import Compiled, Finding, Form, Word, canonicalise_aligned
 from tutorbot.grading.lexicon import Lexicon
 from tutorbot.grading.negation import mark_negations
-from tutorbot.grading.normalise import SEPARATOR, tokens
-from tutorbot.grading.wordlists import BROADER, DESCRIPTIVE, GENERIC, PROCESS_HEADS
+from tutorbot.grading.normalise import SEPARATOR, class_token, tokens
+from tutorbot.grading.wordlists import BROADER, DESCRIPTIVE, GENERIC, PROCESS_HEADS, STOPWORDS
 
 # Every head a broader term covers.
 BROADER_OF = frozenset(h for heads in BROADER.values() for h in heads)
@@ -41,7 +41,7 @@ _FINDING_FILLER = frozenset(
 )
 SIDES = ("left", "right")
 # A side after these words is where something moved to, not where the lesion is.
-_TOWARDS = frozenset({"to", "towards", "toward", "away", "from", "shift", "shifted", "deviation"})
+_TOWARDS = frozenset({"to", "towards", "toward", "away", "shift", "shifted", "deviation"})
 
 
 def _read(text: str, lexicon: Lexicon) -> list[Word]:
@@ -214,11 +214,33 @@ def lesion_side(context: CaseText, forms: tuple[Form, ...], lexicon: Lexicon) ->
             before = {x.text for x in items[max(0, i - 2) : i]}
             if before & _TOWARDS:
                 continue
-            after = []
-            for x in items[i + 1 : i + 5]:
-                if x.text == SEPARATOR:
+            # The next four words, "of" and "the" aside: "the left posterolateral
+            # wall of the aneurysm" is a side of the aneurysm.
+            after: list[str] = []
+            for x in items[i + 1 :]:
+                if x.text == SEPARATOR or len(after) == 4:
                     break
-                after.append(x.text)
+                if x.text not in STOPWORDS:
+                    after.append(x.text)
             if any(_within(x, frozenset(lesion)) for x in after):
                 votes.add(w.text)
     return votes.pop() if len(votes) == 1 else None
+
+
+def graded_clauses(c: Compiled) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """The teaching points' clauses that name a class step ("active bleeding ... makes at
+    least grade IV"), as (words, class steps). Cached."""
+    if c.clauses is None:
+        found: list[tuple[frozenset[str], frozenset[str]]] = []
+        for line in c.spec.context.teaching_points:
+            clause: list[str] = []
+            for w in [*_read(line, c.lexicon), Word(SEPARATOR, "")]:
+                if w.text != SEPARATOR:
+                    clause.append(w.text)
+                    continue
+                steps = frozenset(x for x in clause if class_token(x) is not None)
+                if steps:
+                    found.append((frozenset(clause) - steps, steps))
+                clause = []
+        c.clauses = tuple(found)
+    return c.clauses

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tutorbot.grading.forms import SITE_KINDS, Compiled, vertebrae
-from tutorbot.grading.fromcase import findings_of, variants_named
+from tutorbot.grading.fromcase import findings_of, graded_clauses, variants_named
 from tutorbot.grading.matching import Candidate, Reading, context_start, kind_name, words_outside
 from tutorbot.grading.normalise import class_token, contrasting
 from tutorbot.grading.wordlists import (
@@ -84,6 +84,8 @@ def check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Comp
         return True
     if form.kind == "correct" and c.line_quals and _contradicts_the_line(cand, r, span, c):
         return True
+    if form.kind == "correct" and _tied_to_another_step(cand, r, span, c):
+        return True
     if form.kind == "correct" and form.essential and _names_another_place(r, span, c):
         # "carotid dissection" for a type A one, "urothelial carcinoma" for a renal one.
         cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
@@ -138,6 +140,32 @@ def _contradicts_the_line(cand: Candidate, r: Reading, span: tuple[int, int], c:
     ):
         return False
     return _partial(cand, "detail", r.content[k].raw or word)
+
+
+def _tied_to_another_step(cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled) -> bool:
+    """A detail the teaching points tie to another step of the case's scale:
+    "splenic laceration with active bleeding" for a grade III laceration, when a
+    teaching point says "active bleeding ... makes at least grade IV"."""
+    steps = [q for q in c.case_quals if class_token(q) is not None]
+    if not steps:
+        return False
+    assert cand.form is not None
+    extra = {
+        r.seq[i]
+        for i in words_outside(r, cand.form, span)
+        if r.seq[i] not in c.harmless
+        and r.seq[i] not in c.trigger_words
+        and class_token(r.seq[i]) is None
+        and not any(r.seq[i] in f.positive for f in findings_of(c))
+    }
+    if not extra:
+        return False
+    for said, named in graded_clauses(c):
+        others = [s for s in named if s not in steps and any(contrary_of(q, c)(s) for q in steps)]
+        if others and extra <= said and not named.intersection(steps):
+            kind = "type or grade"
+            return _partial(cand, kind, " ".join(sorted(extra)))
+    return False
 
 
 def _partial(cand: Candidate, kind: str, said: str) -> bool:
