@@ -22,6 +22,11 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
 * people: ``user(first_name, username=, user_id=)`` -> ``FakeUser`` (``.chat`` = private chat),
   ``group(title, supergroup=True, forum=False, chat_id=None)`` -> ``FakeChat``,
   ``topic(forum)`` -> a new topic's ``message_thread_id``.
+* groups (``groups``, see :mod:`tests.auxil.botapi_groups`): privacy mode (on, as Telegram's
+  default; ``BotApiEmulator(privacy_mode=False)``), ``groups.hidden``, members and admins
+  (``member``, ``make_admin``, ``make_owner``, ``bot_admin(chat, can_delete_messages=True)``),
+  ``add_bot``/``remove_bot`` (``my_chat_member``; 403 once removed), ``migrate(group)``;
+  ``send_text(..., anonymous=True)`` for an anonymous admin.
 * updates: ``send_text(user, chat|None, text, message_thread_id=, reply_to=)``,
   ``reply_to(message, text, user=)``, ``edit_text(update, text)``,
   ``send_other(user, chat|None, kind, caption=)`` (a photo, sticker, voice ...: ``OTHER_KINDS``),
@@ -63,7 +68,11 @@ What it emulates:
   not modified", a forum topic that does not exist, ...).
 * Fault injection: blocked users, queued 429/5xx answers, forgotten file_ids.
 * Telegram's flood limits, when switched on: a message send over a limit gets
-  ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``.
+  ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``; in a group
+  edits count, and an album counts once per photo.
+* Groups: privacy mode, admins and their rights (deleteMessage of others' messages needs
+  can_delete_messages), getChatMember/getChatAdministrators, anonymous admins,
+  createForumTopic, migration to a supergroup, the bot removed.
 * Every call is checked against the official ``api.json`` (see :mod:`auxil.botapi_schema`);
   problems land in :attr:`BotApiEmulator.violations`, which the fixture asserts to be empty.
 """
@@ -86,6 +95,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from aiohttp import ClientSession, ClientTimeout, web
 
 from tests.auxil.botapi_format import EntityParseError, parse_text
+from tests.auxil.botapi_groups import ANONYMOUS_ADMIN, Groups
 from tests.auxil.botapi_schema import ApiSchema, UploadedFile, cached_schema
 
 if TYPE_CHECKING:
@@ -196,16 +206,29 @@ OTHER_KINDS: dict[str, Callable[[str], Any]] = {
 class BotApiError(Exception):
     """An error answer of the Bot API (raised inside method handlers)."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        *,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def to_json(self) -> JSONDict:
         body: JSONDict = {"ok": False, "error_code": self.code, "description": self.description}
+        parameters: JSONDict = {}
         if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
+        if parameters:
+            body["parameters"] = parameters
         return body
 
 
@@ -409,11 +432,13 @@ class FloodLimits:
 
 @dataclass(frozen=True)
 class MessageSend:
-    """A message send as the emulator received it: when (event-loop time), where, how."""
+    """A message send as the emulator received it: when (event-loop time), where, how, and
+    how many messages it counts for (an album counts once per photo)."""
 
     at: float
     chat_id: int
     method: str
+    count: int = 1
 
 
 @dataclass
@@ -468,6 +493,7 @@ class BotApiEmulator:
         bot_first_name: str = "TutorBot",
         schema: ApiSchema | Literal["auto"] | None = "auto",
         strict_chats: bool = True,
+        privacy_mode: bool = True,
     ) -> None:
         self.bot_id = bot_id
         secret = base64.urlsafe_b64encode(hashlib.sha256(str(bot_id).encode()).digest()).decode()
@@ -547,6 +573,8 @@ class BotApiEmulator:
         self._session: ClientSession | None = None
         self.host = "127.0.0.1"
         self.port = 0
+        #: Members, admins, privacy mode, migration (see :mod:`tests.auxil.botapi_groups`).
+        self.groups = Groups(self, privacy_mode=privacy_mode)
         self._handlers: dict[str, Handler] = self._method_table()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -726,15 +754,20 @@ class BotApiEmulator:
         *,
         message_thread_id: int | None = None,
         reply_to: SentMessage | JSONDict | None = None,
+        anonymous: bool = False,
     ) -> JSONDict:
         """``user`` writes ``text`` in ``chat`` (None: their private chat). Returns the Update.
 
         ``/commands`` (also ``/start payload`` and ``/cmd@botname``) get ``bot_command``
         entities. In a forum supergroup pass ``message_thread_id`` for a topic.
+        ``anonymous``: an admin who hides writes as the group (``from`` is
+        @GroupAnonymousBot, ``sender_chat`` the group), as Telegram sends it.
         """
         chat = chat or user.chat
         self._register_chat(chat)
         message = self._user_message(user, chat, message_thread_id)
+        if anonymous:
+            message["from"], message["sender_chat"] = dict(ANONYMOUS_ADMIN), chat.to_dict()
         message["text"] = text
         entities = _command_entities(text)
         if entities:
@@ -853,6 +886,9 @@ class BotApiEmulator:
             self._next_update_id += 1
         else:
             self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
+        if not self.groups.visible(update):  # privacy mode: the bot never gets it
+            self.groups.hidden.append(update)
+            return update
         self._all_updates[update["update_id"]] = update
         query = update.get("callback_query")
         if isinstance(query, dict) and "id" in query:
@@ -902,6 +938,8 @@ class BotApiEmulator:
                 message["is_topic_message"] = True
                 self._topics.setdefault(chat.id, set()).add(message_thread_id)
         self._messages[(chat.id, message["message_id"])] = message
+        if chat.type in ("group", "supergroup"):
+            self.groups.seen(chat.id, message["from"])
         return message
 
     def _private_peer(self, chat: FakeChat) -> FakeUser:
@@ -1391,7 +1429,9 @@ class BotApiEmulator:
         chat_id = self._chat_id_in(params)
         if method.lower() not in MESSAGE_METHODS or chat_id is None:
             return None
-        return MessageSend(asyncio.get_running_loop().time(), chat_id, method)
+        media = params.get("media") if method.lower() == "sendmediagroup" else None
+        count = len(media) if isinstance(media, list) and media else 1
+        return MessageSend(asyncio.get_running_loop().time(), chat_id, method, count)
 
     def _over_flood_limits(self, send: MessageSend, limits: FloodLimits) -> BotApiError | None:
         """429 if ``send`` goes over a limit, counting the sends accepted before it."""
@@ -1402,13 +1442,19 @@ class BotApiEmulator:
                 break
             recent.append(earlier)
         recent.reverse()
+        # The overall limit counts calls; a group's counts messages (the FAQ above).
         waits = [_window_wait([s.at for s in recent], send.at, 1.0, limits.per_second)]
-        here = [s.at for s in recent if s.chat_id == send.chat_id]
         chat = self._chats.get(send.chat_id)
         if (chat.type == "private") if chat else send.chat_id > 0:
+            here = [s.at for s in recent if s.chat_id == send.chat_id]
             waits.append(_window_wait(here, send.at, limits.private_interval, 1))
-        else:
-            waits.append(_window_wait(here, send.at, limits.group_window, limits.group_per_minute))
+        else:  # a group counts each message, an album's photos one by one
+            here = [s.at for s in recent if s.chat_id == send.chat_id for _ in range(s.count)]
+            waits.append(
+                _window_wait(
+                    here, send.at, limits.group_window, limits.group_per_minute, send.count
+                )
+            )
         wait = max(waits)
         if wait <= 0:
             return None
@@ -1449,6 +1495,9 @@ class BotApiEmulator:
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
+            "getChatMember": self.groups.get_chat_member,
+            "getChatAdministrators": self.groups.get_chat_administrators,
+            "createForumTopic": self.groups.create_forum_topic,
         }
         return {name.lower(): handler for name, handler in table.items()}
 
@@ -1610,6 +1659,21 @@ class BotApiEmulator:
 
     # sending ------------------------------------------------------------------------------------
 
+    def target_chat(self, params: JSONDict) -> FakeChat:
+        """The chat a call names (``chat_id``), refused as Telegram refuses it."""
+        return self._target_chat(params)
+
+    def known_user(self, user_id: int) -> JSONDict | None:
+        """A user the emulator made (their private chat is known), as ``from`` shows them."""
+        chat = self._chats.get(user_id)
+        if chat is None or chat.type != "private":
+            return None
+        return self._private_peer(chat).to_dict()
+
+    def new_message_id(self, chat_id: int) -> int:
+        """The next message id in a chat (ids count up per chat, as in Telegram)."""
+        return self._new_message_id(chat_id)
+
     def _target_chat(self, params: JSONDict) -> FakeChat:
         raw = params.get("chat_id")
         if raw is None or raw == "":
@@ -1623,6 +1687,7 @@ class BotApiEmulator:
                 chat_id = int(raw)
             except (TypeError, ValueError):
                 raise bad_request("chat not found") from None
+        self.groups.refuse_migrated(chat_id)
         chat = self._chats.get(chat_id)
         if chat is None:
             if self.strict_chats:
@@ -2007,7 +2072,7 @@ class BotApiEmulator:
 
     async def _delete_message(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
         chat = self._target_chat(params)
-        self._delete_one(chat.id, params.get("message_id"))
+        self._delete_one(chat, params.get("message_id"))
         return True
 
     async def _delete_messages(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
@@ -2017,16 +2082,20 @@ class BotApiEmulator:
             raise bad_request("message_ids must contain 1-100 identifiers")
         for message_id in ids:
             with contextlib.suppress(BotApiError):
-                self._delete_one(chat.id, message_id)
+                self._delete_one(chat, message_id)
         return True
 
-    def _delete_one(self, chat_id: int, message_id: Any) -> None:
+    def _delete_one(self, chat: FakeChat, message_id: Any) -> None:
         try:
-            key = (chat_id, int(message_id))
+            key = (chat.id, int(message_id))
         except (TypeError, ValueError):
             raise bad_request("message identifier is not specified") from None
         if key not in self._messages:
             raise bad_request("message to delete not found")
+        author = (self._messages[key].get("from") or {}).get("id")
+        others = chat.type != "private" and author != self.bot_id
+        if others and not self.groups.bot_may_delete(chat.id):  # in a group: admins only
+            raise bad_request("message can't be deleted")
         del self._messages[key]
         sent = self._sent_by_key.get(key)
         if sent is not None:
@@ -2058,12 +2127,14 @@ class BotApiEmulator:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _window_wait(times: list[float], now: float, window: float, limit: int) -> float:
-    """How long until fewer than ``limit`` of ``times`` (ascending) lie in ``(now - window, now]``."""
+def _window_wait(times: list[float], now: float, window: float, limit: int, need: int = 1) -> float:
+    """How long until at most ``limit - need`` of ``times`` (ascending) lie in
+    ``(now - window, now]``, so that ``need`` more messages fit."""
     inside = [t for t in times if t > now - window]
-    if len(inside) < limit:
+    drop = len(inside) - max(limit - need, 0)
+    if drop <= 0:
         return 0.0
-    return inside[len(inside) - limit] + window - now
+    return inside[min(drop, len(inside)) - 1] + window - now
 
 
 def _utf16(text: str) -> int:

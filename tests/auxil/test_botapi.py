@@ -214,7 +214,7 @@ async def test_reply_to_and_forum_topics(botapi: BotApiEmulator, app: App) -> No
     alice, bob = botapi.user("Alice"), botapi.user("Bob")
     forum = botapi.group("Residents", forum=True)
     async with botapi.polling(app):
-        botapi.send_text(bob, forum, "hi topic", message_thread_id=7)
+        botapi.send_text(bob, forum, "hi topic @tutorbot_test_bot", message_thread_id=7)
         in_topic = await botapi.wait_for(lambda m: m.chat_id == forum.id)
         assert in_topic.message_thread_id == 7
         assert in_topic.reply_to_message_id is not None  # PTB quotes in groups

@@ -466,7 +466,7 @@ async def test_a_group_gets_one_line_pointing_to_a_private_chat(
     alice = botapi.user("Alice")
     club = botapi.group("Radiology Club")
     async with running(botapi, settings):
-        botapi.send_text(alice, club, "/case@tutorbot_bot")
+        botapi.send_text(alice, club, "/case@tutorbot_test_bot")
         reply = await botapi.wait_for(lambda m: m.chat_id == club.id)
         assert "private chat" in reply.content
         weather = botapi.send_text(alice, club, "/weather")  # not ours: no answer

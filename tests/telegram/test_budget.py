@@ -143,6 +143,24 @@ async def test_a_group_gets_at_most_twenty_sends_in_any_minute() -> None:
     assert most_in_window(times, 60.0) == 20
 
 
+async def test_an_album_counts_once_per_photo_in_a_group() -> None:
+    time = FakeTime()
+    budget = SendBudget(clock=time.clock, sleep=time.sleep)
+    went: list[tuple[float, int]] = []
+
+    async def send(weight: int) -> None:
+        async with budget.slot(-100, weight=weight):
+            went.append((time.now, weight))
+
+    tasks = [asyncio.create_task(send(w)) for w in (10, 8, 3, 1)]
+    await time.advance(200)
+    assert all(task.done() for task in tasks)
+    # 10 + 8 fit the minute; the album of 3 waits for the first album's photos to
+    # expire; the single message slots into what is left (2 fit after the 18).
+    assert went == [(0.0, 10), (0.0, 8), (0.0, 1), (60.0, 3)]
+    assert budget.tracked_chats <= 1
+
+
 async def test_at_most_thirty_sends_go_in_any_second() -> None:
     h = Harness()
     for chat_id in range(1, 101):

@@ -96,20 +96,30 @@ class Sender:
         return await self._attempts(make, None, "reply")
 
     async def message(
-        self, chat_id: int, make: Callable[[], Awaitable[T]], *, priority: Priority = "reply"
+        self,
+        chat_id: int,
+        make: Callable[[], Awaitable[T]],
+        *,
+        priority: Priority = "reply",
+        weight: int = 1,
     ) -> T:
         """Run one Bot API call that sends or edits a message in ``chat_id``: within the
-        send budget, with retries; raises :class:`Blocked` on 403."""
-        return await self._attempts(make, chat_id, priority)
+        send budget (``weight``: the messages it makes, an album's photos), with retries;
+        raises :class:`Blocked` on 403."""
+        return await self._attempts(make, chat_id, priority, weight)
 
     async def _attempts(
-        self, make: Callable[[], Awaitable[T]], chat_id: int | None, priority: Priority
+        self,
+        make: Callable[[], Awaitable[T]],
+        chat_id: int | None,
+        priority: Priority,
+        weight: int = 1,
     ) -> T:
         delay = self.backoff
         for attempt in range(1, self.attempts + 1):
             try:
                 self.calls += 1
-                return await self._once(make, chat_id, priority)
+                return await self._once(make, chat_id, priority, weight)
             except RetryAfter as error:
                 if attempt == self.attempts:
                     raise
@@ -129,11 +139,11 @@ class Sender:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(
-        self, make: Callable[[], Awaitable[T]], chat_id: int | None, priority: Priority
+        self, make: Callable[[], Awaitable[T]], chat_id: int | None, priority: Priority, weight: int
     ) -> T:
         if self.budget is None or chat_id is None:
             return await make()
-        async with self.budget.slot(chat_id, priority=priority):
+        async with self.budget.slot(chat_id, priority=priority, weight=weight):
             try:
                 return await make()
             except RetryAfter as error:
@@ -235,6 +245,7 @@ class Sender:
                                 message_thread_id=thread_id or None,
                             ),
                             priority=priority,
+                            weight=len(media),
                         )
                     )
             except BadRequest as error:

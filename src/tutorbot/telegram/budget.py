@@ -62,23 +62,26 @@ class _Chat:
 class _Waiter:
     chat_id: int
     future: asyncio.Future[None]
+    #: Messages the send counts for in a group (an album: one per photo).
+    weight: int = 1
 
 
 class Permit:
     """One send let go by the budget; :meth:`release` it when its call has returned."""
 
-    __slots__ = ("_budget", "_released", "chat_id")
+    __slots__ = ("_budget", "_released", "chat_id", "weight")
 
-    def __init__(self, budget: SendBudget, chat_id: int) -> None:
+    def __init__(self, budget: SendBudget, chat_id: int, weight: int = 1) -> None:
         self._budget = budget
         self.chat_id = chat_id
+        self.weight = weight
         self._released = False
 
     def release(self) -> None:
         """The call returned (or failed): its send stops counting after each limit's window."""
         if not self._released:
             self._released = True
-            self._budget._release(self.chat_id)
+            self._budget._release(self.chat_id, self.weight)
 
 
 class SendBudget:
@@ -136,23 +139,32 @@ class SendBudget:
         """How many chats the budget remembers (idle ones are forgotten as it goes)."""
         return len(self._chats)
 
-    async def acquire(self, chat_id: int, *, priority: Priority = "reply") -> Permit:
-        """Wait until a send to ``chat_id`` fits every limit; the caller then sends and releases."""
-        waiter = _Waiter(chat_id, asyncio.get_running_loop().create_future())
+    async def acquire(
+        self, chat_id: int, *, priority: Priority = "reply", weight: int = 1
+    ) -> Permit:
+        """Wait until a send to ``chat_id`` fits every limit; the caller then sends and releases.
+
+        ``weight``: how many messages the send is in a group's count (an album of
+        three photos is three, https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this);
+        at most ``group_per_minute``."""
+        weight = max(1, min(weight, self.group_per_minute)) if chat_id < 0 else 1
+        waiter = _Waiter(chat_id, asyncio.get_running_loop().create_future(), weight)
         (self._replies if priority == "reply" else self._bulk).append(waiter)
         self._dispatch()
         try:
             await waiter.future
         except asyncio.CancelledError:
             if waiter.future.done() and not waiter.future.cancelled():
-                self._release(chat_id)  # let go just as the caller gave up: hand it back
+                self._release(chat_id, weight)  # let go just as the caller gave up: hand it back
             raise
-        return Permit(self, chat_id)
+        return Permit(self, chat_id, weight)
 
     @contextlib.asynccontextmanager
-    async def slot(self, chat_id: int, *, priority: Priority = "reply") -> AsyncIterator[None]:
+    async def slot(
+        self, chat_id: int, *, priority: Priority = "reply", weight: int = 1
+    ) -> AsyncIterator[None]:
         """``acquire`` on entry, ``release`` on exit (whatever the call raised)."""
-        permit = await self.acquire(chat_id, priority=priority)
+        permit = await self.acquire(chat_id, priority=priority, weight=weight)
         try:
             yield
         finally:
@@ -181,36 +193,40 @@ class SendBudget:
             chat = self._chats[chat_id] = _Chat()
         return chat
 
-    def _release(self, chat_id: int) -> None:
+    def _release(self, chat_id: int, weight: int = 1) -> None:
         now = self._clock()
         self._in_flight -= 1
         self._expiries.append(now + SECOND)
         chat = self._chat(chat_id)
-        chat.in_flight -= 1
+        chat.in_flight -= weight
         if chat_id > 0:
             chat.next_at = max(chat.next_at, now + self.private_interval)
         else:
-            chat.expiries.append(now + self.group_window)
+            chat.expiries.extend([now + self.group_window] * weight)
         if self._idle(chat_id, now):  # nothing to remember: a fresh chat is the same
             del self._chats[chat_id]
         self._dispatch()
 
-    def _ready_at(self, chat_id: int, now: float) -> float:
-        """When the chat's own limits let a send go (``inf``: when a call in flight returns)."""
+    def _ready_at(self, chat_id: int, now: float, weight: int = 1) -> float:
+        """When the chat's own limits let a send of ``weight`` messages go (``inf``: when a
+        call in flight returns)."""
         chat = self._chats.get(chat_id)
         if chat is None:
             return now
         if chat_id > 0:
             return float("inf") if chat.in_flight else max(chat.next_at, chat.paused_until)
         _expire(chat.expiries, now)
-        if chat.in_flight + len(chat.expiries) < self.group_per_minute:
+        over = chat.in_flight + len(chat.expiries) + weight - self.group_per_minute
+        if over <= 0:
             return chat.paused_until
-        return max(chat.expiries[0], chat.paused_until) if chat.expiries else float("inf")
+        if over > len(chat.expiries):
+            return float("inf")
+        return max(chat.expiries[over - 1], chat.paused_until)
 
     def _grant(self, waiter: _Waiter, queue: deque[_Waiter], now: float) -> None:
         queue.remove(waiter)
         self._in_flight += 1
-        self._chat(waiter.chat_id).in_flight += 1
+        self._chat(waiter.chat_id).in_flight += waiter.weight
         if queue is self._bulk:
             self._bulk_from = max(self._bulk_from, now + SECOND / self.per_second)
         waiter.future.set_result(None)
@@ -257,7 +273,7 @@ class SendBudget:
             if waiter.future.done():  # its caller gave up
                 queue.remove(waiter)
                 continue
-            ready = self._ready_at(waiter.chat_id, now)
+            ready = self._ready_at(waiter.chat_id, now, waiter.weight)
             if ready <= now:
                 return waiter, wake
             wake = min(wake, ready)
