@@ -14,7 +14,13 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "tutorbot"
-DOMAIN = ("tutorbot.tutor", "tutorbot.grading", "tutorbot.cases", "tutorbot.schedules")
+DOMAIN = (
+    "tutorbot.tutor",
+    "tutorbot.grading",
+    "tutorbot.cases",
+    "tutorbot.schedules",
+    "tutorbot.rounds",
+)
 # What the domain may not import: the front ends, storage, the application layer, the
 # command line's errors and settings, and python-telegram-bot.
 NOT_FOR_THE_DOMAIN = (
