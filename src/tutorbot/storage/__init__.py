@@ -7,7 +7,8 @@ are ``store.sessions``, ``.answers``, ``.progress``, ``.users``, ``.media``,
 ``.updates``, ``.tokens``, ``.jobs``, ``.outbox`` and ``.inbox`` (see
 :mod:`tutorbot.storage.interfaces`), and for classes ``.instructors``,
 ``.classes``, ``.members``, ``.groups`` and ``.links`` (see
-:mod:`tutorbot.storage.classes`).
+:mod:`tutorbot.storage.classes`), and for group rounds ``.rounds`` (see
+:mod:`tutorbot.storage.rounds`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from tutorbot.storage.records import (
     SessionKey,
     SessionRecord,
 )
+from tutorbot.storage.rounds import NewRound, Rounds
 from tutorbot.storage.sqlite import SQLiteStore
 
 __all__ = [
@@ -85,10 +87,12 @@ __all__ = [
     "Member",
     "Members",
     "NewJob",
+    "NewRound",
     "Outbox",
     "OutboxEntry",
     "ProcessedUpdates",
     "Progress",
+    "Rounds",
     "SQLiteStore",
     "SessionKey",
     "SessionRecord",

@@ -37,6 +37,7 @@ from tutorbot.storage.records import (
     SessionKey,
     SessionRecord,
 )
+from tutorbot.storage.rounds import Rounds
 
 R = TypeVar("R")
 
@@ -359,6 +360,7 @@ class Store(ABC):
     members: Members
     groups: ClassGroups
     links: Links
+    rounds: Rounds
     #: How many schema migrations opening this store ran (0: the schema was current).
     migrations_run: int = 0
 

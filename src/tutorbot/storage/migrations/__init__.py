@@ -20,6 +20,7 @@ from tutorbot.storage.migrations import (
     m0003_jobs_tokens,
     m0004_outbox_inbox,
     m0005_classes,
+    m0006_rounds,
 )
 from tutorbot.storage.migrations.migration import Migration
 
@@ -31,6 +32,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0003_jobs_tokens.MIGRATION,
     m0004_outbox_inbox.MIGRATION,
     m0005_classes.MIGRATION,
+    m0006_rounds.MIGRATION,
 )
 
 for _number, _migration in enumerate(MIGRATIONS, 1):

@@ -22,6 +22,7 @@ from tutorbot.storage.postgres.media import PostgresMedia
 from tutorbot.storage.postgres.migrations import migrate, schema_version
 from tutorbot.storage.postgres.outbox import PostgresOutbox
 from tutorbot.storage.postgres.progress import PostgresAnswers, PostgresProgress
+from tutorbot.storage.postgres.rounds import PostgresRounds
 from tutorbot.storage.postgres.sessions import PostgresSessions
 from tutorbot.storage.postgres.tokens import PostgresTokens
 from tutorbot.storage.postgres.unit_of_work import apply_update
@@ -61,6 +62,7 @@ class PostgresStore(Store):
         self.members = PostgresMembers(self._db)
         self.groups = PostgresClassGroups(self._db)
         self.links = PostgresLinks(self._db)
+        self.rounds = PostgresRounds(self._db)
 
     async def open(self) -> Self:
         """Connect the pool and run pending migrations (with ``migrate=False``: refuse a

@@ -26,6 +26,7 @@ from tutorbot.storage.sqlite.media import SQLiteMedia
 from tutorbot.storage.sqlite.migrations import migrate, schema_version
 from tutorbot.storage.sqlite.outbox import SQLiteOutbox
 from tutorbot.storage.sqlite.progress import SQLiteAnswers, SQLiteProgress
+from tutorbot.storage.sqlite.rounds import SQLiteRounds
 from tutorbot.storage.sqlite.sessions import SQLiteSessions
 from tutorbot.storage.sqlite.tokens import SQLiteTokens
 from tutorbot.storage.sqlite.unit_of_work import apply_update
@@ -60,6 +61,7 @@ class SQLiteStore(Store):
         self.jobs = SQLiteJobs(self._db)
         self.outbox = SQLiteOutbox(self._db)
         self.inbox = SQLiteInbox(self._db)
+        self.rounds = SQLiteRounds(self._db)
         self.instructors = SQLiteInstructors(self._db)
         self.classes = SQLiteClasses(self._db)
         self.members = SQLiteMembers(self._db)
