@@ -19,7 +19,7 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
 * wiring: ``token``, ``base_url``, ``base_file_url``, ``application_builder()``, ``bot()``,
   ``async with polling(app, timeout=1)`` (initialize/start/start_polling ... stop/shutdown,
   with ``track(app)``, which a test that starts ``app`` another way calls itself).
-* people: ``user(first_name, username=, user_id=)`` -> ``FakeUser`` (``.chat`` = private chat),
+* people: ``user(first_name, username=, user_id=, started=True)`` -> ``FakeUser`` (``.chat`` = private chat),
   ``group(title, supergroup=True, forum=False, chat_id=None)`` -> ``FakeChat``,
   ``topic(forum)`` -> a new topic's ``message_thread_id``.
 * groups (``groups``, see :mod:`tests.auxil.botapi_groups`): privacy mode (on, as Telegram's
@@ -532,6 +532,7 @@ class BotApiEmulator:
         self._next_user_id = 100_000_001
         self._next_group_id = 1
         self._blocked: set[int] = set()
+        self._not_started: set[int] = set()  # users who never opened the bot
         self._faults: list[_Fault] = []
         #: The flood limits in force (None: off, the default).
         self.flood: FloodLimits | None = None
@@ -698,13 +699,20 @@ class BotApiEmulator:
         username: str | None = None,
         language_code: str | None = "en",
         user_id: int | None = None,
+        started: bool = True,
     ) -> FakeUser:
-        """A new distinct user; their private chat with the bot is known from now on."""
+        """A new distinct user; their private chat with the bot is known from now on.
+
+        ``started=False``: they never opened the bot, so it may not write to them (403
+        "bot can't initiate conversation with a user") until they write to it.
+        """
         if user_id is None:
             user_id = self._next_user_id
             self._next_user_id += 1
         user = FakeUser(user_id, first_name, last_name, username, language_code)
         self._register_chat(user.chat)
+        if not started:
+            self._not_started.add(user_id)
         return user
 
     def group(
@@ -768,6 +776,8 @@ class BotApiEmulator:
         message = self._user_message(user, chat, message_thread_id)
         if anonymous:
             message["from"], message["sender_chat"] = dict(ANONYMOUS_ADMIN), chat.to_dict()
+        if chat.type == "private":
+            self._not_started.discard(user.id)
         message["text"] = text
         entities = _command_entities(text)
         if entities:
@@ -1693,6 +1703,8 @@ class BotApiEmulator:
             if self.strict_chats:
                 raise bad_request("chat not found")
             chat = FakeChat(chat_id, "private" if chat_id > 0 else "supergroup", first_name="?")
+        if chat.id in self._not_started:
+            raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if chat.id in self._blocked:
             if chat.type == "private":
                 raise BotApiError(403, "Forbidden: bot was blocked by the user")

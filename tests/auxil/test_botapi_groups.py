@@ -193,3 +193,14 @@ async def test_group_flood_limit_counts_edits_and_each_album_photo(
         await asyncio.sleep(0)
     assert [s.count for s in botapi.message_sends] == [3, 1, 1]
     assert len(botapi.flood_refusals) == 1
+
+
+async def test_a_user_who_never_started_the_bot_cannot_be_written_to(
+    botapi: BotApiEmulator,
+) -> None:
+    dan = botapi.user("Dan", started=False)
+    async with botapi.bot() as bot:
+        with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
+            await bot.send_message(dan.id, "hello?")
+        botapi.send_text(dan, None, "/start")
+        assert await bot.send_message(dan.id, "hello")

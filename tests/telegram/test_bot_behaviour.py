@@ -459,16 +459,16 @@ async def test_start_mid_case_shows_where_the_learner_was(
         await botapi.wait_for(with_button("Next stage ▶"), since=mark)
 
 
-async def test_a_group_gets_one_line_pointing_to_a_private_chat(
+async def test_a_group_command_gets_one_line_and_others_are_not_answered(
     botapi: BotApiEmulator, tmp_path: Path
 ) -> None:
     settings = settings_for(botapi, tmp_path / "bot.db")
     alice = botapi.user("Alice")
     club = botapi.group("Radiology Club")
     async with running(botapi, settings):
-        botapi.send_text(alice, club, "/case@tutorbot_test_bot")
+        botapi.send_text(alice, club, "/case@tutorbot_test_bot")  # Alice is no admin there
         reply = await botapi.wait_for(lambda m: m.chat_id == club.id)
-        assert "private chat" in reply.content
+        assert "Only the group's admins" in reply.content
         weather = botapi.send_text(alice, club, "/weather")  # not ours: no answer
         await botapi.wait_until_handled(weather)
         assert len(botapi.sent(club)) == 1

@@ -157,7 +157,7 @@ async def test_several_messages_per_chat_and_a_group_stay_within_the_limits(
             botapi.send_text(member, group, "/help")
         await asyncio.gather(*(to_stage_two(botapi, learner) for learner in learners))
         assert await pushes == []
-        await botapi.wait_for(lambda m: m.chat_id == group.id and "private chat" in m.content)
+        await botapi.wait_for(lambda m: m.chat_id == group.id and "Case rounds" in m.content)
     figures = assert_within(botapi, SCALED)
     for learner in learners:  # several messages in each chat, an album among them
         assert len(sent_at(botapi, learner)) >= 5

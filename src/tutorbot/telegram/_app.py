@@ -32,6 +32,7 @@ from tutorbot.storage import Store, open_store
 from tutorbot.telegram._inbox import DurableQueue, new_owner, owner_gone
 from tutorbot.telegram._logging import protect_token
 from tutorbot.telegram._processor import ChatOrderedProcessor
+from tutorbot.telegram._rounds import STATUS_EVERY
 from tutorbot.telegram._runtime import Runtime
 from tutorbot.telegram._sender import Sender, Sleep
 from tutorbot.telegram.budget import SendBudget
@@ -90,6 +91,7 @@ def build_application(
     clock: Clock | None = None,
     jobs_poll: float = JOBS_POLL,
     outbox_poll: float = OUTBOX_POLL,
+    status_every: float = STATUS_EVERY,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
 
@@ -107,7 +109,8 @@ def build_application(
     bot handled a third fewer updates per second on loopback, docs/performance.md).
     ``budget`` paces every message within Telegram's limits (default: Telegram's own
     numbers); ``clock`` and ``jobs_poll`` drive the jobs runner, ``clock`` and
-    ``outbox_poll`` the outbox's pump.
+    ``outbox_poll`` the outbox's pump; ``status_every`` is the least time between two
+    edits of a group round's status message.
     Raises :class:`~tutorbot.settings.SettingsError` for a missing or malformed token.
     """
     token = settings.require_token()
@@ -127,6 +130,7 @@ def build_application(
         sender,
         clock=clock,
         owner=new_owner(),
+        owners=settings.instructors,
     )
     sender.on_blocked = runtime.chat_blocked
     startup = Startup(
@@ -158,6 +162,7 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
+    runtime.attach(app.bot, status_every=status_every)
     register_all(app, runtime)
     app.bot_data["tutorbot.runtime"] = runtime
     return app
@@ -248,7 +253,7 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         store, clock = self._tutor.store, self._startup.clock
         self._runner = JobRunner(
             store.jobs,
-            housekeeping.handlers(store, clock),
+            {**housekeeping.handlers(store, clock), **self._tutor.rounds.job_handlers()},
             owner=self._tutor.owner,
             clock=clock,
             poll=self._startup.jobs_poll,
@@ -264,6 +269,8 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         runner, task, pumping = self._runner, self._running_jobs, self._pumping
         self._runner = self._running_jobs = self._pumping = None
         self._tutor.courier.stop()
+        if self._tutor.round_port is not None:
+            await self._tutor.round_port.close()
         if runner is not None:
             await runner.stop()
         for waited in (task, pumping):

@@ -57,7 +57,8 @@ class Line:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline keyboard button; ``data`` comes from :mod:`tutorbot.telegram.callbacks`.
+    """An inline keyboard button; ``data`` comes from :mod:`tutorbot.telegram.callbacks`
+    (a ``url`` button, such as a deep link, opens the link instead and has no data).
 
     Buttons naming the same ``row`` sit side by side (see :func:`rows`).
     """
@@ -65,6 +66,7 @@ class Button:
     label: str
     data: str
     row: str | None = None
+    url: str = ""
 
 
 def rows(buttons: Sequence[Button]) -> list[list[Button]]:

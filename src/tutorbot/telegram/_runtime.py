@@ -8,14 +8,18 @@ from dataclasses import replace
 from telegram import Bot, CallbackQuery, Update
 from telegram.error import TelegramError
 
+from tutorbot.app.classes import Classroom
+from tutorbot.app.instructors import Roster
 from tutorbot.app.outbox import Deliveries
 from tutorbot.app.play import Play, Result
 from tutorbot.app.ports import Clock, SystemClock
+from tutorbot.app.rounds import Rounds
 from tutorbot.cases import Library
 from tutorbot.storage import SessionKey, Store, StoreError
 from tutorbot.telegram import callbacks
 from tutorbot.telegram._delivery import Courier
 from tutorbot.telegram._render import Button, Out, Photos, Text
+from tutorbot.telegram._rounds import STATUS_EVERY, TelegramRounds
 from tutorbot.telegram._sender import Sender
 from tutorbot.tutor import Grader
 
@@ -38,6 +42,7 @@ class Runtime:
         *,
         clock: Clock | None = None,
         owner: str = "tutorbot",
+        owners: frozenset[int] = frozenset(),
     ) -> None:
         self.library = library
         self.grader = grader
@@ -46,6 +51,11 @@ class Runtime:
         self.clock = clock or SystemClock()
         self.owner = owner
         self.courier = Courier(self)
+        #: The instructors named in the settings (TUTORBOT_INSTRUCTORS).
+        self.owners = owners
+        #: The group rounds' port, once the application's bot exists (see attach).
+        self.round_port: TelegramRounds | None = None
+        self._rounds: Rounds | None = None
         self._store: Store | None = None
         self._play: Play | None = None
         self._deliveries: Deliveries | None = None
@@ -64,6 +74,39 @@ class Runtime:
         self.sender.store = store
         self._play = Play(store, self.library, self.grader, self.attempts)
         self._deliveries = Deliveries(store, self._play.lost_step, self.clock, self.owner)
+
+    def attach(self, bot: Bot, *, status_every: float = STATUS_EVERY) -> None:
+        """Give the group rounds the application's bot to post with (``status_every``:
+        the least seconds between two edits of a round's status)."""
+        self.round_port = TelegramRounds(
+            bot, self.sender, lambda: self.store, status_every=status_every
+        )
+
+    @property
+    def rounds(self) -> Rounds:
+        """The group rounds' use cases over the open store."""
+        if self._rounds is None or self._rounds.store is not self.store:
+            port = self.round_port
+            if port is None:
+                raise StoreError("the rounds have no bot yet")
+            self._rounds = Rounds(
+                self.store,
+                self.library,
+                self.grader,
+                self.clock,
+                port,
+                bot_username=lambda: port.bot.username,
+                is_instructor=self.teaches_in,
+            )
+        return self._rounds
+
+    async def teaches_in(self, user_id: int, chat_id: int) -> bool:
+        """Whether ``user_id`` is an instructor of a class the group ``chat_id`` is in."""
+        classroom = Classroom(self.store, Roster(self.store, self.owners, self.clock))
+        for group in await self.store.groups.of_chat(chat_id):
+            if await classroom.teaches(user_id, group.class_id):
+                return True
+        return False
 
     @property
     def play(self) -> Play:
@@ -128,7 +171,7 @@ class Runtime:
     async def _fitted_buttons(self, buttons: tuple[Button, ...]) -> tuple[Button, ...]:
         fitted = []
         for button in buttons:
-            if not callbacks.fits(button.data):
+            if not button.url and not callbacks.fits(button.data):
                 token = await self.store.tokens.put(button.data)
                 button = Button(button.label, callbacks.token_data(token), button.row)
             fitted.append(button)

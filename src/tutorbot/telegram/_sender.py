@@ -25,7 +25,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from tutorbot.storage import Store
-from tutorbot.telegram._parts import PhotoPart, TextPart, plan
+from tutorbot.telegram._parts import Part, PhotoPart, TextPart, plan
 from tutorbot.telegram._placeholder import present
 from tutorbot.telegram._render import Button, Out, Photo, rows
 from tutorbot.telegram.budget import Priority, SendBudget
@@ -173,16 +173,19 @@ class Sender:
         """
         parts = plan(outs)
         for number, part in enumerate(parts[skip:], skip + 1):
-            if isinstance(part, TextPart):
-                markup = _markup(part)
-                sent = [
-                    await self.text(bot, chat_id, thread_id, part.html, markup, priority=priority)
-                ]
-            else:
-                sent = await self._photos(bot, chat_id, thread_id, part, priority)
+            sent = await self.send_part(bot, chat_id, thread_id, part, priority=priority)
             if on_sent is not None:
                 buttons = tuple(m.message_id for m in sent) if part.buttons else ()
                 await on_sent(number, len(parts), buttons)
+
+    async def send_part(
+        self, bot: Bot, chat_id: int, thread_id: int, part: Part, *, priority: Priority = "reply"
+    ) -> list[Message]:
+        """One part of a send (see :func:`~tutorbot.telegram._parts.plan`); the messages it made."""
+        if isinstance(part, TextPart):
+            markup = _markup(part)
+            return [await self.text(bot, chat_id, thread_id, part.html, markup, priority=priority)]
+        return await self._photos(bot, chat_id, thread_id, part, priority)
 
     async def text(
         self,
@@ -206,6 +209,34 @@ class Sender:
             ),
             priority=priority,
         )
+
+    async def edit_text(
+        self,
+        bot: Bot,
+        chat_id: int,
+        message_id: int,
+        html_text: str,
+        buttons: Sequence[Button] = (),
+        *,
+        priority: Priority = "reply",
+    ) -> None:
+        """Edit a text message in place (an edit counts toward a group's limit, so it goes
+        through the budget); an edit that changes nothing is no error."""
+        try:
+            await self.message(
+                chat_id,
+                lambda: bot.edit_message_text(
+                    html_text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=_keyboard(buttons),
+                ),
+                priority=priority,
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
 
     async def _photos(
         self, bot: Bot, chat_id: int, thread_id: int, part: PhotoPart, priority: Priority
@@ -318,7 +349,12 @@ def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
             for row in rows(buttons)
         ]
     )

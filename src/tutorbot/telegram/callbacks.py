@@ -122,3 +122,48 @@ def decode(data: str | None) -> Pressed | None:
 def _tag_ok(parts: list[str]) -> bool:
     """No tag, or a tag that is not empty (a tag is last, and may hold ``:``)."""
     return not parts or bool(":".join(parts))
+
+
+# -- group rounds: their own kinds, outside the learner's session versions ----------------
+
+#: Next ▶ on a round's status message: ``v1:rn:<round id>:<round version>``.
+ROUND_NEXT = "rn"
+#: A case offered by /case in a group: ``v1:rs:<stored token of the case id>``.
+ROUND_START = "rs"
+
+
+@dataclass(frozen=True)
+class RoundPressed:
+    """A group round's button: ``next`` (``round_id``, ``version``) or ``start``
+    (``token``, standing for the case id in storage)."""
+
+    kind: str
+    round_id: int = 0
+    version: int = 0
+    token: str = ""
+
+
+def round_next(round_id: int, version: int) -> str:
+    return f"{VERSION}:{ROUND_NEXT}:{round_id}:{version}"
+
+
+def round_start(token: str) -> str:
+    return f"{VERSION}:{ROUND_START}:{token}"
+
+
+def decode_round(data: str | None) -> RoundPressed | None:
+    """A group round's button, or ``None`` for anything else (nothing is trusted)."""
+    parts = (data or "").split(":")
+    if (
+        len(parts) == 4
+        and parts[:2] == [VERSION, ROUND_NEXT]
+        and all(p.isdigit() for p in parts[2:])
+    ):
+        return RoundPressed("next", int(parts[2]), int(parts[3]))
+    if len(parts) == 3 and parts[:2] == [VERSION, ROUND_START] and parts[2]:
+        return RoundPressed("start", token=parts[2])
+    return None
+
+
+#: Callback data of group rounds' buttons, for a handler's ``pattern``.
+ROUND_PATTERN = rf"^{VERSION}:({ROUND_NEXT}|{ROUND_START}):"

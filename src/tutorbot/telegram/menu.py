@@ -41,12 +41,40 @@ LEARNER_COMMANDS: tuple[Command, ...] = (
     Command("restart", "start this case again", "start this case again"),
     Command("stop", "stop this case", "stop this case"),
     Command("stats", "cases done, accuracy, streak", "cases done, accuracy, streak"),
+    Command(
+        "anonymous",
+        "appear as Anonymous in group rounds",
+        "appear as “Anonymous” in group rounds' summaries and leaderboards (on/off)",
+    ),
     Command("help", "what I can do", "this message"),
 )
 
-#: What a group can do now: cases are played in a private chat.
+#: A group plays rounds: one case together, answers hidden until the reveal.
 GROUP_COMMANDS: tuple[Command, ...] = (
-    Command("help", "how to play cases with me", "how to play cases with me"),
+    Command(
+        "case",
+        "start a round (or /case <id> 24h)",
+        "start a round: pick a case, or /case <id> [deadline like 30m, 24h, 2d]",
+    ),
+    Command("dx", "answer the round: /dx <diagnosis>", "answer: /dx <diagnosis>"),
+    Command("reveal", "reveal the round now", "reveal the round now (starter, admins)"),
+    Command("leaderboard", "points this week and all time", "points this week and all time"),
+    Command(
+        "groupsettings",
+        "who starts rounds, verdicts, deadline, zone",
+        "show or change the group's settings (admins)",
+    ),
+    Command("help", "how rounds work", "this message"),
+)
+
+GROUP_HELP: tuple[str, ...] = (
+    "Case rounds: one case for the whole group. An admin starts one with /case; the "
+    "history comes first, then each stage's images (Next ▶ on the status message).",
+    "Answer privately with the ✍️ button (nobody sees your answer), with /dx <diagnosis>, "
+    "or by replying to the status message. The last answer counts; all stay hidden "
+    "until the reveal, at the deadline or by /reveal.",
+    "",
+    *(f"/{command.name} – {command.help}" for command in GROUP_COMMANDS),
 )
 
 #: The commands handled in a private chat: the menu's, plus /start (Telegram's own button).

@@ -94,6 +94,25 @@ class Tutor:
         state = state.moved(phase="done", outcome=outcome)
         return state, [shown, self._offer_next(state)]
 
+    # -- a case played together (group rounds) ----------------------------
+
+    def shown_at(self, stage: int) -> a.Action:
+        """What a group round posts at ``stage``: 0 the history, ``k`` stage k's plain
+        images (their findings wait for the reveal)."""
+        if stage <= 0 or not self.case.stages:
+            return self._history()
+        state = SessionState(case_id=self.case.id, case_version=self.case.version)
+        return self._images(state, min(stage, len(self.case.stages)) - 1)[1][0]
+
+    def revealed_all(self) -> list[a.Action]:
+        """What a group round's reveal posts: every stage's findings with the annotated
+        images, then the diagnosis and teaching points."""
+        state = SessionState(case_id=self.case.id, case_version=self.case.version)
+        findings: list[a.Action] = [
+            self._stage_findings(index, review=True) for index in range(len(self.case.stages))
+        ]
+        return [*findings, self.reveal(state, "revealed")[1][0]]
+
     # -- transitions --------------------------------------------------------
 
     def _current(self, state: SessionState) -> list[a.Action]:

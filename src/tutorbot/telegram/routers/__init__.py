@@ -16,7 +16,7 @@ from tutorbot.telegram.routers import errors, group, learner, membership
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
     """Every audience's handlers, in the order PTB should try them."""
+    group.register(app, runtime)  # first: its buttons have a pattern, the learner's take the rest
     learner.register(app, runtime)
-    group.register(app, runtime)
     membership.register(app, runtime)
     errors.register(app, runtime)

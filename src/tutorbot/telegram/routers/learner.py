@@ -17,6 +17,8 @@ from telegram.ext import (
 
 from tutorbot.app.play import STALE, Result
 from tutorbot.app.replies import Say
+from tutorbot.app.rounds import LINK_PREFIX as ROUND_LINK
+from tutorbot.app.rounds import Actor
 from tutorbot.limits import TEXT_LIMIT
 from tutorbot.storage import SessionKey
 from tutorbot.telegram._runtime import Runtime, session_key
@@ -42,6 +44,11 @@ class Learner:
     async def start(self, update: Update, context: Context) -> None:
         """/start, and /start <case-id> from a deep link."""
         payload = context.args[0] if context.args else ""
+        if payload.startswith(ROUND_LINK):  # Answer privately, from a group round
+            actor = actor_in_private(update)
+            if actor is not None:
+                await self.rt.rounds.open_link(actor, payload)
+            return
         if payload:  # a first visit is welcomed first, then the case opens
             await self._run(
                 update,
@@ -85,6 +92,12 @@ class Learner:
         """/stats."""
         await self._run(update, context, self.rt.play.stats)
 
+    async def anonymous(self, update: Update, context: Context) -> None:
+        """/anonymous [on|off]: how group rounds name the learner."""
+        actor = actor_in_private(update)
+        if actor is not None:
+            await self.rt.rounds.anonymous(actor, " ".join(context.args or ()))
+
     async def help(self, update: Update, context: Context) -> None:
         """/help."""
         said = Say("help", HELP)
@@ -107,6 +120,11 @@ class Learner:
         message = update.effective_message
         if message is None or not message.text:
             return
+        actor = actor_in_private(update)
+        if actor is not None and await self.rt.rounds.answer_privately(
+            actor, message.text, update.update_id
+        ):
+            return  # the chat was bound to a group round: that was the answer
         event = command_event(message.text) or events.Answer(message.text[:MAX_ANSWER])
         idle = "Send /case to start a case."
         await self._run(
@@ -141,6 +159,11 @@ class Learner:
         await self.rt.respond(context.bot, key, result)
 
 
+def actor_in_private(update: Update) -> Actor | None:
+    user = update.effective_user
+    return None if user is None else Actor(user.id, user.first_name)
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
     """Private chats: the menu's commands, other commands, typed answers, buttons."""
     learner = Learner(runtime)
@@ -155,6 +178,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -
         "restart": learner.restart,
         "stop": learner.stop,
         "stats": learner.stats,
+        "anonymous": learner.anonymous,
         "help": learner.help,
     }
     if tuple(commands) != HANDLED:  # the menu and /help must list what is handled
