@@ -8,7 +8,7 @@ import pytest
 
 from tests.auxil.botapi import OTHER_KINDS, BotApiEmulator
 from tests.telegram.botflow import SEED, asks_reply, running, says, settings_for, to, with_button
-from tutorbot.telegram.menu import LEARNER_COMMANDS
+from tutorbot.telegram.menu import GROUP_COMMANDS, LEARNER_COMMANDS
 
 WELCOME = "Welcome! I am a radiology tutor."
 TEXT_ONLY = "I can read text only"
@@ -99,7 +99,8 @@ async def test_each_audience_has_its_menu(botapi: BotApiEmulator, tmp_path: Path
         cleared = [params.get("scope") for _, params in botapi.calls("deleteMyCommands")]
     assert menus == {
         "all_private_chats": [command.name for command in LEARNER_COMMANDS],
-        "all_group_chats": ["help"],
+        "all_group_chats": [command.name for command in GROUP_COMMANDS],
     }
     assert "cases" in menus["all_private_chats"]
+    assert {"case", "dx", "reveal", "leaderboard"} <= set(menus["all_group_chats"])
     assert cleared == [None]  # the default scope (an earlier release's menu) cleared
