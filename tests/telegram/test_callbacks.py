@@ -18,12 +18,15 @@ from tutorbot.app.replies import (
     ListTags,
     NextCase,
     NextStep,
+    NotNow,
     OpenCase,
     Press,
+    PushWho,
     RedoMissed,
     Reply,
     Say,
     ShowSkipped,
+    StartPush,
     SwitchCase,
 )
 from tutorbot.storage import SessionKey
@@ -138,3 +141,28 @@ async def test_a_button_over_64_bytes_is_sent_as_a_token_and_pressed_as_itself(
         botapi.press_button(message, "That one")
         said = await botapi.wait_for(to(alice, lambda m: "I have no case called" in m.content))
     assert long_id in said.content  # the press came back as OpenCase(long_id)
+
+
+push_tokens = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+    min_size=22,
+    max_size=22,
+)
+push_presses = st.one_of(
+    st.builds(StartPush, push_tokens),
+    st.builds(NotNow, push_tokens),
+    st.builds(PushWho, push_tokens),
+)
+
+
+@given(push_presses)
+def test_push_card_and_report_buttons_round_trip_and_fit(press: Press) -> None:
+    data = callbacks.encode(press, 0)
+    assert callbacks.fits(data)
+    assert callbacks.decode(data) == callbacks.Pressed(press, 0)
+
+
+@pytest.mark.parametrize("data", ["v1:push:0", "v1:push:0:", "v1:who:0:a:b"])
+def test_a_push_button_without_its_token_does_nothing(data: str) -> None:
+    pressed = callbacks.decode(data)
+    assert pressed is not None and pressed.press is None

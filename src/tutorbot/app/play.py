@@ -29,12 +29,15 @@ from tutorbot.app.replies import (
     ListTags,
     NextCase,
     NextStep,
+    NotNow,
     OpenCase,
     Press,
+    PushWho,
     RedoMissed,
     Reply,
     Say,
     ShowSkipped,
+    StartPush,
     SwitchCase,
 )
 from tutorbot.app.sessions import Loaded, decode, decode_state, recorded, started
@@ -230,6 +233,9 @@ class Play:
                     return change
                 case ListCases() | ListTags():  # answered above
                     raise AssertionError(press)
+                case StartPush() | NotNow() | PushWho():
+                    # The pushes router answers these; one reaching here is not ours.
+                    return Change(Reply(toast=STALE))
 
         return await self._apply(update_id, key, fn)
 
@@ -334,6 +340,10 @@ class Play:
 
     def _tutor(self, case: Case) -> Tutor:
         return Tutor(case, self.grader, self.attempts)
+
+    def learner_title(self, case: Case) -> str:
+        """The case's title as a learner may see it (a push card shows it)."""
+        return self._title(case)
 
     def _title(self, case: Case) -> str:
         """The case's title as a learner may see it (not one that names the diagnosis)."""

@@ -37,3 +37,11 @@ class Notifier(Protocol):
     """
 
     async def notify(self, chat_id: int, thread_id: int, says: Sequence[Say]) -> Delivery: ...
+
+    async def post(self, chat_id: int, message: Say) -> int | None:
+        """Send one message (bulk) and return its id, to edit it later; ``None``: blocked."""
+        ...
+
+    async def edit(self, chat_id: int, message_id: int, message: Say) -> bool:
+        """Replace a message :meth:`post` sent (bulk); ``False`` if Telegram refused."""
+        ...

@@ -68,6 +68,28 @@ class ShowSkipped:
     """Show the findings of the stages skipped in the case just finished."""
 
 
+@dataclass(frozen=True)
+class StartPush:
+    """Start the case a push card offers; ``token`` is the push's opaque token (never the
+    case id: a case's id can name its diagnosis)."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class NotNow:
+    """Put a push card aside (its case stays in the case list)."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class PushWho:
+    """Show an instructor who a push did not reach (the final report's button)."""
+
+    token: str
+
+
 #: A choice a learner can make by pressing a button.
 Press = (
     NextStep
@@ -79,6 +101,9 @@ Press = (
     | ListTags
     | RedoMissed
     | ShowSkipped
+    | StartPush
+    | NotNow
+    | PushWho
 )
 
 

@@ -8,7 +8,8 @@ are ``store.sessions``, ``.answers``, ``.progress``, ``.users``, ``.media``,
 :mod:`tutorbot.storage.interfaces`), and for classes ``.instructors``,
 ``.classes``, ``.members``, ``.groups`` and ``.links`` (see
 :mod:`tutorbot.storage.classes`), and for group rounds ``.rounds`` (see
-:mod:`tutorbot.storage.rounds`).
+:mod:`tutorbot.storage.rounds`), and for pushes ``.pushes`` and ``.deliveries``
+(see :mod:`tutorbot.storage.pushes`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ from tutorbot.storage.interfaces import (
     Tokens,
     Users,
 )
+from tutorbot.storage.pushes import (
+    Delivery,
+    DeliveryCounts,
+    DeliveryStatus,
+    NewPush,
+    PushDeliveries,
+    Pushes,
+    PushRecord,
+    PushStatus,
+    Recipient,
+)
 from tutorbot.storage.records import (
     AnswerRecord,
     Applied,
@@ -71,6 +83,9 @@ __all__ = [
     "ClassRecord",
     "Classes",
     "ConflictError",
+    "Delivery",
+    "DeliveryCounts",
+    "DeliveryStatus",
     "FinishedCase",
     "Inbox",
     "InboxEntry",
@@ -87,11 +102,17 @@ __all__ = [
     "Member",
     "Members",
     "NewJob",
+    "NewPush",
     "NewRound",
     "Outbox",
     "OutboxEntry",
     "ProcessedUpdates",
     "Progress",
+    "PushDeliveries",
+    "PushRecord",
+    "PushStatus",
+    "Pushes",
+    "Recipient",
     "Rounds",
     "SQLiteStore",
     "SessionKey",

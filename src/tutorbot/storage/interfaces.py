@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from tutorbot.storage.classes import Classes, ClassGroups, Instructors, Links, Members
+from tutorbot.storage.pushes import PushDeliveries, Pushes
 from tutorbot.storage.records import (
     AnswerRecord,
     Applied,
@@ -361,6 +362,8 @@ class Store(ABC):
     groups: ClassGroups
     links: Links
     rounds: Rounds
+    pushes: Pushes
+    deliveries: PushDeliveries
     #: How many schema migrations opening this store ran (0: the schema was current).
     migrations_run: int = 0
 

@@ -4,8 +4,8 @@ It wires the use cases (:mod:`tutorbot.app`) to Telegram: the handlers of
 each audience (:mod:`tutorbot.telegram.routers`), the sender that paces every
 message within one budget, the inbox that keeps each update until it is
 handled, the outbox's pump that sends kept replies due again (after a
-restart, after an outage), and the jobs runner that does due work (pruning
-now; pushes, reveals and reminders later) while the bot runs.
+restart, after an outage), and the jobs runner that does due work (pruning,
+broadcasting pushes; reveals and reminders later) while the bot runs.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from tutorbot.app import housekeeping
+from tutorbot.app.broadcast import Broadcaster, mid_case
 from tutorbot.app.jobs import JobRunner
 from tutorbot.app.ports import Clock, SystemClock
 from tutorbot.cases import Library, load_library
@@ -37,6 +38,7 @@ from tutorbot.telegram._runtime import Runtime
 from tutorbot.telegram._sender import Sender, Sleep
 from tutorbot.telegram.budget import SendBudget
 from tutorbot.telegram.menu import COMMANDS, set_menus
+from tutorbot.telegram.notifier import TelegramNotifier
 from tutorbot.telegram.routers import register_all
 from tutorbot.tutor import Grader
 
@@ -251,9 +253,21 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         process that died left kept)."""
         await super().start()
         store, clock = self._tutor.store, self._startup.clock
+        notifier = TelegramNotifier(self.bot, self._tutor.sender)
+        broadcaster = Broadcaster(
+            store,
+            notifier,
+            clock,
+            lambda payload: f"https://t.me/{self.bot.username}?start={payload}",
+            busy=mid_case(self._tutor.play, clock),
+        )
         self._runner = JobRunner(
             store.jobs,
-            {**housekeeping.handlers(store, clock), **self._tutor.rounds.job_handlers()},
+            {
+                **housekeeping.handlers(store, clock),
+                **self._tutor.rounds.job_handlers(),
+                **broadcaster.handlers(),
+            },
             owner=self._tutor.owner,
             clock=clock,
             poll=self._startup.jobs_poll,

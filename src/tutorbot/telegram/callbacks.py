@@ -3,7 +3,8 @@
 A button's data is ``v1:<kind>:<session version>[:<argument>...]``: short,
 readable in logs, and the same format the first release used, so buttons
 already on learners' phones keep working (or get a polite answer when they
-are stale). The arguments: a case id (``open``, ``sw``), a page number and an
+are stale). The arguments: a case id (``open``, ``sw``), a push's token (``push``,
+``later``, ``who``: the version is 0, a push belongs to no session), a page number and an
 optional tag (``list``), an optional tag (``redo``); a tag is last and may
 itself hold ``:``.
 Telegram allows 1-64 bytes of callback data
@@ -22,10 +23,13 @@ from tutorbot.app.replies import (
     ListTags,
     NextCase,
     NextStep,
+    NotNow,
     OpenCase,
     Press,
+    PushWho,
     RedoMissed,
     ShowSkipped,
+    StartPush,
     SwitchCase,
 )
 from tutorbot.limits import CALLBACK_DATA_LIMIT
@@ -42,6 +46,12 @@ _SIMPLE: dict[str, Press] = {
     "skipped": ShowSkipped(),
 }
 _WITH_CASE: dict[str, type[OpenCase] | type[SwitchCase]] = {"open": OpenCase, "sw": SwitchCase}
+# Push cards and reports carry the push's opaque token (never a case id).
+_WITH_TOKEN: dict[str, type[StartPush] | type[NotNow] | type[PushWho]] = {
+    "push": StartPush,
+    "later": NotNow,
+    "who": PushWho,
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,12 @@ def encode(press: Press, version: int) -> str:
             parts = ["redo", str(version), *_optional(tag)]
         case ShowSkipped():
             parts = ["skipped", str(version)]
+        case StartPush(token=token):
+            parts = ["push", str(version), token]
+        case NotNow(token=token):
+            parts = ["later", str(version), token]
+        case PushWho(token=token):
+            parts = ["who", str(version), token]
     return ":".join((VERSION, *parts))
 
 
@@ -112,6 +128,8 @@ def decode(data: str | None) -> Pressed | None:
         return Pressed(_SIMPLE[kind], version)
     if kind in _WITH_CASE and len(extra) == 1 and extra[0]:
         return Pressed(_WITH_CASE[kind](extra[0]), version)
+    if kind in _WITH_TOKEN and len(extra) == 1 and extra[0]:
+        return Pressed(_WITH_TOKEN[kind](extra[0]), version)
     if kind == "list" and extra and extra[0].isdigit() and _tag_ok(extra[1:]):
         return Pressed(ListCases(int(extra[0]), ":".join(extra[1:])), version)
     if kind == "redo" and _tag_ok(extra):

@@ -7,14 +7,20 @@ leaves after replies to learners who are waiting.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from tutorbot.app.ports import Delivery
 from tutorbot.app.replies import Say
+from tutorbot.telegram._parts import TextPart, plan
 from tutorbot.telegram._render import render_say
 from tutorbot.telegram._sender import Blocked, Sender
+
+log = logging.getLogger(__name__)
 
 
 class TelegramNotifier:
@@ -36,3 +42,41 @@ class TelegramNotifier:
         except Blocked:  # the sender's on_blocked hook has marked the chat
             return "blocked"
         return "sent"
+
+    async def post(self, chat_id: int, message: Say) -> int | None:
+        # A status message (a broadcast's progress): one text without buttons, to edit later.
+        part = _one_text(message)
+        try:
+            sent = await self.sender.text(self.bot, chat_id, 0, part.html, priority="bulk")
+        except Blocked:
+            return None
+        return sent.message_id
+
+    async def edit(self, chat_id: int, message_id: int, message: Say) -> bool:
+        part = _one_text(message)
+        try:
+            await self.sender.message(
+                chat_id,
+                lambda: self.bot.edit_message_text(
+                    part.html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
+                ),
+                priority="bulk",
+            )
+        except Blocked:
+            return False
+        except BadRequest as error:
+            # The same text again is "message is not modified": nothing to change.
+            if "not modified" in str(error).lower():
+                return True
+            log.info("could not edit message %s in chat %s: %s", message_id, chat_id, error)
+            return False
+        return True
+
+
+def _one_text(message: Say) -> TextPart:
+    """The single text call a short status message takes."""
+    parts = plan([render_say(message, 0)])
+    first = parts[0]
+    if len(parts) != 1 or not isinstance(first, TextPart):
+        raise ValueError(f"a status message must fit one text message: {message.code}")
+    return first

@@ -21,6 +21,7 @@ from tutorbot.storage.migrations import (
     m0004_outbox_inbox,
     m0005_classes,
     m0006_rounds,
+    m0007_pushes,
 )
 from tutorbot.storage.migrations.migration import Migration
 
@@ -33,6 +34,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0004_outbox_inbox.MIGRATION,
     m0005_classes.MIGRATION,
     m0006_rounds.MIGRATION,
+    m0007_pushes.MIGRATION,
 )
 
 for _number, _migration in enumerate(MIGRATIONS, 1):

@@ -22,6 +22,7 @@ from tutorbot.storage.postgres.media import PostgresMedia
 from tutorbot.storage.postgres.migrations import migrate, schema_version
 from tutorbot.storage.postgres.outbox import PostgresOutbox
 from tutorbot.storage.postgres.progress import PostgresAnswers, PostgresProgress
+from tutorbot.storage.postgres.pushes import PostgresPushDeliveries, PostgresPushes
 from tutorbot.storage.postgres.rounds import PostgresRounds
 from tutorbot.storage.postgres.sessions import PostgresSessions
 from tutorbot.storage.postgres.tokens import PostgresTokens
@@ -63,6 +64,8 @@ class PostgresStore(Store):
         self.groups = PostgresClassGroups(self._db)
         self.links = PostgresLinks(self._db)
         self.rounds = PostgresRounds(self._db)
+        self.pushes = PostgresPushes(self._db)
+        self.deliveries = PostgresPushDeliveries(self._db)
 
     async def open(self) -> Self:
         """Connect the pool and run pending migrations (with ``migrate=False``: refuse a

@@ -26,6 +26,7 @@ from tutorbot.storage.sqlite.media import SQLiteMedia
 from tutorbot.storage.sqlite.migrations import migrate, schema_version
 from tutorbot.storage.sqlite.outbox import SQLiteOutbox
 from tutorbot.storage.sqlite.progress import SQLiteAnswers, SQLiteProgress
+from tutorbot.storage.sqlite.pushes import SQLitePushDeliveries, SQLitePushes
 from tutorbot.storage.sqlite.rounds import SQLiteRounds
 from tutorbot.storage.sqlite.sessions import SQLiteSessions
 from tutorbot.storage.sqlite.tokens import SQLiteTokens
@@ -67,6 +68,8 @@ class SQLiteStore(Store):
         self.members = SQLiteMembers(self._db)
         self.groups = SQLiteClassGroups(self._db)
         self.links = SQLiteLinks(self._db)
+        self.pushes = SQLitePushes(self._db)
+        self.deliveries = SQLitePushDeliveries(self._db)
 
     async def open(self) -> Self:
         """Connect, set WAL mode and run pending migrations (with ``migrate=False``:

@@ -11,12 +11,13 @@ from typing import Any
 from telegram.ext import Application
 
 from tutorbot.telegram._runtime import Runtime
-from tutorbot.telegram.routers import errors, group, learner, membership
+from tutorbot.telegram.routers import errors, group, learner, membership, pushes
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
     """Every audience's handlers, in the order PTB should try them."""
     group.register(app, runtime)  # first: its buttons have a pattern, the learner's take the rest
+    pushes.register(app, runtime)  # its buttons and deep links before the learner's catch-alls
     learner.register(app, runtime)
     membership.register(app, runtime)
     errors.register(app, runtime)
