@@ -28,6 +28,8 @@ from tutorbot.schedules import (
     parse_weekday,
     parse_weekly,
     playlist_next,
+    read_rule,
+    rule_text,
 )
 
 DST_ZONES = ("Europe/London", "America/New_York", "Australia/Lord_Howe")
@@ -301,3 +303,23 @@ def test_a_playlist_pushes_the_first_case_not_yet_pushed() -> None:
 
 def test_a_playlist_whose_next_case_is_unpublished_is_blocked() -> None:
     assert playlist_next(["a", "gone", "b"], {"a"}, {"a", "b"}) == PlaylistBlocked("gone")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        WeeklySlot(0, time(8, 0), "Asia/Kuala_Lumpur"),
+        WeeklySlot(6, time(23, 59), "Australia/Lord_Howe"),
+        OneOff(datetime(2026, 12, 14, 8, 0), "Europe/London"),
+    ],
+)
+def test_a_rule_is_stored_as_typed_and_read_back(rule: WeeklySlot | OneOff) -> None:
+    text = rule_text(rule)
+    assert text.split(" ", 1)[1] == rule.describe()
+    assert read_rule(text) == rule
+
+
+@pytest.mark.parametrize("text", ["weekly", "once 2026-12-14 08:00", "daily 08:00 UTC", ""])
+def test_an_unreadable_stored_rule(text: str) -> None:
+    with pytest.raises(ScheduleError):
+        read_rule(text)

@@ -149,6 +149,11 @@ def next_fire(rule: Rule, after: datetime) -> datetime | None:
         day += timedelta(days=7)
 
 
+def local_time(rule: Rule, moment: datetime) -> datetime:
+    """``moment`` on the wall clocks of the rule's zone."""
+    return _aware(moment).astimezone(rule._zone)
+
+
 def fires_between(rule: Rule, start: datetime, end: datetime) -> list[datetime]:
     """Every instant the rule fires in ``[start, end]``, oldest first."""
     _aware(start)
@@ -254,6 +259,26 @@ def parse_one_off(words: Sequence[str], now: datetime) -> OneOff:
     if rule.instant <= _aware(now):
         raise ScheduleError(f"{rule.describe()} has already passed; pick a time to come.")
     return rule
+
+
+def rule_text(rule: Rule) -> str:
+    """The rule as stored: ``weekly Monday 08:00 Europe/London`` or ``once 2026-12-14 08:00 UTC``."""
+    return f"{'weekly' if isinstance(rule, WeeklySlot) else 'once'} {rule.describe()}"
+
+
+def read_rule(text: str) -> Rule:
+    """A rule as :func:`rule_text` wrote it (a one-off may have passed since)."""
+    kind, _, rest = text.partition(" ")
+    words = rest.split()
+    if kind == "weekly":
+        return parse_weekly(words)
+    if kind == "once" and len(words) == 3:
+        try:
+            day = date.fromisoformat(words[0])
+        except ValueError:
+            raise ScheduleError(f"unreadable stored rule {text!r}") from None
+        return OneOff(datetime.combine(day, parse_time(words[1])), words[2])
+    raise ScheduleError(f"unreadable stored rule {text!r}")
 
 
 def _join_ampm(words: Sequence[str]) -> list[str]:

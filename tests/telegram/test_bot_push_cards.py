@@ -4,14 +4,18 @@ opens it in a private chat, and only the pushing instructor can list who was not
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.app.job_helpers import MovableClock
 from tests.auxil.botapi import BotApiEmulator, FakeUser, SentMessage
 from tests.telegram.botflow import (
+    CASES,
     SEED,
     eventually,
     open_seed_stage_one,
@@ -20,7 +24,11 @@ from tests.telegram.botflow import (
     to,
     with_button,
 )
+from tutorbot.app.classes import Classroom
+from tutorbot.app.instructors import Roster
 from tutorbot.app.pushes import create_push, new_token
+from tutorbot.app.schedules import Scheduler
+from tutorbot.cases import load_library
 from tutorbot.storage import NewPush, PushRecord, Recipient, SessionKey, Store, open_store
 
 OTHER = "tension-pneumothorax"
@@ -146,3 +154,31 @@ async def test_only_the_pushing_instructor_can_list_who_was_not_reached(
         who = await botapi.wait_for(lambda m: m.content.startswith("Not reached"))
     assert who.chat_id == teacher.id
     assert who.content.splitlines()[1:] == ["• Bob: blocked the bot"]
+
+
+async def test_a_weekly_schedule_fires_in_the_running_bot_at_its_slot(
+    botapi: BotApiEmulator, tmp_path: Path, store: Store
+) -> None:
+    teacher, ann = botapi.user("Tess"), botapi.user("Ann")
+    slot = datetime(2026, 12, 14, 0, 0, tzinfo=UTC)  # Monday 08:00 in Kuala Lumpur
+    clock = MovableClock(slot - timedelta(days=1))
+    settings = replace(
+        settings_for(botapi, tmp_path / "bot.db"), instructors=frozenset({teacher.id})
+    )
+    cls = await store.classes.create("Radiology 101", teacher.id, clock.now())
+    await store.members.join(cls.id, ann.id, "Ann", clock.now())
+    room = Classroom(store, Roster(store, settings.instructors, clock))
+    scheduler = Scheduler(store, room, load_library([CASES]), clock)
+    await scheduler.create(
+        teacher.id, cls.id, ["Monday", "08:00", "Asia/Kuala_Lumpur"], ["tension-pneumothorax"]
+    )
+    async with running(botapi, settings, store=store, clock=clock, jobs_poll=0.01):
+        await asyncio.sleep(0.2)  # the runner looks several times before the slot
+        assert not [m for m in botapi.sent(ann) if is_card(m)]
+        clock.set(slot)
+        card = await botapi.wait_for(to(ann, is_card))
+        await botapi.wait_for(lambda m: "” reached" in m.content)
+    # The card shows the title learners see, and its buttons carry no case id.
+    assert card.content.startswith("Case of the week from Radiology 101: ")
+    assert all("tension" not in data for data in card.callback_data)
+    assert [p.case_id for p in await store.pushes.of_class(cls.id)] == ["tension-pneumothorax"]

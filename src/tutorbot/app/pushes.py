@@ -16,10 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tutorbot.app.classes import Classroom
+from tutorbot.app.instructors import Refusal
 from tutorbot.app.play import Play, Result
 from tutorbot.app.ports import Clock
 from tutorbot.app.replies import Choice, NotNow, Say, StartPush
-from tutorbot.storage import Delivery, NewPush, PushRecord, Recipient, SessionKey, Store
+from tutorbot.cases import Case
+from tutorbot.storage import (
+    ClassRecord,
+    Delivery,
+    NewPush,
+    PushRecord,
+    Recipient,
+    SessionKey,
+    Store,
+)
 
 #: The job kind of a broadcast (handled by :class:`tutorbot.app.broadcast.Broadcaster`).
 BROADCAST = "pushes.broadcast"
@@ -33,6 +44,7 @@ GONE = "This card is no longer valid."
 CASE_GONE = "That case is no longer available; /cases lists the ones that are."
 LATER = "Fine: it will wait in /cases whenever you want it."
 NOT_YOURS = "Only the instructor who pushed this case can see that."
+EMPTY_CLASS = "{name} has no students or groups yet: share its join link first."
 
 
 def new_token() -> str:
@@ -73,6 +85,33 @@ def group_card(push: PushRecord, link: str) -> Say:
             f"Play it in a private chat with me: {link}",
         ),
     )
+
+
+async def push_case(
+    store: Store,
+    classroom: Classroom,
+    cls: ClassRecord,
+    case: Case,
+    title: str,
+    by: int,
+    now: datetime,
+    *,
+    origin: str | None = None,
+    schedule_id: int | None = None,
+) -> tuple[PushRecord, bool]:
+    """Push ``case`` (shown as ``title``) to the class's students and live groups now.
+
+    :class:`Refusal` when the class has nobody to push to. ``False`` with the push
+    that exists when ``origin`` pushed already.
+    """
+    members = await classroom.recipients(cls.id)
+    groups = await classroom.groups(cls.id)
+    recipients = [Recipient(m.user_id, m.name) for m in members]
+    recipients += [Recipient(g.chat_id, g.title) for g in groups]
+    if not recipients:
+        raise Refusal(EMPTY_CLASS.format(name=cls.name))
+    push = NewPush(cls.id, case.id, title, cls.name, new_token(), by, origin, schedule_id)
+    return await create_push(store, push, recipients, now)
 
 
 async def create_push(

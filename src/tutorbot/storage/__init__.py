@@ -9,7 +9,8 @@ are ``store.sessions``, ``.answers``, ``.progress``, ``.users``, ``.media``,
 ``.classes``, ``.members``, ``.groups`` and ``.links`` (see
 :mod:`tutorbot.storage.classes`), and for group rounds ``.rounds`` (see
 :mod:`tutorbot.storage.rounds`), and for pushes ``.pushes`` and ``.deliveries``
-(see :mod:`tutorbot.storage.pushes`).
+(see :mod:`tutorbot.storage.pushes`), and ``.schedules`` (see
+:mod:`tutorbot.storage.schedules`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ from tutorbot.storage.records import (
     SessionRecord,
 )
 from tutorbot.storage.rounds import NewRound, Rounds
+from tutorbot.storage.schedules import NewSchedule, ScheduleRecord, Schedules, ScheduleStatus
 from tutorbot.storage.sqlite import SQLiteStore
 
 __all__ = [
@@ -104,6 +106,7 @@ __all__ = [
     "NewJob",
     "NewPush",
     "NewRound",
+    "NewSchedule",
     "Outbox",
     "OutboxEntry",
     "ProcessedUpdates",
@@ -115,6 +118,9 @@ __all__ = [
     "Recipient",
     "Rounds",
     "SQLiteStore",
+    "ScheduleRecord",
+    "ScheduleStatus",
+    "Schedules",
     "SessionKey",
     "SessionRecord",
     "Sessions",

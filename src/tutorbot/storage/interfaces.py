@@ -39,6 +39,7 @@ from tutorbot.storage.records import (
     SessionRecord,
 )
 from tutorbot.storage.rounds import Rounds
+from tutorbot.storage.schedules import Schedules
 
 R = TypeVar("R")
 
@@ -364,6 +365,7 @@ class Store(ABC):
     rounds: Rounds
     pushes: Pushes
     deliveries: PushDeliveries
+    schedules: Schedules
     #: How many schema migrations opening this store ran (0: the schema was current).
     migrations_run: int = 0
 

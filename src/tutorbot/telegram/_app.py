@@ -5,7 +5,8 @@ each audience (:mod:`tutorbot.telegram.routers`), the sender that paces every
 message within one budget, the inbox that keeps each update until it is
 handled, the outbox's pump that sends kept replies due again (after a
 restart, after an outage), and the jobs runner that does due work (pruning,
-broadcasting pushes; reveals and reminders later) while the bot runs.
+broadcasting pushes, firing schedules; reveals and reminders later) while the
+bot runs.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from telegram.request import BaseRequest
 
 from tutorbot.app import housekeeping
 from tutorbot.app.broadcast import Broadcaster, mid_case
+from tutorbot.app.classes import Classroom
+from tutorbot.app.instructors import Roster
 from tutorbot.app.jobs import JobRunner
 from tutorbot.app.ports import Clock, SystemClock
+from tutorbot.app.schedules import Scheduler
 from tutorbot.cases import Library, load_library
 from tutorbot.grading import grader_for
 from tutorbot.settings import DEFAULT_API_URL, Settings
@@ -180,6 +184,7 @@ class Startup:
     clock: Clock
     jobs_poll: float
     outbox_poll: float
+    owners: frozenset[int] = frozenset()
     migrate: bool = True
 
 
@@ -261,12 +266,22 @@ class TutorApplication(Application):  # type: ignore[type-arg]
             lambda payload: f"https://t.me/{self.bot.username}?start={payload}",
             busy=mid_case(self._tutor.play, clock),
         )
+        classroom = Classroom(store, Roster(store, self._startup.owners, clock))
+        scheduler = Scheduler(
+            store,
+            classroom,
+            self._tutor.library,
+            clock,
+            notifier,
+            title=self._tutor.play.learner_title,
+        )
         self._runner = JobRunner(
             store.jobs,
             {
                 **housekeeping.handlers(store, clock),
                 **self._tutor.rounds.job_handlers(),
                 **broadcaster.handlers(),
+                **scheduler.handlers(),
             },
             owner=self._tutor.owner,
             clock=clock,

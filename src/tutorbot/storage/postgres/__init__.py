@@ -24,6 +24,7 @@ from tutorbot.storage.postgres.outbox import PostgresOutbox
 from tutorbot.storage.postgres.progress import PostgresAnswers, PostgresProgress
 from tutorbot.storage.postgres.pushes import PostgresPushDeliveries, PostgresPushes
 from tutorbot.storage.postgres.rounds import PostgresRounds
+from tutorbot.storage.postgres.schedules import PostgresSchedules
 from tutorbot.storage.postgres.sessions import PostgresSessions
 from tutorbot.storage.postgres.tokens import PostgresTokens
 from tutorbot.storage.postgres.unit_of_work import apply_update
@@ -66,6 +67,7 @@ class PostgresStore(Store):
         self.rounds = PostgresRounds(self._db)
         self.pushes = PostgresPushes(self._db)
         self.deliveries = PostgresPushDeliveries(self._db)
+        self.schedules = PostgresSchedules(self._db)
 
     async def open(self) -> Self:
         """Connect the pool and run pending migrations (with ``migrate=False``: refuse a

@@ -28,6 +28,7 @@ from tutorbot.storage.sqlite.outbox import SQLiteOutbox
 from tutorbot.storage.sqlite.progress import SQLiteAnswers, SQLiteProgress
 from tutorbot.storage.sqlite.pushes import SQLitePushDeliveries, SQLitePushes
 from tutorbot.storage.sqlite.rounds import SQLiteRounds
+from tutorbot.storage.sqlite.schedules import SQLiteSchedules
 from tutorbot.storage.sqlite.sessions import SQLiteSessions
 from tutorbot.storage.sqlite.tokens import SQLiteTokens
 from tutorbot.storage.sqlite.unit_of_work import apply_update
@@ -70,6 +71,7 @@ class SQLiteStore(Store):
         self.links = SQLiteLinks(self._db)
         self.pushes = SQLitePushes(self._db)
         self.deliveries = SQLitePushDeliveries(self._db)
+        self.schedules = SQLiteSchedules(self._db)
 
     async def open(self) -> Self:
         """Connect, set WAL mode and run pending migrations (with ``migrate=False``:
