@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from tests.auxil.botapi import BotApiEmulator
 from tests.auxil.postgres import (
-    TestDatabase,
+    RunDatabase,
     create_test_database,
     drop_test_database,
     fresh_schema,
@@ -39,17 +39,17 @@ async def botapi() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[TestDatabase | str]:
+def postgres_database() -> Iterator[RunDatabase | str]:
     """This run's own PostgreSQL database (random name, dropped at the end), or why the
     server could not be reached (see auxil/postgres.py)."""
     database = create_test_database()
     yield database
-    if isinstance(database, TestDatabase):
+    if isinstance(database, RunDatabase):
         drop_test_database(database)
 
 
 @pytest_asyncio.fixture
-async def postgres_url(postgres_database: TestDatabase | str) -> str:
+async def postgres_url(postgres_database: RunDatabase | str) -> str:
     """The URL of an empty PostgreSQL schema for this test alone; skips (fails under CI)
     when the server is unreachable."""
     return await fresh_schema(postgres_database)

@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from typing import NoReturn
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NoReturn
 
 import asyncpg
 import pytest
@@ -38,7 +40,7 @@ def unreachable(reason: str) -> NoReturn:
     pytest.skip(message + "; set TUTORBOT_TEST_POSTGRES or start it")
 
 
-class TestDatabase:
+class RunDatabase:
     """A database made for this test run, and fresh schemas in it."""
 
     def __init__(self) -> None:
@@ -70,7 +72,7 @@ class TestDatabase:
         return f"{self.url}?search_path={schema}"
 
 
-async def fresh_schema(database: TestDatabase | str) -> str:
+async def fresh_schema(database: RunDatabase | str) -> str:
     """The URL of an empty schema in the run's database; skips (fails under CI) when
     ``database`` is why it could not be made."""
     if isinstance(database, str):
@@ -78,15 +80,22 @@ async def fresh_schema(database: TestDatabase | str) -> str:
     return await database.fresh_schema()
 
 
-def create_test_database() -> TestDatabase | str:
+def _run_aside(step: Callable[[], Coroutine[Any, Any, None]], timeout: float) -> None:
+    """``step()`` on an event loop of its own, in a thread: a session fixture may first be
+    asked for from inside a test's running loop."""
+    with ThreadPoolExecutor(1) as aside:
+        aside.submit(asyncio.run, asyncio.wait_for(step(), timeout)).result()
+
+
+def create_test_database() -> RunDatabase | str:
     """The run's database, or why it could not be made."""
-    database = TestDatabase()
+    database = RunDatabase()
     try:
-        asyncio.run(asyncio.wait_for(database.create(), 10))
+        _run_aside(database.create, 10)
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         return f"{type(error).__name__}: {error}"
     return database
 
 
-def drop_test_database(database: TestDatabase) -> None:
-    asyncio.run(asyncio.wait_for(database.drop(), 30))
+def drop_test_database(database: RunDatabase) -> None:
+    _run_aside(database.drop, 30)

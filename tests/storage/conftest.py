@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.auxil.postgres import TestDatabase, fresh_schema
+from tests.auxil.postgres import RunDatabase, fresh_schema
 from tests.storage.storage_helpers import Opener
 from tutorbot.storage import Store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def backend(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_database: TestDatabase | str
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_database: RunDatabase | str
 ) -> AsyncIterator[Opener]:
     if request.param == "sqlite":
         opener = Opener(f"sqlite:///{tmp_path / 'tutor.db'}")

@@ -76,6 +76,46 @@ def asks_reply(m: SentMessage) -> bool:
     return bool(isinstance(markup, dict) and markup.get("force_reply"))
 
 
+async def play_the_seed_case(botapi: BotApiEmulator, alice: FakeUser) -> None:
+    """The whole seed case as a learner plays it, from the deep link to the teaching
+    points (one wrong answer, then the right one), checking each step on the way."""
+    botapi.send_text(alice, None, f"/start {SEED}")
+    history = await botapi.wait_for(with_button("Images ▶"))
+    assert "Thalassaemic adult" in history.content and "Clinical history" in history.content
+
+    botapi.press_button(history, "Images ▶")
+    stage1 = await botapi.wait_for(with_button("Findings ▶"))
+    assert stage1.photo and "Stage 1 of 2" in stage1.content
+
+    botapi.press_button(stage1, "Findings ▶")
+    findings1 = await botapi.wait_for(with_button("Next stage ▶"))
+    assert findings1.photo and "anterior ribs" in findings1.content
+
+    mark = botapi.mark()
+    botapi.press_button(findings1, "Next stage ▶")
+    stage2 = await botapi.wait_for(with_button("Findings ▶"), since=mark)
+    album = [m for m in botapi.sent(alice)[mark:] if m.media_group_id]
+    assert len(album) == 2
+
+    botapi.press_button(stage2, "Findings ▶")
+    findings2 = await botapi.wait_for(with_button("Diagnosis ▶"))
+    botapi.press_button(findings2, "Diagnosis ▶")
+    question = await botapi.wait_for(asks_reply)
+    assert "What is your diagnosis?" in question.content
+
+    mark = botapi.mark()
+    botapi.reply_to(question, "lymphoma")
+    wrong = await botapi.wait_for(asks_reply, since=mark)
+    assert wrong.content.startswith("❌")
+    assert "Hint 1 of 3" in wrong.content
+
+    mark = botapi.mark()
+    botapi.reply_to(wrong, "extramedullary haematopoiesis")
+    right = await botapi.wait_for(with_button("Next case ▶"), since=mark)
+    assert right.content.startswith("✅")
+    assert "Teaching points" in right.content
+
+
 async def open_seed_stage_one(botapi: BotApiEmulator, learner: FakeUser) -> SentMessage:
     """Deep-link the seed case and go on to its first stage; the stage's message."""
     botapi.send_text(learner, None, f"/start {SEED}")
