@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 from tutorbot.cli.options import Subcommands
 from tutorbot.errors import CommandError
@@ -14,7 +15,7 @@ def register(subcommands: Subcommands) -> None:
     """Add ``tutorbot db ACTION`` to the CLI."""
     parser = subcommands.add_parser(
         "db",
-        help="migrate the database ($TUTORBOT_DATABASE)",
+        help="migrate, back up or restore the database ($TUTORBOT_DATABASE)",
         description="Work on the database named by TUTORBOT_DATABASE (SQLite or PostgreSQL).",
     )
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -28,6 +29,29 @@ def register(subcommands: Subcommands) -> None:
         ),
     )
     migrate.set_defaults(func=migrate_command)
+    backup = actions.add_parser(
+        "backup",
+        help="copy the SQLite database into a new FILE while the bot runs",
+        description=(
+            "Copy the SQLite database (TUTORBOT_DATABASE) into FILE with SQLite's online "
+            "backup API: safe while the bot runs. FILE must not exist; it is readable by "
+            "this user only. For PostgreSQL use pg_dump (docs/storage.md)."
+        ),
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.set_defaults(func=backup_command)
+    restore = actions.add_parser(
+        "restore",
+        help="replace the SQLite database with a backup FILE (checked first)",
+        description=(
+            "Replace the SQLite database's contents with the backup FILE. FILE is checked "
+            "first (a SQLite file, intact, tutorbot's, not newer than this version) and "
+            "refused before anything changes; the current database is saved beside itself "
+            "as <name>.before-restore-<time>. For PostgreSQL use pg_restore (docs/storage.md)."
+        ),
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.set_defaults(func=restore_command)
 
 
 def migrate_command(args: argparse.Namespace) -> int:
@@ -37,6 +61,50 @@ def migrate_command(args: argparse.Namespace) -> int:
         print(f"migrated the database to schema version {version} ({ran} migration(s) run)")
     else:
         print(f"the database is at schema version {version}, the latest: nothing to do")
+    return 0
+
+
+def sqlite_file(settings: Settings, action: str) -> Path:
+    """The SQLite database file ``action`` works on, or one sentence saying why not."""
+    from tutorbot.storage import StoreError, sqlite_path
+
+    try:
+        path = sqlite_path(settings.database)
+    except StoreError:
+        raise CommandError(
+            f"`tutorbot db {action}` is for a SQLite database; for PostgreSQL use "
+            "pg_dump and pg_restore (docs/storage.md)"
+        ) from None
+    if path == ":memory:":
+        raise CommandError(f"an in-memory database has nothing to {action}")
+    return Path(path)
+
+
+def backup_command(args: argparse.Namespace) -> int:
+    from tutorbot.storage import StoreError
+    from tutorbot.storage.sqlite.backup import backup
+
+    database = sqlite_file(Settings.from_env(), "backup")
+    try:
+        version = backup(database, args.file)
+    except StoreError as error:
+        raise CommandError(str(error).rstrip(".")) from None
+    print(f"backed up {database} (schema version {version}) to {args.file}")
+    return 0
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    from tutorbot.storage import StoreError
+    from tutorbot.storage.sqlite.backup import restore
+
+    database = sqlite_file(Settings.from_env(), "restore")
+    try:
+        version, saved = restore(args.file, database)
+    except StoreError as error:
+        raise CommandError(str(error).rstrip(".")) from None
+    if saved is not None:
+        print(f"saved the database as it was to {saved}")
+    print(f"restored {database} from {args.file} (schema version {version})")
     return 0
 
 
