@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tutorbot.cli.options import Subcommands
 from tutorbot.errors import CommandError
@@ -52,6 +55,17 @@ def register(subcommands: Subcommands) -> None:
     )
     restore.add_argument("file", type=Path, metavar="FILE")
     restore.set_defaults(func=restore_command)
+    export = actions.add_parser(
+        "export-learner",
+        help="print everything stored about one person, as JSON",
+        description=(
+            "Print, as JSON, every stored row that names the Telegram user USER_ID (their "
+            "sessions, answers, finished cases, replies not yet sent, classes...) and the "
+            "updates from them not yet handled: what a subject access request asks for."
+        ),
+    )
+    export.add_argument("user_id", type=int, metavar="USER_ID")
+    export.set_defaults(func=export_command)
 
 
 def migrate_command(args: argparse.Namespace) -> int:
@@ -106,6 +120,27 @@ def restore_command(args: argparse.Namespace) -> int:
         print(f"saved the database as it was to {saved}")
     print(f"restored {database} from {args.file} (schema version {version})")
     return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    found = asyncio.run(_export(settings.database, args.user_id))
+    print(json.dumps(found, indent=2, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+async def _export(url: str, user_id: int) -> dict[str, Any]:
+    from tutorbot.app.privacy import export_learner
+    from tutorbot.storage import StoreError, open_store
+
+    try:
+        store = await open_store(url, migrate=False)
+    except StoreError as error:
+        raise CommandError(str(error).rstrip(".")) from None
+    try:
+        return await export_learner(store, user_id, datetime.now(UTC))
+    finally:
+        await store.close()
 
 
 async def _migrate(url: str) -> tuple[int, int]:

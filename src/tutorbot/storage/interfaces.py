@@ -387,6 +387,12 @@ class Store(ABC):
         """
 
     @abstractmethod
+    async def rows_about(self, user_id: int) -> dict[str, list[dict[str, object]]]:
+        """Every stored row that names ``user_id`` (see
+        :data:`tutorbot.storage.personal.PERSONAL_DATA`), per ``table.column``; values as
+        JSON takes them (times as ISO text, flags as the backend keeps them)."""
+
+    @abstractmethod
     async def schema_version(self) -> int:
         """The schema version of the open database (the number of migrations applied)."""
 

@@ -21,6 +21,7 @@ from tutorbot.storage.postgres.links import PostgresLinks
 from tutorbot.storage.postgres.media import PostgresMedia
 from tutorbot.storage.postgres.migrations import migrate, schema_version
 from tutorbot.storage.postgres.outbox import PostgresOutbox
+from tutorbot.storage.postgres.personal import rows_about
 from tutorbot.storage.postgres.progress import PostgresAnswers, PostgresProgress
 from tutorbot.storage.postgres.pushes import PostgresPushDeliveries, PostgresPushes
 from tutorbot.storage.postgres.rounds import PostgresRounds
@@ -85,6 +86,9 @@ class PostgresStore(Store):
     ) -> Applied[R]:
         check_key(key)
         return await apply_update(self._db, update_id, key, fn, attempts)
+
+    async def rows_about(self, user_id: int) -> dict[str, list[dict[str, object]]]:
+        return await self._db.run(rows_about, user_id)
 
     async def schema_version(self) -> int:
         return await self._db.run(schema_version)

@@ -25,6 +25,7 @@ from tutorbot.storage.sqlite.links import SQLiteLinks
 from tutorbot.storage.sqlite.media import SQLiteMedia
 from tutorbot.storage.sqlite.migrations import migrate, schema_version
 from tutorbot.storage.sqlite.outbox import SQLiteOutbox
+from tutorbot.storage.sqlite.personal import rows_about
 from tutorbot.storage.sqlite.progress import SQLiteAnswers, SQLiteProgress
 from tutorbot.storage.sqlite.pushes import SQLitePushDeliveries, SQLitePushes
 from tutorbot.storage.sqlite.rounds import SQLiteRounds
@@ -92,6 +93,9 @@ class SQLiteStore(Store):
     ) -> Applied[R]:
         check_key(key)
         return await self._db.run(apply_update, update_id, key, fn, attempts)
+
+    async def rows_about(self, user_id: int) -> dict[str, list[dict[str, object]]]:
+        return await self._db.run(rows_about, user_id)
 
     async def schema_version(self) -> int:
         return await self._db.run(schema_version)
