@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import warnings
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
@@ -98,4 +99,14 @@ def create_test_database() -> RunDatabase | str:
 
 
 def drop_test_database(database: RunDatabase) -> None:
-    _run_aside(database.drop, 30)
+    """Drop the run's database. It holds a schema per test, and on a busy machine dropping
+    a few thousand tables took 15 to 30 s (seen here), hence the long wait; a drop that
+    still fails is reported, not made a test failure: the tests themselves passed."""
+    try:
+        _run_aside(database.drop, 300)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        warnings.warn(
+            f"could not drop the test database {database.name}: {type(error).__name__} "
+            f"{error}; drop it by hand",
+            stacklevel=1,
+        )
