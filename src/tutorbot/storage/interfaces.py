@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from tutorbot.storage.classes import Classes, ClassGroups, Instructors, Links, Members
+from tutorbot.storage.pacing import Pacing
 from tutorbot.storage.pushes import PushDeliveries, Pushes
 from tutorbot.storage.records import (
     AnswerRecord,
@@ -366,6 +367,7 @@ class Store(ABC):
     pushes: Pushes
     deliveries: PushDeliveries
     schedules: Schedules
+    pacing: Pacing
     #: How many schema migrations opening this store ran (0: the schema was current).
     migrations_run: int = 0
 

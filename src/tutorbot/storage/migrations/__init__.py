@@ -22,6 +22,7 @@ from tutorbot.storage.migrations import (
     m0005_classes,
     m0006_rounds,
     m0007_pushes,
+    m0008_pacing,
 )
 from tutorbot.storage.migrations.migration import Migration
 
@@ -35,6 +36,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0005_classes.MIGRATION,
     m0006_rounds.MIGRATION,
     m0007_pushes.MIGRATION,
+    m0008_pacing.MIGRATION,
 )
 
 for _number, _migration in enumerate(MIGRATIONS, 1):

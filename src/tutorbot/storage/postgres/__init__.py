@@ -21,6 +21,7 @@ from tutorbot.storage.postgres.links import PostgresLinks
 from tutorbot.storage.postgres.media import PostgresMedia
 from tutorbot.storage.postgres.migrations import migrate, schema_version
 from tutorbot.storage.postgres.outbox import PostgresOutbox
+from tutorbot.storage.postgres.pacing import PostgresPacing
 from tutorbot.storage.postgres.personal import rows_about
 from tutorbot.storage.postgres.progress import PostgresAnswers, PostgresProgress
 from tutorbot.storage.postgres.pushes import PostgresPushDeliveries, PostgresPushes
@@ -69,6 +70,7 @@ class PostgresStore(Store):
         self.pushes = PostgresPushes(self._db)
         self.deliveries = PostgresPushDeliveries(self._db)
         self.schedules = PostgresSchedules(self._db)
+        self.pacing = PostgresPacing(self._db)
 
     async def open(self) -> Self:
         """Connect the pool and run pending migrations (with ``migrate=False``: refuse a

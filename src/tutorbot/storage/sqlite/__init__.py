@@ -25,6 +25,7 @@ from tutorbot.storage.sqlite.links import SQLiteLinks
 from tutorbot.storage.sqlite.media import SQLiteMedia
 from tutorbot.storage.sqlite.migrations import migrate, schema_version
 from tutorbot.storage.sqlite.outbox import SQLiteOutbox
+from tutorbot.storage.sqlite.pacing import SQLitePacing
 from tutorbot.storage.sqlite.personal import rows_about
 from tutorbot.storage.sqlite.progress import SQLiteAnswers, SQLiteProgress
 from tutorbot.storage.sqlite.pushes import SQLitePushDeliveries, SQLitePushes
@@ -73,6 +74,7 @@ class SQLiteStore(Store):
         self.pushes = SQLitePushes(self._db)
         self.deliveries = SQLitePushDeliveries(self._db)
         self.schedules = SQLiteSchedules(self._db)
+        self.pacing = SQLitePacing(self._db)
 
     async def open(self) -> Self:
         """Connect, set WAL mode and run pending migrations (with ``migrate=False``:
