@@ -208,3 +208,47 @@ def test_the_side_of_the_lesion_after_from_the_in_the_findings() -> None:
 
 def test_the_lines_own_qualifiers_after_a_comma_are_detail() -> None:
     assert grade("Osteonecrosis, Ficat stage three", AVN).verdict == "correct"
+
+
+def test_a_sign_the_teaching_points_name_is_a_finding() -> None:
+    spec = DiagnosisSpec(
+        "Acute pancreatitis",
+        context=CaseText(
+            teaching_points=(
+                "The colon cut-off sign is a distended transverse colon that stops at the "
+                "splenic flexure.",
+                "No double duct sign: the bile and pancreatic ducts are normal.",
+            ),
+        ),
+    )
+    verdict = grade("colon cut-off sign", spec)
+    assert verdict.verdict == "partial" and "finding" in verdict.feedback, verdict
+    assert grade("double duct sign", spec).verdict == "wrong"  # said not to be seen
+    assert grade("sign", spec).verdict == "wrong"
+
+
+def test_another_organ_after_the_core_is_partial_a_direction_is_not() -> None:
+    tubal = DiagnosisSpec("Right tubal ectopic pregnancy", core=("Ectopic pregnancy",))
+    verdict = grade("ectopic pregnancy in the ovary", tubal)
+    assert verdict.verdict == "partial" and "organ" in verdict.feedback, verdict
+    assert grade("ectopic pregnancy in the right tube", tubal).verdict == "correct"
+    humerus = DiagnosisSpec(
+        "Supracondylar fracture of the left humerus", core=("Supracondylar fracture",)
+    )
+    assert grade("supracondylar fracture with posterior angulation", humerus).verdict == ("correct")
+    assert grade("supracondylar fracture of the femur", humerus).verdict == "partial"
+
+
+def test_a_finding_beside_the_right_answer_is_detail() -> None:
+    assert grade("osteonecrosis - crescent sign", AVN).verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "prob osteonecrosis w a crescent sign",  # "prob", "w": typed on a phone
+        "poss femoral head osteonecrosis",
+    ],
+)
+def test_phone_shorthand_for_hedges_and_with(answer: str) -> None:
+    assert grade(answer, AVN).verdict == "correct", grade(answer, AVN)

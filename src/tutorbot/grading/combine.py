@@ -52,7 +52,9 @@ def combine(
             # an alternative ("or", "vs", "/", "DDx:").
             authored_partial = j.form is not None and j.form.kind == "partial"
             repeated = j.form is None and j.consistent and not j.alternative and not explicit
-            if (j.outcome == "partial" and authored_partial) or repeated:
+            # A finding or sign of the case beside it: "gallstone ileus - Rigler triad".
+            credited = j.form is None and j.outcome == "partial" and not j.alternative
+            if (j.outcome == "partial" and authored_partial) or repeated or credited:
                 j.detail = True
     others = [j for j in candidates if j.outcome != "correct" and not j.detail]
     if len(candidates) > 1 or explicit:

@@ -40,6 +40,8 @@ _FINDING_FILLER = frozenset(
     {"positive", "sign", "present", "seen", "noted", "visible", "finding", "in", "within"}
 )
 SIDES = ("left", "right")
+# Words that make a name a sign (a finding), not a diagnosis.
+SIGN_WORDS = frozenset({"sign", "triad", "tetrad", "pentad"})
 # A side after these words is where something moved to, not where the lesion is.
 _TOWARDS = frozenset({"to", "towards", "toward", "away", "shift", "shifted", "deviation"})
 
@@ -132,7 +134,22 @@ def credit(seq: list[str], negated: set[int], c: Compiled) -> tuple[str, str] | 
             w in _FINDING_FILLER or _within(w, finding.positive) for w in positive
         ):
             return FINDING_FEEDBACK, "names a finding of the case"
+    if not ruled_out and _names_a_sign(positive, c):
+        return FINDING_FEEDBACK, "names a sign the teaching points give"
     return None
+
+
+def _names_a_sign(positive: list[str], c: Compiled) -> bool:
+    """A named sign or triad of the teaching points, in their words ("Hakim triad",
+    "Rigler's triad", "1-2-3 sign"): signs are findings, wherever the case names them."""
+    if not any(w in SIGN_WORDS for w in positive) or len(positive) < 2:
+        return False
+    for line in c.spec.context.teaching_points:
+        said = [w.text for w in _read(line, c.lexicon) if w.text not in GENERIC and not w.negated]
+        n = len(positive)
+        if any(said[i : i + n] == positive for i in range(len(said) - n + 1)):
+            return True
+    return False
 
 
 def _category(positive: list[str], c: Compiled) -> str | None:

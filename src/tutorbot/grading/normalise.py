@@ -51,6 +51,8 @@ _SHORTHAND = (
     (re.compile(r"\bd\s*/\s*dx\b"), " ddx "),
 )
 
+_LONE_W = re.compile(r"(?<=\s)w(?=\s)")
+
 # A numbered list marker ("1.", "2)") at the start or after a space, a word
 # (with inner apostrophes), a decimal number, or a separator.
 _TOKEN = re.compile(
@@ -223,6 +225,9 @@ def tokens(text: str) -> list[Token]:
     if "/" in folded:  # every shorthand pattern has a slash
         for pattern, replacement in _SHORTHAND:
             folded = pattern.sub(replacement, folded)
+    if " w " in f" {folded} ":
+        # "X w Y", typed on a phone for "X w/ Y".
+        folded = _LONE_W.sub(" with ", folded)
     out: list[Token] = []
     for match in _TOKEN.finditer(folded):
         if match.lastgroup != "word":

@@ -18,6 +18,9 @@ from tutorbot.grading.wordlists import (
     WRONG_FEEDBACK,
 )
 
+# Kinds of qualifier that name a structure (not a direction such as "posterior",
+# which may describe the lesion: "with posterior angulation").
+NAMED_PLACES = frozenset({"organ", "bone", "tendon"})
 # Words that may stand before a core concept without taking a qualifier's place.
 HARMLESS_BEFORE = DEGREE | STOPWORDS | CONNECTORS
 
@@ -125,6 +128,9 @@ def _contradicts_the_line(cand: Candidate, r: Reading, span: tuple[int, int], c:
             return _partial(cand, "level", r.content[i].raw or word)
         if any(contrasting(word, q) for q in c.line_quals):
             return _partial(cand, "site", r.content[i].raw or word)
+        if i >= span[1] and c.kinds.get(word) in NAMED_PLACES and _has_a_place(c):
+            # "ectopic pregnancy in the ovary" for a tubal one.
+            return _partial(cand, c.kinds[word], r.content[i].raw or word)
     k = span[0] - 1
     if not c.slot or k < 0 or k in r.negated:
         return False
@@ -166,6 +172,12 @@ def _tied_to_another_step(cand: Candidate, r: Reading, span: tuple[int, int], c:
             kind = "type or grade"
             return _partial(cand, kind, " ".join(sorted(extra)))
     return False
+
+
+def _has_a_place(c: Compiled) -> bool:
+    """Whether the diagnosis line names where the lesion is (a site word or a word of no
+    known kind beside the core, such as "tubal" or "pulmonary")."""
+    return bool(c.slot) or any(c.kinds.get(q) in SITE_KINDS for q in c.line_quals)
 
 
 def _partial(cand: Candidate, kind: str, said: str) -> bool:

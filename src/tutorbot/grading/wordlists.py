@@ -74,6 +74,8 @@ HEDGES = phrases(
     "representing", "i'm", "im", "it's", "guess", "think", "hmm", "um", "uh", "ok", "okay",
     "well", "so", "yes", "please", "not sure but", "seen", "see", "showing", "shows", "show",
     "evidence of", "findings of", "features of", "picture of", "case of", *AFFIRMING,
+    # Typed on a phone: "prob", "poss" (probably, possibly).
+    "prob", "probs", "poss",
 )  # fmt: skip
 
 
