@@ -1,7 +1,7 @@
 """Benchmark the grader against plain rapidfuzz on a generated library.
 
-1,000 generated cases with 20 accepted forms each are written as YAML to a
-temporary folder, loaded with the real loader and compiled; then answers
+1,000 generated cases with 20 accepted forms each (half of them with a core
+concept, ``diagnosis.core``) are written as YAML to a temporary folder, loaded with the real loader and compiled; then answers
 (exact forms, typos, hedges, wrong and differential answers) are graded
 against their own case, each timed, beside ``rapidfuzz.process.extractOne``
 over the same forms in the same run. Prints figures; asserts nothing.
@@ -70,6 +70,15 @@ def generate(rng: random.Random) -> list[dict[str, object]]:
         while len(forms) < FORMS:
             forms.add(f"{rng.choice(QUALIFIERS)} {organ} {word(rng)}")
         accepted = sorted(forms - {answer})
+        diagnosis: dict[str, object] = {
+            "answer": answer,
+            "accepted": accepted,
+            "partial": [{"answer": organ, "feedback": "Which disease?"}],
+            "wrong": [{"answer": f"{organ} {word(rng)}", "feedback": "No."}],
+        }
+        if n % 2:
+            # Half the cases name a core concept: the line's other words are qualifiers.
+            diagnosis["core"] = [head]
         cases.append(
             {
                 "format": 1,
@@ -79,12 +88,7 @@ def generate(rng: random.Random) -> list[dict[str, object]]:
                 "history": ["A generated patient."],
                 "stages": [{"images": [{"file": "a.png", "caption": "An image."}],
                             "findings": ["A finding."]}],
-                "diagnosis": {
-                    "answer": answer,
-                    "accepted": accepted,
-                    "partial": [{"answer": organ, "feedback": "Which disease?"}],
-                    "wrong": [{"answer": f"{organ} {word(rng)}", "feedback": "No."}],
-                },
+                "diagnosis": diagnosis,
                 "teaching_points": ["A point."],
             }
         )  # fmt: skip
