@@ -72,9 +72,10 @@ def test_cases_enrich_writes_the_core_of_an_existing_case(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     done = enrich_case("osteosarcoma", tmp_path / "cases")
-    assert done.concept is not None and done.concept.core == ("Osteosarcoma",)
+    assert done.concept is not None
+    assert done.concept.core == ("Osteosarcoma", "Osteogenic sarcoma")
     loaded = load_case(case_file).case
-    assert loaded is not None and loaded.diagnosis.core == ("Osteosarcoma",)
+    assert loaded is not None and loaded.diagnosis.core == done.concept.core
     # Run again: the case has its core, nothing more to write.
     again = enrich_case("osteosarcoma", tmp_path / "cases")
     assert again.concept is None

@@ -31,3 +31,9 @@ def test_the_core_and_a_required_event_are_proposed_with_a_note() -> None:
 
 def test_a_line_that_is_its_own_concept_gets_no_core() -> None:
     assert diagnosis_concept("Extramedullary haematopoiesis (EMH)") == (None, [])
+
+
+def test_the_vocabulary_adds_other_names_of_the_core_itself() -> None:
+    concept, _ = diagnosis_concept("Telangiectatic osteosarcoma of the left femur")
+    assert concept is not None
+    assert concept.core == ("Osteosarcoma", "Osteogenic sarcoma")

@@ -6,11 +6,11 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tutorbot.cases.model import ID_MAX_LENGTH, ID_PATTERN, AnswerFeedback, DiagnosisSpec
-from tutorbot.cases.vocabulary import name_key
+from tutorbot.cases.vocabulary import name_key, shipped_vocabulary
 from tutorbot.grading.concept import Concept, concept_of, is_qualifier_word
 from tutorbot.grading.lexicon import Lexicon, LexiconError, load_lexicon, shipped_lexicon
 from tutorbot.grading.normalise import words
@@ -282,6 +282,10 @@ def diagnosis_concept(
     concept = concept_of(line, _lexicon(cases_dir), defined)
     if concept is None:
         return None, []
+    # The vocabulary's other names of the core itself (never of a parent or a child).
+    known = shipped_vocabulary().names_for(concept.core[:1])
+    if known:
+        concept = replace(concept, core=(*concept.core, *(n.form for n in known)))
     notes = [
         f"core concept {', '.join(concept.core)}: alone it is correct, and the diagnosis's "
         "other words are optional qualifiers (review diagnosis.core)"
