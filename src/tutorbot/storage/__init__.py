@@ -29,7 +29,12 @@ from tutorbot.storage.classes import (
     Member,
     Members,
 )
-from tutorbot.storage.errors import ConflictError, StoreError, UnsupportedDatabase
+from tutorbot.storage.errors import (
+    ConflictError,
+    DatabaseUnavailable,
+    StoreError,
+    UnsupportedDatabase,
+)
 from tutorbot.storage.interfaces import (
     Answers,
     Inbox,
@@ -85,6 +90,7 @@ __all__ = [
     "ClassRecord",
     "Classes",
     "ConflictError",
+    "DatabaseUnavailable",
     "Delivery",
     "DeliveryCounts",
     "DeliveryStatus",

@@ -13,3 +13,12 @@ class UnsupportedDatabase(StoreError):
 
 class ConflictError(StoreError):
     """Another writer advanced the session first (compare-and-set on ``version`` failed)."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database server cannot be reached, or the connection to it was lost mid-step.
+
+    What the step wrote is rolled back unless the loss came during its commit; an
+    update whose step failed is not acknowledged, and its redelivery is recognised
+    if the step had in fact been committed.
+    """

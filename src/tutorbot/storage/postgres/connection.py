@@ -18,15 +18,15 @@ in a schema of their own, as the tests do.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from tutorbot.storage.errors import StoreError
+from tutorbot.storage.errors import DatabaseUnavailable, StoreError
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -87,7 +87,7 @@ class Database:
                 self.url, min_size=self._min_size, max_size=self._max_size
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            raise StoreError(
+            raise DatabaseUnavailable(
                 f"cannot connect to PostgreSQL at {self.where}: {_reason(error)}."
             ) from None
 
@@ -106,15 +106,23 @@ class Database:
         **kw: P.kwargs,
     ) -> T:
         """``fn(connection, ...)`` on a pooled connection (each statement commits alone)."""
-        async with self.pool.acquire() as conn:
-            return await fn(conn, *args, **kw)
+        with self.connection_lost():
+            async with self.pool.acquire() as conn:
+                return await fn(conn, *args, **kw)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """A pooled connection inside a transaction, committed at the end (rolled back on
-        an exception)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield conn
+    @contextmanager
+    def connection_lost(self) -> Iterator[None]:
+        """Turn a server gone away (or a connection cut) into :class:`DatabaseUnavailable`.
+
+        The pool replaces a broken connection at its next use, so the store works
+        again as soon as the server is back.
+        """
+        try:
+            yield
+        except (OSError, asyncpg.InterfaceError, *_SERVER_GONE) as error:
+            raise DatabaseUnavailable(
+                f"lost the connection to PostgreSQL at {self.where}: {_reason(error)}."
+            ) from error
 
     async def close(self) -> None:
         if self._closed:
@@ -123,6 +131,15 @@ class Database:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+#: What the server says when it shuts down, ends our session or is not ready yet.
+_SERVER_GONE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+)
 
 
 def _reason(error: BaseException) -> str:

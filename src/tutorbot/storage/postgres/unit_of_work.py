@@ -47,6 +47,13 @@ async def apply_update(
     db: Database, update_id: int | None, key: SessionKey, fn: ApplyFn[R], attempts: int
 ) -> Applied[R]:
     """:meth:`Store.apply` on one pooled connection; see there."""
+    with db.connection_lost():
+        return await _apply(db, update_id, key, fn, attempts)
+
+
+async def _apply(
+    db: Database, update_id: int | None, key: SessionKey, fn: ApplyFn[R], attempts: int
+) -> Applied[R]:
     async with db.pool.acquire() as conn:
         for _ in range(max(1, attempts)):
             try:
