@@ -233,7 +233,7 @@ def parse_weekday(text: str) -> int:
 
 def parse_weekly(words: Sequence[str]) -> WeeklySlot:
     """``["Monday", "08:00", "Asia/Kuala_Lumpur"]`` → a weekly slot; or :class:`ScheduleError`."""
-    words = _join_ampm(words)
+    words = join_ampm(words)
     if len(words) != 3:
         raise ScheduleError(
             "A weekly slot is a day, a time and a time zone, like: Monday 08:00 Europe/London."
@@ -244,7 +244,7 @@ def parse_weekly(words: Sequence[str]) -> WeeklySlot:
 def parse_one_off(words: Sequence[str], now: datetime) -> OneOff:
     """``["2026-12-14", "08:00", "Europe/London"]`` → a one-off in the future; or
     :class:`ScheduleError` (unreadable, or already past at ``now``)."""
-    words = _join_ampm(words)
+    words = join_ampm(words)
     if len(words) != 3:
         raise ScheduleError(
             "A one-off push is a date, a time and a time zone, like: 2026-12-14 08:00 Europe/London."
@@ -281,8 +281,8 @@ def read_rule(text: str) -> Rule:
     raise ScheduleError(f"unreadable stored rule {text!r}")
 
 
-def _join_ampm(words: Sequence[str]) -> list[str]:
-    """``["7", "pm"]`` read as one word ``7pm``."""
+def join_ampm(words: Sequence[str]) -> list[str]:
+    """``["7", "pm"]`` read as one word ``7pm`` (what people type, as words)."""
     joined: list[str] = []
     for word in words:
         if joined and word.lower() in {"am", "pm"}:

@@ -19,10 +19,13 @@ from tutorbot.app.broadcast import Broadcaster
 from tutorbot.app.classes import Classroom
 from tutorbot.app.instructors import Refusal, Roster
 from tutorbot.app.jobs import JobRunner
+from tutorbot.app.play import Play
 from tutorbot.app.ports import Delivery
+from tutorbot.app.pushes import PushDesk
 from tutorbot.app.replies import Say
 from tutorbot.app.schedules import FIRE, Scheduler
 from tutorbot.cases import Library, load_library
+from tutorbot.grading import grader_for
 from tutorbot.storage import Store, open_store
 
 TEACHER, ANN, BEN = 1, 10, 11
@@ -318,3 +321,19 @@ async def test_an_archived_class_takes_no_schedule(
     await bot.store.classes.set_archived(cid, True)
     with pytest.raises(Refusal, match="archived"):
         await bot.scheduler.create(TEACHER, cid, WEEKLY, PLAYLIST)
+
+
+async def test_a_push_flow_token_of_another_instructors_class_is_refused(
+    processes: tuple[MovableClock, list[Process]], library: Library
+) -> None:
+    clock, (bot, _) = processes
+    other = 2
+    room = Classroom(bot.store, Roster(bot.store, frozenset({TEACHER, other}), clock))
+    desk = PushDesk(bot.store, room, Play(bot.store, library, grader_for(CASES), 2), clock)
+    preview = await desk.begin(TEACHER, "osteosarcoma")
+    send = next(choice.press for choice in preview.choices if choice.label == "Send")
+    with pytest.raises(Refusal, match="That class is not one of yours"):
+        await desk.press(other, "send", send.token)  # type: ignore[union-attr]
+    with pytest.raises(Refusal, match="That choice has expired"):
+        await desk.press(TEACHER, "send", "not-a-token")
+    assert await pushed(bot.store) == []

@@ -21,10 +21,12 @@ from tutorbot.app.replies import (
     NotNow,
     OpenCase,
     Press,
+    PushFlow,
     PushWho,
     RedoMissed,
     Reply,
     Say,
+    ScheduleAction,
     ShowSkipped,
     StartPush,
     SwitchCase,
@@ -164,5 +166,26 @@ def test_push_card_and_report_buttons_round_trip_and_fit(press: Press) -> None:
 
 @pytest.mark.parametrize("data", ["v1:push:0", "v1:push:0:", "v1:who:0:a:b"])
 def test_a_push_button_without_its_token_does_nothing(data: str) -> None:
+    pressed = callbacks.decode(data)
+    assert pressed is not None and pressed.press is None
+
+
+instructor_presses = st.one_of(
+    st.builds(PushFlow, st.sampled_from(callbacks.PUSH_STEPS), push_tokens),
+    st.builds(ScheduleAction, st.sampled_from(callbacks.SCHEDULE_ACTIONS), st.integers(1, 10**12)),
+)
+
+
+@given(instructor_presses)
+def test_push_flow_and_schedule_buttons_round_trip_and_fit(press: Press) -> None:
+    data = callbacks.encode(press, 0)
+    assert callbacks.fits(data)
+    assert callbacks.decode(data) == callbacks.Pressed(press, 0)
+
+
+@pytest.mark.parametrize(
+    "data", ["v1:pf:0:fly:abc", "v1:pf:0:send:", "v1:sa:0:pause:x", "v1:sa:0:nuke:1"]
+)
+def test_unknown_push_steps_and_schedule_actions_do_nothing(data: str) -> None:
     pressed = callbacks.decode(data)
     assert pressed is not None and pressed.press is None

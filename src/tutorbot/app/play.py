@@ -32,10 +32,12 @@ from tutorbot.app.replies import (
     NotNow,
     OpenCase,
     Press,
+    PushFlow,
     PushWho,
     RedoMissed,
     Reply,
     Say,
+    ScheduleAction,
     ShowSkipped,
     StartPush,
     SwitchCase,
@@ -233,7 +235,7 @@ class Play:
                     return change
                 case ListCases() | ListTags():  # answered above
                     raise AssertionError(press)
-                case StartPush() | NotNow() | PushWho():
+                case StartPush() | NotNow() | PushWho() | PushFlow() | ScheduleAction():
                     # The pushes router answers these; one reaching here is not ours.
                     return Change(Reply(toast=STALE))
 

@@ -20,7 +20,7 @@ from tutorbot.app.classes import Classroom
 from tutorbot.app.instructors import Refusal
 from tutorbot.app.play import Play, Result
 from tutorbot.app.ports import Clock
-from tutorbot.app.replies import Choice, NotNow, Say, StartPush
+from tutorbot.app.replies import Choice, NotNow, PushFlow, Say, StartPush
 from tutorbot.cases import Case
 from tutorbot.storage import (
     ClassRecord,
@@ -172,3 +172,125 @@ class PushCards:
             *await self.store.deliveries.list(push.id, "failed"),
         ]
         return await self.play.tell(key, update_id, not_reached(push, rows))
+
+
+# -- an instructor's /push ------------------------------------------------------------------
+
+NO_CLASSES = "You have no classes yet: /newclass <name> makes one."
+FLOW_GONE = "That choice has expired: send /push again."
+NO_CASE = "I have no case called {case_id!r}; /push without a case lists them."
+#: The most cases offered as buttons (the rest: /push <case-id>).
+CASE_BUTTONS = 30
+
+
+class PushDesk:
+    """An instructor's /push: the class, then the case, then a preview of exactly what
+    students get, then Send or Cancel. Every step checks the user teaches the class; a
+    step's buttons carry a stored token, never the case id.
+
+    Sending the same case to the same class again on the same day sends nothing new
+    (a double tap on Send, or a preview sent twice, pushes once).
+    """
+
+    def __init__(self, store: Store, classroom: Classroom, play: Play, clock: Clock) -> None:
+        self.store = store
+        self.classroom = classroom
+        self.play = play
+        self.clock = clock
+
+    async def begin(self, user: int, wanted: str = "") -> Say:
+        """/push, or /push <case-id>: the class choice (or, with one class, the next step)."""
+        await self.classroom.roster.require(user)
+        classes = await self.classroom.classes_of(user)
+        if not classes:
+            raise Refusal(NO_CLASSES)
+        if wanted:
+            self._case(wanted)
+        if len(classes) == 1:
+            return await self._after_class(classes[0], wanted)
+        choices = [
+            Choice(cls.name, PushFlow("class", await self._token(cls.id, wanted)))
+            for cls in classes
+        ]
+        return Say("push_classes", ("Push a case to which class?",), tuple(choices))
+
+    async def press(self, user: int, step: str, token: str) -> Say:
+        """A button of the flow; :class:`Refusal` for one that expired or is not theirs."""
+        payload = await self.store.tokens.get(token)
+        if payload is None or not payload.startswith("push|"):
+            raise Refusal(FLOW_GONE)
+        _, class_id, case_id = payload.split("|", 2)
+        cls = await self.classroom.mine(user, int(class_id))
+        if cls.archived:
+            raise Refusal(f"{cls.name} is archived: bring it back before pushing to it.")
+        if step == "class":
+            return await self._after_class(cls, case_id)
+        if step == "cancel":
+            return Say("push_cancelled", ("Cancelled: nothing was sent.",))
+        case = self._case(case_id)
+        if step == "case":
+            return await self._preview(cls, case, token)
+        if not case.published:
+            raise Refusal(f"{case.title} is a draft: publish it before pushing it.")
+        origin = f"desk:{token}:{self.clock.now():%Y-%m-%d}"
+        push, created = await push_case(
+            self.store,
+            self.classroom,
+            cls,
+            case,
+            self.play.learner_title(case),
+            user,
+            self.clock.now(),
+            origin=origin,
+        )
+        if not created:
+            return Say("push_again", (f"“{case.title}” went to {cls.name} today already.",))
+        total = (await self.store.deliveries.counts(push.id)).total
+        return Say(
+            "push_started",
+            (f"Sending “{case.title}” to {total} chats of {cls.name}. Progress follows here.",),
+        )
+
+    async def _after_class(self, cls: ClassRecord, wanted: str) -> Say:
+        if wanted:
+            return await self._preview(cls, self._case(wanted), await self._token(cls.id, wanted))
+        cases = [c for c in self.play.library.cases.values() if c.published]
+        cases += [c for c in self.play.library.cases.values() if not c.published]
+        choices = []
+        for case in cases[:CASE_BUTTONS]:
+            label = case.title if case.published else f"{case.title} (draft: preview only)"
+            choices.append(Choice(label, PushFlow("case", await self._token(cls.id, case.id))))
+        lines = [f"Which case for {cls.name}?"]
+        if len(cases) > CASE_BUTTONS:
+            lines.append("Not listed? /push <case-id>.")
+        return Say("push_cases", tuple(lines), tuple(choices))
+
+    async def _preview(self, cls: ClassRecord, case: Case, token: str) -> Say:
+        students = len(await self.classroom.recipients(cls.id))
+        groups = len(await self.classroom.groups(cls.id))
+        lines = [
+            f"Preview: {students} student(s) and {groups} group(s) of {cls.name} get this card:",
+            f"Case of the week from {cls.name}: {self.play.learner_title(case)}",
+            "[▶ Start] [Not now]",
+        ]
+        cancel = Choice("Cancel", PushFlow("cancel", token), row="go")
+        if not case.published:
+            lines.append("This case is a draft: only you see this preview; publish it to push it.")
+            return Say("push_preview", tuple(lines), (cancel,))
+        if not students and not groups:
+            lines.append(EMPTY_CLASS.format(name=cls.name))
+            return Say("push_preview", tuple(lines), (cancel,))
+        return Say(
+            "push_preview",
+            tuple(lines),
+            (Choice("Send", PushFlow("send", token), row="go"), cancel),
+        )
+
+    def _case(self, case_id: str) -> Case:
+        case = self.play.library.cases.get(case_id)
+        if case is None:
+            raise Refusal(NO_CASE.format(case_id=case_id))
+        return case
+
+    async def _token(self, class_id: int, case_id: str) -> str:
+        return await self.store.tokens.put(f"push|{class_id}|{case_id}")

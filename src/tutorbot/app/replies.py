@@ -90,6 +90,23 @@ class PushWho:
     token: str
 
 
+@dataclass(frozen=True)
+class PushFlow:
+    """A step of an instructor's /push: ``step`` is ``class``, ``case``, ``send`` or
+    ``cancel``; ``token`` stands for the class and case chosen so far (kept in storage)."""
+
+    step: str
+    token: str
+
+
+@dataclass(frozen=True)
+class ScheduleAction:
+    """Pause, resume, skip the next slot of, or delete a schedule (/schedules)."""
+
+    action: str
+    schedule_id: int
+
+
 #: A choice a learner can make by pressing a button.
 Press = (
     NextStep
@@ -104,6 +121,8 @@ Press = (
     | StartPush
     | NotNow
     | PushWho
+    | PushFlow
+    | ScheduleAction
 )
 
 

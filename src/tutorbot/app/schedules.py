@@ -26,7 +26,7 @@ from tutorbot.app.instructors import Refusal
 from tutorbot.app.jobs import JobHandler
 from tutorbot.app.ports import Clock, Notifier
 from tutorbot.app.pushes import push_case
-from tutorbot.app.replies import Say
+from tutorbot.app.replies import Choice, Say, ScheduleAction
 from tutorbot.cases import Case, Library
 from tutorbot.schedules import (
     OneOff,
@@ -35,6 +35,7 @@ from tutorbot.schedules import (
     Rule,
     ScheduleError,
     catch_up,
+    join_ampm,
     local_time,
     next_fire,
     parse_one_off,
@@ -52,6 +53,10 @@ FIRE = "schedules.fire"
 
 NO_SCHEDULE = "There is no such schedule (any more)."
 NO_PLAYLIST = "Name the cases to push, in order, after the time zone."
+USAGE = (
+    "Write /schedule Monday 08:00 Europe/London case-a case-b (every week, the next case "
+    "of the list each time) or /schedule 2026-12-14 08:00 Europe/London case-a (once)."
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,27 @@ class Scheduler:
         new = NewSchedule(cls.id, user or 0, rule_text(rule), tuple(playlist))
         record = await self.store.schedules.add(new, FIRE, first, self.clock.now())
         return record, first
+
+    async def create_typed(self, user: int, words: list[str]) -> tuple[ScheduleRecord, datetime]:
+        """/schedule as typed: ``[class number] <when> <case-id> ...``; the class number
+        only when ``user`` teaches several classes (their order in the usage line)."""
+        await self.classroom.roster.require(user)
+        classes = await self.classroom.classes_of(user)
+        if not classes:
+            raise Refusal("You have no classes yet: /newclass <name> makes one.")
+        words = join_ampm(words)
+        if words and words[0].isdigit() and len(words[0]) <= 3:
+            number = int(words.pop(0))
+            if not 1 <= number <= len(classes):
+                raise Refusal(f"You have {len(classes)} classes: {_numbered(classes)}.")
+            cls = classes[number - 1]
+        elif len(classes) > 1:
+            raise Refusal(f"Start with the class's number: {_numbered(classes)}. {USAGE}")
+        else:
+            cls = classes[0]
+        if len(words) < 3:
+            raise Refusal(USAGE)
+        return await self.create(user, cls.id, words[:3], words[3:])
 
     async def of_instructor(self, user: int) -> list[Listed]:
         """The schedules of every class ``user`` teaches, with their next slot."""
@@ -264,6 +290,35 @@ class Scheduler:
             raise Refusal(NO_SCHEDULE)
         await self.classroom.mine(user, schedule.class_id)
         return schedule
+
+
+def _numbered(classes: list[ClassRecord]) -> str:
+    return ", ".join(f"{n} {cls.name}" for n, cls in enumerate(classes, 1))
+
+
+def listing(listed: list[Listed]) -> Say:
+    """/schedules: every schedule with its next run and its buttons."""
+    if not listed:
+        return Say("schedules", ("No schedules yet. " + USAGE,))
+    lines, choices = [], []
+    for n, item in enumerate(listed, 1):
+        schedule, rule = item.schedule, read_rule(item.schedule.rule)
+        if item.next_run is not None:
+            when = f"next {_local(rule, item.next_run)}"
+            if schedule.skip_next:
+                when += " (skipped)"
+        else:
+            when = schedule.status
+        cases = ", ".join(schedule.playlist)
+        lines.append(f"{n}. {item.cls.name}: {rule.describe()} · {when} · {cases}")
+        row = f"s{schedule.id}"
+        toggle = "pause" if schedule.status == "active" else "resume"
+        choices += [
+            Choice(f"{n} {toggle.capitalize()}", ScheduleAction(toggle, schedule.id), row=row),
+            Choice(f"{n} Skip next", ScheduleAction("skip", schedule.id), row=row),
+            Choice(f"{n} Delete", ScheduleAction("delete", schedule.id), row=row),
+        ]
+    return Say("schedules", tuple(lines), tuple(choices))
 
 
 def _local(rule: Rule, moment: datetime) -> str:

@@ -26,8 +26,10 @@ from tutorbot.app.replies import (
     NotNow,
     OpenCase,
     Press,
+    PushFlow,
     PushWho,
     RedoMissed,
+    ScheduleAction,
     ShowSkipped,
     StartPush,
     SwitchCase,
@@ -47,6 +49,9 @@ _SIMPLE: dict[str, Press] = {
 }
 _WITH_CASE: dict[str, type[OpenCase] | type[SwitchCase]] = {"open": OpenCase, "sw": SwitchCase}
 # Push cards and reports carry the push's opaque token (never a case id).
+#: An instructor's /push steps and /schedules actions (see :class:`PushFlow`, :class:`ScheduleAction`).
+PUSH_STEPS = ("class", "case", "send", "cancel")
+SCHEDULE_ACTIONS = ("pause", "resume", "skip", "delete")
 _WITH_TOKEN: dict[str, type[StartPush] | type[NotNow] | type[PushWho]] = {
     "push": StartPush,
     "later": NotNow,
@@ -91,6 +96,10 @@ def encode(press: Press, version: int) -> str:
             parts = ["later", str(version), token]
         case PushWho(token=token):
             parts = ["who", str(version), token]
+        case PushFlow(step=step, token=token):
+            parts = ["pf", str(version), step, token]
+        case ScheduleAction(action=action, schedule_id=schedule_id):
+            parts = ["sa", str(version), action, str(schedule_id)]
     return ":".join((VERSION, *parts))
 
 
@@ -130,6 +139,10 @@ def decode(data: str | None) -> Pressed | None:
         return Pressed(_WITH_CASE[kind](extra[0]), version)
     if kind in _WITH_TOKEN and len(extra) == 1 and extra[0]:
         return Pressed(_WITH_TOKEN[kind](extra[0]), version)
+    if kind == "pf" and len(extra) == 2 and extra[0] in PUSH_STEPS and extra[1]:
+        return Pressed(PushFlow(extra[0], extra[1]), version)
+    if kind == "sa" and len(extra) == 2 and extra[0] in SCHEDULE_ACTIONS and extra[1].isdigit():
+        return Pressed(ScheduleAction(extra[0], int(extra[1])), version)
     if kind == "list" and extra and extra[0].isdigit() and _tag_ok(extra[1:]):
         return Pressed(ListCases(int(extra[0]), ":".join(extra[1:])), version)
     if kind == "redo" and _tag_ok(extra):
