@@ -17,7 +17,7 @@ class NotARegularFile(OSError):
     """The path is a folder, a FIFO, a device or a socket, not a file."""
 
 
-def open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path | str) -> BinaryIO:
     """``path`` open for binary reading, if it is a regular file (links followed)."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:

@@ -49,10 +49,21 @@ class ImageCache:
     _changed: bool = False
     reads: int = 0  # images read (not found in the cache) since this cache was made
 
-    def facts(self, path: Path) -> ImageFacts:
-        """The facts of the regular file at ``path`` (resolved), read only if it changed."""
+    def facts(self, path: Path | str, known: os.stat_result | None = None) -> ImageFacts:
+        """The facts of the regular file at ``path`` (resolved), read only if it changed.
+        ``known`` is the file's status when the caller has it: if it matches the cache, the
+        file is not even opened."""
         self._load()
         key = str(path)
+        if known is not None and stat.S_ISREG(known.st_mode):
+            cached = self._entries.get(key)
+            if cached is not None and cached[0] == (
+                known.st_size,
+                known.st_mtime_ns,
+                known.st_ino,
+            ):
+                self._used.add(key)
+                return cached[1]
         with open_regular(path) as stream:
             status = os.fstat(stream.fileno())
             signature = (status.st_size, status.st_mtime_ns, status.st_ino)
@@ -60,7 +71,8 @@ class ImageCache:
             cached = self._entries.get(key)
             if cached is not None and cached[0] == signature:
                 return cached[1]
-            facts = read_facts(stream, status.st_size)
+            # Bounded: the caller checked the size, but the file may have changed since.
+            facts = read_facts(stream, min(status.st_size, PHOTO_SIZE_LIMIT))
         self.reads += 1
         self._entries[key] = (signature, facts)
         self._changed = True
@@ -138,32 +150,34 @@ def check_images(
     strict: bool,
     lines: dict[str, int] | None = None,
     cache: ImageCache | None = None,
+    resolved: Path | None = None,
 ) -> ImageCheck:
     """Check every image the stages name (each path once), collecting problems.
 
     A draft may lack its images, or have broken ones (warnings); a published
-    case (``strict``) may not (errors).
+    case (``strict``) may not (errors). ``resolved`` is ``folder`` with its links
+    followed, when the caller has it.
     """
     cache = cache or ImageCache()
     lines = lines or {}
     result = ImageCheck()
     severity: Severity = "error" if strict else "warning"
     seen: set[str] = set()
-    file = folder / CASE_FILE
-    root = _resolved(folder) or folder
+    inside = str(resolved or _resolved(folder) or folder)
+    folders: dict[str, str | None] = {}
     for s, stage in enumerate(stages, 1):
         for image in stage.images:
             for relative in (image.file, image.annotated):
                 if relative is None or relative in seen:
                     continue
                 seen.add(relative)
-                where = f"stage {s}: image `{relative}`"
-                for message, hint, level in _check_one(relative, folder, root, cache, result):
+                checks = _check_one(relative, folder, inside, folders, cache, result)
+                for message, hint, level in checks:
                     result.problems.append(
                         Problem(
-                            file,
+                            folder / CASE_FILE,
                             lines.get(relative, 0),
-                            f"{where} {message}",
+                            f"stage {s}: image `{relative}` {message}",
                             hint,
                             severity if level == "draft" else "error",
                         )
@@ -172,42 +186,68 @@ def check_images(
 
 
 def _check_one(
-    relative: str, folder: Path, root: Path, cache: ImageCache, result: ImageCheck
+    relative: str,
+    folder: Path,
+    inside: str,
+    folders: dict[str, str | None],
+    cache: ImageCache,
+    result: ImageCheck,
 ) -> Iterable[tuple[str, str, str]]:
     """(message, fix, level) for each problem of one image; level ``draft`` is a warning
-    in a draft, ``error`` always an error. Records the image's digest when it was read."""
-    target = Path(relative)
-    if target.is_absolute() or ".." in target.parts:
+    in a draft, ``error`` always an error. Records the image's digest when it was read.
+
+    Paths are strings here (POSIX): pathlib's objects cost more than the checks, and a
+    library has thousands of images."""
+    if relative.startswith("/") or ".." in relative.split("/"):
         yield (
             "leaves the case folder",
             "use a path inside the case folder, such as images/01.png",
             "error",
         )
         return
-    full = folder / target
-    resolved = _resolved(full)
+    parent_name, name = os.path.split(relative)
+    if parent_name not in folders:  # an image's folder is resolved once per case
+        folders[parent_name] = _real(os.path.join(inside, parent_name))
+    parent = folders[parent_name]
+    status: os.stat_result | OSError | None = None
+    resolved = None
+    if parent is not None:
+        # Most images are no link: their real path is their name in their real folder,
+        # and one lstat gives both that and the file's status.
+        resolved = os.path.join(parent, name) if name else parent
+        try:
+            status = os.lstat(resolved)
+        except OSError as error:
+            status = error
+        if isinstance(status, os.stat_result) and stat.S_ISLNK(status.st_mode):
+            status = None
+            resolved = _real(os.path.join(folder, relative))
     if resolved is None:
         yield "is a link that loops", "replace the link with the image itself", "error"
         return
-    if not resolved.is_relative_to(root):
+    if resolved != inside and not resolved.startswith(inside.rstrip("/") + "/"):
         yield (
             "is a link that leaves the case folder",
             "copy the image into the case folder instead of linking it",
             "error",
         )
         return
-    if target.suffix.lower() not in KIND_OF_SUFFIX:
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in KIND_OF_SUFFIX:
         yield "is not a JPEG, PNG or WebP image", "convert it to .jpg or .png", "error"
-    try:
-        status = resolved.stat()
-    except FileNotFoundError:
-        yield "does not exist", f"add the image at {full}", "draft"
+    if status is None:
+        try:
+            status = os.stat(resolved)
+        except OSError as error:
+            status = error
+    if isinstance(status, FileNotFoundError):
+        yield "does not exist", f"add the image at {folder / relative}", "draft"
         return
-    except OSError as error:
-        yield f"cannot be read ({error.strerror})", "check the file", "draft"
+    if isinstance(status, OSError):
+        yield f"cannot be read ({status.strerror})", "check the file", "draft"
         return
     if not stat.S_ISREG(status.st_mode):
-        yield "is not a file", f"put the image itself at {full}", "draft"
+        yield "is not a file", f"put the image itself at {folder / relative}", "draft"
         return
     if status.st_size > PHOTO_SIZE_LIMIT:
         yield (
@@ -217,12 +257,12 @@ def _check_one(
         )
         return
     try:
-        facts = cache.facts(resolved)
+        facts = cache.facts(resolved, status)
     except OSError as error:
         yield f"cannot be read ({error.strerror})", "check the file", "draft"
         return
     result.digests[relative] = facts.digest
-    problem = photo_problem(facts, target.suffix)
+    problem = photo_problem(facts, suffix)
     if problem is not None:
         yield (*problem, "draft")
 
@@ -234,3 +274,9 @@ def _resolved(path: Path) -> Path | None:
         return path.resolve()
     except (OSError, RuntimeError):
         return None
+
+
+def _real(path: str) -> str | None:
+    """:func:`_resolved` of a path given as a string."""
+    real = _resolved(Path(path))
+    return None if real is None else str(real)

@@ -31,7 +31,6 @@ KIND_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "gif": "GIF"}
 MAX_SEGMENTS = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_COLOUR_TYPES = (0, 2, 3, 4, 6)
-HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,14 @@ class _Damaged(ValueError):
     """The header of a known image type is broken; the message says how."""
 
 
-def read_facts(stream: BinaryIO, size: int) -> ImageFacts:
-    """The facts of an image file of ``size`` bytes, open for binary reading at its start."""
+def read_facts(file: BinaryIO, size: int) -> ImageFacts:
+    """The facts of an image file of ``size`` bytes, open for binary reading at its start
+    (its first ``size`` bytes, if it grew since: the cache sees the new size next time)."""
+    # One read of the whole file (at most Telegram's photo limit, checked before) costs
+    # less than the dozen small reads and seeks of a header walk, and the hash needs it all.
+    data = file.read(size)
+    stream = io.BytesIO(data)
+    size = len(data)
     head = stream.read(32)
     kind, width, height, defect = _kind_of(head), 0, 0, ""
     try:
@@ -68,11 +73,7 @@ def read_facts(stream: BinaryIO, size: int) -> ImageFacts:
             width, height = _webp(head, size)
     except (_Damaged, struct.error) as error:
         defect = str(error) or "its header is damaged"
-    stream.seek(0)
-    digest = hashlib.sha256()
-    while chunk := stream.read(HASH_CHUNK):
-        digest.update(chunk)
-    return ImageFacts(digest.hexdigest(), kind, width, height, defect)
+    return ImageFacts(hashlib.sha256(data).hexdigest(), kind, width, height, defect)
 
 
 def facts_of_bytes(data: bytes) -> ImageFacts:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tutorbot.cases.image_files import ImageCache
-from tutorbot.cases.loader import LoadResult, find_case_files, load_case
+from tutorbot.cases.loader import (
+    LoadResult,
+    find_case_files,
+    load_case,
+    load_case_inside,
+    resolved,
+)
 from tutorbot.cases.model import Case
 from tutorbot.cases.problems import Problem
 
@@ -88,6 +94,7 @@ def load_library(
     library = Library()
     first_file: dict[str, Path] = {}
     loaded: set[Path] = set()
+    roots: dict[Path, Path | None] = {}  # each cases folder resolved once
     for path in paths:
         if not path.exists():
             library.problems.append(
@@ -95,11 +102,15 @@ def load_library(
             )
             continue
         for case_file, root in find_case_files(path):
-            real = _resolved(case_file)
+            if root not in roots:
+                roots[root] = resolved(root)
+            result = load_case_inside(
+                case_file, roots[root], as_published=as_published, images=images
+            )
+            real = result.real_path or case_file
             if real in loaded:  # the same case named twice is one case
                 continue
             loaded.add(real)
-            result = load_case(case_file, as_published=as_published, root=root, images=images)
             library.results.append(result)
             library.problems.extend(result.problems)
             case = result.case
@@ -119,13 +130,6 @@ def load_library(
             library.cases[case.id] = case
     images.save()
     return library
-
-
-def _resolved(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):  # a link that loops: loading it says so
-        return path
 
 
 def resolve_case(id_or_path: str, cases_dir: Path) -> LoadResult:

@@ -48,6 +48,8 @@ class LoadResult:
     path: Path
     case: Case | None
     problems: list[Problem] = field(default_factory=list)
+    #: ``path`` with its links followed (``None`` if one loops): the same case named twice.
+    real_path: Path | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -198,6 +200,7 @@ def _case(
     raw: bytes,
     as_published: bool,
     images: ImageCache | None,
+    real_folder: Path,
 ) -> Case | None:
     fields = r.mapping(root, "the case", TOP_REQUIRED, TOP_OPTIONAL)
     if fields is None:
@@ -232,7 +235,9 @@ def _case(
     modality, system = _tags(r, fields.get("tags"))
     question = r.text(fields.get("question"), "question") if "question" in fields else None
     strict = as_published or status == "published"
-    checked = check_images(stages, folder, strict=strict, lines=r.file_lines, cache=images)
+    checked = check_images(
+        stages, folder, strict=strict, lines=r.file_lines, cache=images, resolved=real_folder
+    )
     problems = checked.problems + (todo_problems(r.file, raw.decode("utf-8")) if strict else [])
     for problem in problems:
         r.add(problem)
@@ -309,8 +314,23 @@ def load_case(
     becomes a problem of this case.
     """
     case_file = case_file_for(path)
+    return load_case_inside(
+        case_file, resolved(root or case_file.parent), as_published=as_published, images=images
+    )
+
+
+def load_case_inside(
+    case_file: Path,
+    inside: Path | None,
+    *,
+    as_published: bool = False,
+    images: ImageCache | None = None,
+) -> LoadResult:
+    """:func:`load_case` of a ``case.yaml`` that must lie inside ``inside``, a folder
+    already resolved (``None``: a link that loops); the library resolves its cases
+    folder once for all its cases."""
     try:
-        return _load(case_file, as_published, root, images)
+        return _load(case_file, as_published, inside, images)
     except Exception as error:  # a loader bug must cost one case, never the bot
         failure = Problem(
             case_file,
@@ -322,39 +342,57 @@ def load_case(
 
 
 def _load(
-    case_file: Path, as_published: bool, root: Path | None, images: ImageCache | None
+    case_file: Path, as_published: bool, inside: Path | None, images: ImageCache | None
 ) -> LoadResult:
-    folder = case_file.parent
     r = NodeReader(case_file)
-    escape = _escape(case_file, root or folder)
-    if escape is not None:
-        r.add(Problem(case_file, 1, *escape))
-        return LoadResult(case_file, None, r.finish())
+    real_file, escape = _locate(case_file, inside)
+    if escape is not None or real_file is None:
+        r.add(Problem(case_file, 1, *(escape or LOOPS)))
+        return LoadResult(case_file, None, r.finish(), real_file)
     composed = compose_case_file(r)
     if composed is None:
-        return LoadResult(case_file, None, r.finish())
+        return LoadResult(case_file, None, r.finish(), real_file)
     node, raw = composed
-    case = _case(r, node, folder, raw, as_published, images)
+    case = _case(r, node, case_file.parent, raw, as_published, images, real_file.parent)
     problems = r.finish()
     has_errors = any(p.severity == "error" for p in problems)
-    return LoadResult(case_file, None if has_errors else case, problems)
+    return LoadResult(case_file, None if has_errors else case, problems, real_file)
 
 
-def _escape(case_file: Path, root: Path) -> tuple[str, str] | None:
-    """(message, fix) when the case folder or file lies outside ``root`` once links are
-    followed, or loops; ``None`` when both are inside it."""
+LOOPS = "the case folder or file is a link that loops", "replace the link with the case"
+
+
+def _locate(case_file: Path, inside: Path | None) -> tuple[Path | None, tuple[str, str] | None]:
+    """The case file with its links followed (``None`` if one loops) and, when the case
+    folder or file lies outside ``inside`` once links are followed, (message, fix)."""
+    folder = resolved(case_file.parent)
+    if folder is None or inside is None:
+        return None, LOOPS
+    if not folder.is_relative_to(inside):
+        return folder / case_file.name, _outside("the case folder", folder, inside)
+    # Not a link: the real file is its name in the real folder (one lstat, not a resolve).
+    target = resolved(case_file) if case_file.is_symlink() else folder / case_file.name
+    if target is None:
+        return None, LOOPS
+    if not target.is_relative_to(inside):
+        return target, _outside("the case file", target, inside)
+    return target, None
+
+
+def _outside(what: str, target: Path, inside: Path) -> tuple[str, str]:
+    return (
+        f"{what} is a link to {target}, outside {inside}",
+        "copy the case into the cases folder instead of linking it",
+    )
+
+
+def resolved(path: Path) -> Path | None:
+    """``path`` with its links followed; ``None`` for a link that loops (Python 3.11 raises
+    RuntimeError for that, 3.13 OSError)."""
     try:
-        inside = root.resolve()
-        for path, what in ((case_file.parent, "the case folder"), (case_file, "the case file")):
-            target = path.resolve()
-            if not target.is_relative_to(inside):
-                return (
-                    f"{what} is a link to {target}, outside {inside}",
-                    "copy the case into the cases folder instead of linking it",
-                )
-    except (OSError, RuntimeError):  # RuntimeError: a link that loops, in Python 3.11
-        return "the case folder or file is a link that loops", "replace the link with the case"
-    return None
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 def case_file_for(path: Path) -> Path:

@@ -7,6 +7,9 @@
   its accepted answers, in place, each marked with its source.
 - ``publish ID_OR_PATH``: validate as published, then flip ``status: draft`` in place.
 - ``schema``: the JSON Schema of ``case.yaml``.
+
+The case tools are imported where a command needs them, so that every other command
+starts without them (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -17,17 +20,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutorbot.cases.authoring import (
-    AuthoringError,
-    CaseSkipped,
-    CaseWritten,
-    ImportFailed,
-    import_one,
-    new_case,
-    publish_case,
-)
-from tutorbot.cases.enrich import EnrichError, enrich_case
-from tutorbot.cases.schema import case_schema
 from tutorbot.cli.options import Subcommands, add_cases_option, report, settings_from
 from tutorbot.errors import CommandError
 
@@ -131,6 +123,8 @@ class ImportSummary:
 
 def import_cases(args: argparse.Namespace) -> int:
     """``tutorbot cases import FILE ...``."""
+    from tutorbot.cases.authoring import CaseSkipped, CaseWritten, ImportFailed, import_one
+
     settings = settings_from(args)
     out: Path = args.out or settings.cases
     summary = ImportSummary()
@@ -155,6 +149,8 @@ def import_cases(args: argparse.Namespace) -> int:
 
 def new_case_command(args: argparse.Namespace) -> int:
     """``tutorbot cases new ID``."""
+    from tutorbot.cases.authoring import AuthoringError, new_case
+
     out: Path = args.out or settings_from(args).cases
     try:
         folder = new_case(args.id, out, args.diagnosis)
@@ -167,6 +163,8 @@ def new_case_command(args: argparse.Namespace) -> int:
 
 def enrich_cases(args: argparse.Namespace) -> int:
     """``tutorbot cases enrich ID_OR_PATH ...``."""
+    from tutorbot.cases.enrich import EnrichError, enrich_case
+
     cases_dir = settings_from(args).cases
     failed = 0
     for name in args.cases_to_enrich:
@@ -204,6 +202,8 @@ def enrich_cases(args: argparse.Namespace) -> int:
 
 def publish_case_command(args: argparse.Namespace) -> int:
     """``tutorbot cases publish ID_OR_PATH``."""
+    from tutorbot.cases.authoring import AuthoringError, publish_case
+
     try:
         publication = publish_case(args.case, settings_from(args).cases)
     except AuthoringError as error:
@@ -231,6 +231,8 @@ def publish_case_command(args: argparse.Namespace) -> int:
 
 def print_schema(args: argparse.Namespace) -> int:
     """``tutorbot cases schema``."""
+    from tutorbot.cases.schema import case_schema
+
     json.dump(case_schema(), sys.stdout, indent=2, ensure_ascii=False)
     print()
     return 0

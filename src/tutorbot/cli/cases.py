@@ -8,7 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-from tutorbot.cases.enrich import vocabulary_note
 from tutorbot.cases.library import load_library
 from tutorbot.cases.loader import CASE_FILE
 from tutorbot.cases.problems import Problem
@@ -21,7 +20,6 @@ from tutorbot.cli.options import (
     require_cases_folder,
     settings_from,
 )
-from tutorbot.grading.lexicon import LEXICON_FILE, LexiconError, parse_lexicon
 
 
 def register(cases: Subcommands) -> None:
@@ -96,6 +94,8 @@ def show_case(args: argparse.Namespace) -> int:
 
 def validate_cases(args: argparse.Namespace) -> int:
     """``tutorbot cases validate [PATH ...] [--published]``."""
+    from tutorbot.cases.enrich import vocabulary_note  # imported here: `list` needs none
+
     settings = settings_from(args)
     paths = args.paths or [settings.cases]
     library = load_library(paths, as_published=args.published)
@@ -127,6 +127,8 @@ def lexicon_problems(folder: Path) -> list[Problem]:
     ``play``, ``grade`` and ``run`` would refuse it. Read within the same bounds as a
     case file first (size, values, depth, aliases): the lexicon parser composes the
     YAML again, without those bounds."""
+    from tutorbot.grading.lexicon import LEXICON_FILE, LexiconError, parse_lexicon
+
     file = folder / LEXICON_FILE
     if not folder.is_dir() or not (file.exists() or file.is_symlink()):
         return []

@@ -7,10 +7,13 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutorbot.cli.options import Subcommands, add_cases_option, load_one_case, settings_from
 from tutorbot.errors import CommandError
-from tutorbot.grading import LexiconError, Verdict, grade, load_lexicon
+
+if TYPE_CHECKING:
+    from tutorbot.grading import Verdict
 
 
 def register(subcommands: Subcommands) -> None:
@@ -52,6 +55,8 @@ def explain(verdict: Verdict) -> str:
 
 def grade_command(args: argparse.Namespace) -> int:
     """``tutorbot grade --case ID_OR_PATH [ANSWER ...]``."""
+    from tutorbot.grading import LexiconError, grade, load_lexicon
+
     case = load_one_case(args.case, settings_from(args).cases)
     # The lexicon of the cases folder the case lives in: <case folder>/../lexicon.yaml.
     cases_dir = Path(case.folder).resolve().parent

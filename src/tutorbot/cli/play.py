@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from tutorbot.cases.library import load_library
-from tutorbot.cases.model import Case
 from tutorbot.cli.options import (
     Subcommands,
     add_attempts_option,
@@ -15,11 +15,10 @@ from tutorbot.cli.options import (
     require_cases_folder,
     settings_from,
 )
-from tutorbot.console.play import Player, interactive
-from tutorbot.console.terminal import Terminal
 from tutorbot.errors import CommandError
-from tutorbot.grading import LexiconError, grader_for
-from tutorbot.tutor import Tutor
+
+if TYPE_CHECKING:
+    from tutorbot.cases.model import Case
 
 
 def register(subcommands: Subcommands) -> None:
@@ -46,6 +45,11 @@ def register(subcommands: Subcommands) -> None:
 
 def play(args: argparse.Namespace) -> int:
     """``tutorbot play [--case ID_OR_PATH]``."""
+    from tutorbot.console.play import Player, interactive
+    from tutorbot.console.terminal import Terminal
+    from tutorbot.grading import LexiconError, grader_for
+    from tutorbot.tutor import Tutor
+
     settings = settings_from(args)
     case: Case | None = None
     if args.case:

@@ -35,7 +35,6 @@ from tutorbot.cli.options import (
     settings_from,
 )
 from tutorbot.errors import CommandError
-from tutorbot.grading import LexiconError
 from tutorbot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -307,6 +306,7 @@ def run(args: argparse.Namespace) -> int:
     """Start the bot and run until interrupted."""
     from telegram.error import InvalidToken, NetworkError
 
+    from tutorbot.grading import LexiconError
     from tutorbot.storage import StoreError
     from tutorbot.telegram import ALLOWED_UPDATES, build_application, protect_token
 
