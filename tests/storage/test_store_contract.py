@@ -279,10 +279,25 @@ async def test_media_cache(store: Store) -> None:
 
 
 async def test_prune_processed(store: Store) -> None:
+    keep = timedelta(days=2)
+    start = datetime.now(UTC)
+    assert await store.updates.prune(start, keep) == 0  # nothing processed: nothing noted
     await store.apply(1, KEY, put("x"))
-    assert await store.updates.prune(datetime.now(UTC) - timedelta(days=1)) == 0
-    assert await store.updates.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
-    assert not await store.updates.is_processed(1)
+    await store.apply(2, KEY, put("y"))
+    assert await store.updates.prune(start, keep) == 0  # notes 2
+    await store.apply(3, KEY, put("z"))
+    assert await store.updates.prune(start + timedelta(hours=6), keep) == 0  # notes 3
+    # Two days after the first note: 1 and 2 go, 3 was processed after it.
+    assert await store.updates.prune(start + keep, keep) == 2
+    assert not await store.updates.is_processed(2)
+    assert await store.updates.is_processed(3)
+    assert await store.updates.prune(start + keep, keep) == 0  # idempotent
+    await store.apply(4, KEY, put("w"))
+    assert await store.updates.prune(start + keep + timedelta(hours=6), keep) == 1  # 3
+    assert [await store.updates.is_processed(i) for i in (1, 2, 3, 4)] == [False] * 3 + [True]
+    # Two days without an update: the last one goes too.
+    assert await store.updates.prune(start + 2 * keep + timedelta(hours=6), keep) == 1
+    assert not await store.updates.is_processed(4)
 
 
 async def test_open_store_urls(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 from tests.auxil.botapi import BotApiEmulator, FakeChat, FakeUser
 from tests.telegram.botflow import Waits, eventually, running, settings_for, with_button
 from tests.telegram.test_bot_behaviour import write_case
-from tutorbot.app.housekeeping import PRUNE_EVERY, PRUNE_UPDATES
+from tutorbot.app.housekeeping import KEEP_PROCESSED, PRUNE_EVERY, PRUNE_UPDATES
 from tutorbot.app.outbox import REFUSED
 from tutorbot.storage import Change, NewJob, SessionKey, SQLiteStore, StoreError, open_store
 from tutorbot.telegram.routers.errors import FRIENDLY_ERROR
@@ -153,7 +153,9 @@ async def test_processed_ids_pruned_by_the_housekeeping_job_while_the_bot_runs(
     path = tmp_path / "bot.db"
     store = await open_store(f"sqlite:///{path}")
     await store.apply(1, SessionKey(1, 0, 1), lambda current: Change(None))
-    # By the bot's clock update 1 was processed three days ago: past KEEP_PROCESSED.
+    # A pruning noted update 1 as the highest processed id; by the bot's clock that was
+    # three days ago, past KEEP_PROCESSED.
+    assert await store.updates.prune(datetime.now(UTC), KEEP_PROCESSED) == 0
     clock = FixedClock(datetime.now(UTC) + timedelta(days=3))
     settings = settings_for(botapi, path)
     alice = botapi.user("Alice")

@@ -36,7 +36,7 @@ def handlers(store: Store, clock: Clock) -> dict[str, JobHandler]:
     async def prune_updates(job: Job) -> datetime:
         # Idempotent: pruning twice forgets nothing more than pruning once.
         now = clock.now()
-        pruned = await store.updates.prune(now - KEEP_PROCESSED)
+        pruned = await store.updates.prune(now, KEEP_PROCESSED)
         log.info("forgot %d processed update id(s) older than %s", pruned, KEEP_PROCESSED)
         return now + PRUNE_EVERY
 

@@ -130,10 +130,18 @@ class ProcessedUpdates(ABC):
         """Whether ``update_id`` was applied already."""
 
     @abstractmethod
-    async def prune(self, older_than: datetime) -> int:
-        """Forget processed update ids recorded before ``older_than``; return how many.
+    async def prune(self, now: datetime, keep: timedelta) -> int:
+        """Forget the processed update ids recorded ``keep`` or more before ``now``; return
+        how many.
 
-        Telegram redelivers an update for at most 24 hours, so a day is plenty.
+        By id, with no time kept per id: each call notes the highest id processed so
+        far with ``now`` (a watermark), and forgets every id at or below the latest
+        watermark noted ``keep`` or more ago, and the watermarks older than that one.
+        Telegram numbers a bot's updates in sequence
+        (https://core.telegram.org/bots/api#update), so those ids were all processed by
+        then; it redelivers an update for at most 24 hours, so a day is plenty. It
+        restarts the numbering at random only after a week without updates, when every
+        id kept has been forgotten (if this runs at least once in that week).
         """
 
 

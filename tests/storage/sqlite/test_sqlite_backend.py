@@ -136,6 +136,12 @@ async def test_upgrades_a_database_written_by_the_release_in_place(tmp_path: Pat
         assert [job.id for job in claimed] == [job_id]
         token = await store.tokens.put("v1:open:" + "x" * 80)
         assert await store.tokens.get(token) == "v1:open:" + "x" * 80
+        # Migration 5: the release's ids (no time kept with them now) are pruned by id.
+        now, keep = datetime.now(UTC), timedelta(days=2)
+        assert await store.updates.prune(now, keep) == 0
+        assert await store.updates.prune(now + keep, keep) >= 6  # 1001-1006 at least
+        assert not await store.updates.is_processed(1001)
+        assert not await store.updates.is_processed(1006)
     finally:
         await store.close()
 

@@ -23,6 +23,7 @@ from tutorbot.storage.migrations import (
     m0006_rounds,
     m0007_pushes,
     m0008_pacing,
+    m0009_update_watermarks,
 )
 from tutorbot.storage.migrations.migration import Migration
 
@@ -37,6 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0006_rounds.MIGRATION,
     m0007_pushes.MIGRATION,
     m0008_pacing.MIGRATION,
+    m0009_update_watermarks.MIGRATION,
 )
 
 for _number, _migration in enumerate(MIGRATIONS, 1):

@@ -84,7 +84,7 @@ async def _write(
     """Everything ``change`` asks for, inside the caller's transaction; the session after
     it, and the id of the outbox entry kept for its reply."""
     at: datetime = now()
-    if update_id is not None and not await mark_processed(conn, update_id, at):
+    if update_id is not None and not await mark_processed(conn, update_id):
         raise _Duplicate
     session = current
     expected = current.version if current else 0
