@@ -224,22 +224,23 @@ def _reason(error: Exception) -> str:
 
 
 def watched_get_updates(failures: PollFailures) -> Any:
-    """PTB's request for ``getUpdates`` (as ``ApplicationBuilder`` makes it: one
-    connection), telling ``failures`` how each call went: a network error or timeout,
+    """The request for ``getUpdates`` (one connection, as for PTB's own), telling ``failures`` how each call went: a network error or timeout,
     or an answer other than 200 (``post``, which turns those into exceptions, is final)."""
     from telegram.error import TelegramError
-    from telegram.request import HTTPXRequest, RequestData
+    from telegram.request import RequestData
 
-    class WatchedRequest(HTTPXRequest):
+    from tutorbot.telegram import AiohttpRequest
+
+    class WatchedRequest(AiohttpRequest):
         async def do_request(
             self,
             url: str,
             method: str,
             request_data: RequestData | None = None,
-            read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-            write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-            connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-            pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+            read_timeout: Any = AiohttpRequest.DEFAULT_NONE,
+            write_timeout: Any = AiohttpRequest.DEFAULT_NONE,
+            connect_timeout: Any = AiohttpRequest.DEFAULT_NONE,
+            pool_timeout: Any = AiohttpRequest.DEFAULT_NONE,
         ) -> tuple[int, bytes]:
             try:
                 code, payload = await super().do_request(
@@ -260,7 +261,7 @@ def watched_get_updates(failures: PollFailures) -> Any:
                 failures.failed(RuntimeError(_description(code, payload)))
             return code, payload
 
-    return WatchedRequest(connection_pool_size=1)
+    return WatchedRequest(1)
 
 
 def _description(code: int, payload: bytes) -> str:

@@ -6,10 +6,12 @@ PTB stays in this package; the engine and the store never see an ``Update``.
 from tutorbot.telegram._app import ALLOWED_UPDATES, COMMANDS, build_application, runtime_of
 from tutorbot.telegram._logging import RedactingFilter, protect_token, redact
 from tutorbot.telegram._processor import ChatOrderedProcessor
+from tutorbot.telegram._request import AiohttpRequest
 
 __all__ = [
     "ALLOWED_UPDATES",
     "COMMANDS",
+    "AiohttpRequest",
     "ChatOrderedProcessor",
     "RedactingFilter",
     "build_application",

@@ -37,6 +37,7 @@ from tutorbot.storage import Store, open_store
 from tutorbot.telegram._inbox import DurableQueue, new_owner, owner_gone
 from tutorbot.telegram._logging import protect_token
 from tutorbot.telegram._processor import ChatOrderedProcessor
+from tutorbot.telegram._request import AiohttpRequest
 from tutorbot.telegram._rounds import STATUS_EVERY
 from tutorbot.telegram._runtime import Runtime
 from tutorbot.telegram._sender import Sender, Sleep
@@ -159,14 +160,10 @@ def build_application(
         .update_queue(DurableQueue(runtime))
         .application_class(TutorApplication, {"tutor": startup})
     )
-    if request is not None:
-        builder = builder.request(request)
-    else:
-        # Error handlers run outside the workers: a few spare connections, and
-        # a wait for a free one rather than a PoolTimeout after PTB's 1 s.
-        builder = builder.connection_pool_size(workers + 8).pool_timeout(10.0)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # Error handlers run outside the workers: a few spare connections, and a wait
+    # for a free one rather than a TimedOut after PTB's 1 s.
+    builder = builder.request(request or AiohttpRequest(workers + 8, pool_timeout=10.0))
+    builder = builder.get_updates_request(get_updates_request or AiohttpRequest(1))
     app = builder.build()
     runtime.attach(app.bot, status_every=status_every)
     register_all(app, runtime)
