@@ -2,7 +2,8 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/bot_load.py              # 1000 learners, 3 repetitions
+    .venv/bin/python bench/bot_load.py              # 400 learners, 3 repetitions
+    .venv/bin/python bench/bot_load.py --users 1000 --think 5 --reps 3 --idle 0
     .venv/bin/python bench/bot_load.py --users 200 --reps 1   # a quick run
 
 Two processes. The Bot API emulator of the tests (``tests/auxil/botapi.py``,
@@ -20,19 +21,32 @@ updates: a tutorbot learner plays the whole seed case (8 updates: deep link,
 five buttons, a wrong and a right answer) and waits for each reply before the
 next step; an echo user sends 8 texts, each after the previous echo. Printed:
 the Bot API calls of each step of the flow, then per bot the medians over the
-repetitions of updates/s, Bot API calls/s and per update, p50/p99 handling
-time per update, and the ratio tutorbot/echo of calls/s; then the memory per
-idle session (``--idle`` sessions opened, then left idle: traced Python memory
-and RSS of the bot process before and after).
+repetitions of updates/s, Bot API calls/s and per update, the bot process's
+CPU time per update, the time from an update being queued by the emulator to
+the bot's first call about it (p50/p99, measured in the emulator process),
+p50/p99 handling time per update, and the ratios tutorbot/echo (each the
+median of the per-repetition ratios); then the memory per idle session
+(``--idle`` sessions opened, then left idle: traced Python memory and RSS of
+the bot process before and after).
+
+``--think S``: each user waits S seconds on average (uniformly 0 to 2S) before
+each step, as a learner reads, so 1,000 learners make an open load rather than
+a race. ``--profile``: tutorbot's first repetition under cProfile, its top
+frames printed. ``--httpx``: tutorbot on python-telegram-bot's own
+``HTTPXRequest``, as before issue 15 (the echo bot always is).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
+import io
 import multiprocessing
 import os
+import pstats
+import random
 import statistics
 import sys
 import tempfile
@@ -58,6 +72,7 @@ from telegram.ext import (  # noqa: E402
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest  # noqa: E402
 from tests.auxil.botapi import BotApiEmulator, SentMessage  # noqa: E402
 
 from tutorbot.settings import Settings  # noqa: E402
@@ -69,10 +84,33 @@ from tutorbot.telegram.budget import SendBudget  # noqa: E402
 SEED = "extramedullary-hematopoiesis"
 STEPS = 8  # updates per user in the throughput runs
 WARM_UP = 20  # sessions opened before memory is measured
+THINK = 0.0  # mean seconds a user waits before each step (set per run by the bot process)
+PROFILE = False  # profile tutorbot's first repetition (--profile)
+HTTPX = False  # tutorbot on PTB's own HTTPXRequest instead of its aiohttp request (--httpx)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
 # -- the emulator process: Telegram and the users ---------------------------------------------
+
+
+class FirstCalls(list[Any]):
+    """The emulator's record of calls, which also times each update to the bot's first call
+    about it: the first call for the update's chat (or its callback query) after it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: dict[int, float] = {}  # chat id -> when its update was queued
+        self.queries: dict[str, int] = {}  # callback query id -> chat id
+        self.latencies: list[float] = []
+
+    def append(self, call: Any) -> None:
+        super().append(call)
+        params = call.params
+        chat = params.get("chat_id")
+        if chat is None and "callback_query_id" in params:
+            chat = self.queries.pop(str(params["callback_query_id"]), None)
+        if isinstance(chat, int) and chat in self.waiting:
+            self.latencies.append(time.perf_counter() - self.waiting.pop(chat))
 
 
 class Inbox:
@@ -80,6 +118,8 @@ class Inbox:
 
     def __init__(self, botapi: BotApiEmulator) -> None:
         self.queues: dict[int, asyncio.Queue[SentMessage]] = defaultdict(asyncio.Queue)
+        self.first_calls = FirstCalls()
+        botapi._calls = self.first_calls
         record = botapi._record
 
         def recording(method: str, message: Any, params: Any) -> SentMessage:
@@ -119,8 +159,15 @@ class User:
     async def step(
         self, label: str, send: Callable[[], object], want: Callable[[SentMessage], bool]
     ) -> SentMessage:
+        if THINK:  # a learner reads before acting: THINK seconds on average
+            await asyncio.sleep(random.uniform(0, 2 * THINK))
         before = len(self.botapi.calls()) if self.steps is not None else 0
-        send()
+        first_calls = self.inbox.first_calls
+        first_calls.waiting[self.user.id] = time.perf_counter()
+        update = send()
+        query = update.get("callback_query") if isinstance(update, dict) else None
+        if isinstance(query, dict):
+            first_calls.queries[str(query["id"])] = self.user.id
         message = await self.inbox.until(self.user.id, want)
         if self.steps is not None:
             calls = [m for m, _ in self.botapi.calls()[before:] if m != "getUpdates"]
@@ -195,6 +242,7 @@ class Played:
     updates: int
     calls: dict[str, int]
     steps: Steps = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # update -> first call, seconds
 
 
 def emulator_process(conn: Connection) -> None:
@@ -208,12 +256,14 @@ async def serve(conn: Connection) -> None:
     inbox = Inbox(botapi)
     conn.send((botapi.token, botapi.base_url))
     loop = asyncio.get_running_loop()
+    global THINK
     try:
         while True:
-            command, users, trace = await loop.run_in_executor(None, conn.recv)
+            command, users, trace, THINK = await loop.run_in_executor(None, conn.recv)
             if command == "stop":
                 break
             botapi.forget_history()
+            inbox.first_calls.latencies = []
             play = SCENARIOS[command]
             steps: Steps | None = [] if trace else None
             start = time.perf_counter()
@@ -221,7 +271,8 @@ async def serve(conn: Connection) -> None:
             seconds = time.perf_counter() - start
             calls = Counter(m for m, _ in botapi.calls() if m != "getUpdates")
             inbox.queues.clear()
-            conn.send(Played(seconds, updates, dict(calls), steps or []))
+            latencies = inbox.first_calls.latencies
+            conn.send(Played(seconds, updates, dict(calls), steps or [], latencies))
     finally:
         await botapi.stop()
 
@@ -271,6 +322,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu: float  # the bot process's CPU time over wall time (1.0 = one core busy)
+    cpu_ms: float  # the bot process's CPU time per update
+    first_p50_ms: float  # update queued -> the bot's first call about it
+    first_p99_ms: float
 
     @property
     def updates_per_s(self) -> float:
@@ -295,13 +349,15 @@ class Remote:
         self.process.start()
         self.token, self.base_url = self.conn.recv()
 
-    async def play(self, scenario: str, users: int, trace: bool = False) -> Played:
-        self.conn.send((scenario, users, trace))
+    async def play(
+        self, scenario: str, users: int, trace: bool = False, think: float = 0.0
+    ) -> Played:
+        self.conn.send((scenario, users, trace, think))
         played: Played = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
         return played
 
     def close(self) -> None:
-        self.conn.send(("stop", 0, False))
+        self.conn.send(("stop", 0, False, 0.0))
         self.process.join(10)
         if self.process.is_alive():
             self.process.kill()
@@ -320,6 +376,15 @@ def tutor_app(remote: Remote, database: Path, processor: BaseUpdateProcessor) ->
     # The emulator models Telegram, not its flood limits, and this measures the bot's own
     # cost: a budget that never makes a send wait, but whose bookkeeping is still paid.
     unpaced = SendBudget(per_second=10**9, private_interval=0.0, group_per_minute=10**9)
+    if HTTPX:  # as build_application set PTB's request up before issue 15
+        return build_application(
+            settings,
+            processor=processor,
+            workers=WORKERS,
+            budget=unpaced,
+            request=HTTPXRequest(connection_pool_size=WORKERS + 8, pool_timeout=10.0),
+            get_updates_request=HTTPXRequest(connection_pool_size=1),
+        )
     return build_application(settings, processor=processor, workers=WORKERS, budget=unpaced)
 
 
@@ -353,7 +418,14 @@ async def stopped(app: App) -> None:
     await app.shutdown()
 
 
-async def measure(name: str, remote: Remote, folder: Path, users: int, rep: int) -> Result:
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
+
+
+async def measure(
+    name: str, remote: Remote, folder: Path, users: int, rep: int, think: float
+) -> Result:
     timed = Timed(ChatOrderedProcessor(WORKERS))
     if name == "tutorbot":
         app = tutor_app(remote, folder / f"bench-{rep}.db", timed)
@@ -362,16 +434,33 @@ async def measure(name: str, remote: Remote, folder: Path, users: int, rep: int)
         app = echo_app(remote, timed)
         scenario = "echo"
     await started(app)
+    profile = cProfile.Profile() if PROFILE and name == "tutorbot" and rep == 0 else None
     cpu_before = time.process_time()
+    if profile is not None:
+        profile.enable()
     try:
-        played = await remote.play(scenario, users)
+        played = await remote.play(scenario, users, think=think)
     finally:
-        cpu = (time.process_time() - cpu_before) / played.seconds
+        cpu_seconds = time.process_time() - cpu_before
+        if profile is not None:
+            profile.disable()
         await stopped(app)
-    times = sorted(timed.times)
-    p50 = statistics.median(times) * 1000 if times else 0.0
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000 if times else 0.0
-    return Result(name, played.updates, sum(played.calls.values()), played.seconds, p50, p99, cpu)
+    if profile is not None:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue())
+    return Result(
+        name,
+        played.updates,
+        sum(played.calls.values()),
+        played.seconds,
+        percentile(timed.times, 0.5) * 1000,
+        percentile(timed.times, 0.99) * 1000,
+        cpu_seconds / played.seconds,
+        cpu_seconds * 1000 / max(1, played.updates),
+        percentile(played.latencies, 0.5) * 1000,
+        percentile(played.latencies, 0.99) * 1000,
+    )
 
 
 def rss_mb() -> float:
@@ -414,10 +503,13 @@ def median_result(results: list[Result]) -> Result:
         statistics.median(r.p50_ms for r in results),
         statistics.median(r.p99_ms for r in results),
         statistics.median(r.cpu for r in results),
+        statistics.median(r.cpu_ms for r in results),
+        statistics.median(r.first_p50_ms for r in results),
+        statistics.median(r.first_p99_ms for r in results),
     )
 
 
-async def main(users: int, reps: int, idle: int) -> None:
+async def main(users: int, reps: int, idle: int, think: float) -> None:
     start = time.perf_counter()
     remote = Remote()
     try:
@@ -440,12 +532,14 @@ async def main(users: int, reps: int, idle: int) -> None:
             for rep in range(reps):
                 order = ["tutorbot", "echo bot"] if rep % 2 == 0 else ["echo bot", "tutorbot"]
                 for name in order:
-                    result = await measure(name, remote, folder, users, rep)
+                    result = await measure(name, remote, folder, users, rep, think)
                     runs[name].append(result)
                     print(
                         f"  rep {rep + 1} {name:9} {result.updates} updates in "
                         f"{result.seconds:5.1f} s: {result.calls_per_s:6.1f} calls/s, "
-                        f"CPU {result.cpu:.2f}",
+                        f"CPU {result.cpu:.2f} cores, {result.cpu_ms:.2f} ms/update, "
+                        f"first call p50 {result.first_p50_ms:.1f} ms "
+                        f"p99 {result.first_p99_ms:.1f} ms",
                         flush=True,
                     )
             memory = await idle_memory(remote, folder, idle) if idle else None
@@ -457,13 +551,17 @@ async def main(users: int, reps: int, idle: int) -> None:
         t.calls_per_s / e.calls_per_s
         for t, e in zip(runs["tutorbot"], runs["echo bot"], strict=True)
     ]
-    print(f"\n{users} users x {STEPS} updates per bot, median of {reps} repetition(s):\n")
+    thinking = f", {think:g} s think time" if think else ", no think time"
+    print(f"\n{users} users x {STEPS} updates per bot{thinking}, median of {reps} repetition(s):\n")
     print(f"| {'':24} | {'tutorbot':>10} | {'echo bot':>10} | {'ratio':>6} |")
     print(f"|{'-' * 26}|{'-' * 12}|{'-' * 12}|{'-' * 8}|")
     rows = [
         ("updates/s", tutor.updates_per_s, floor.updates_per_s, ".1f"),
         ("Bot API calls/s", tutor.calls_per_s, floor.calls_per_s, ".1f"),
         ("calls per update", tutor.calls_per_update, floor.calls_per_update, ".2f"),
+        ("CPU per update (ms)", tutor.cpu_ms, floor.cpu_ms, ".2f"),
+        ("update→first call p50 (ms)", tutor.first_p50_ms, floor.first_p50_ms, ".1f"),
+        ("update→first call p99 (ms)", tutor.first_p99_ms, floor.first_p99_ms, ".1f"),
         ("handling p50 (ms)", tutor.p50_ms, floor.p50_ms, ".1f"),
         ("handling p99 (ms)", tutor.p99_ms, floor.p99_ms, ".1f"),
         ("bot process CPU (cores)", tutor.cpu, floor.cpu, ".2f"),
@@ -475,6 +573,19 @@ async def main(users: int, reps: int, idle: int) -> None:
         f"(median of the per-repetition ratios {', '.join(f'{r:.0%}' for r in ratios)}; "
         "target 80%)"
     )
+    figures: tuple[tuple[str, Callable[[Result], float], str], ...] = (
+        ("CPU per update", lambda r: r.cpu_ms, "target 1.00"),
+        ("update→first call p99", lambda r: r.first_p99_ms, "target 2.50"),
+    )
+    for label, value, target in figures:
+        pairs = [
+            value(t) / max(1e-9, value(e))
+            for t, e in zip(runs["tutorbot"], runs["echo bot"], strict=True)
+        ]
+        print(
+            f"tutorbot/echo {label}: {statistics.median(pairs):.2f} (median of the "
+            f"per-repetition ratios {', '.join(f'{r:.2f}' for r in pairs)}; {target})"
+        )
     if memory is not None:
         per_traced, per_rss, peak = memory
         print(
@@ -495,6 +606,15 @@ if __name__ == "__main__":
     parser.add_argument(
         "--workers", type=int, default=WORKERS, help=f"chats handled at once ({WORKERS})"
     )
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a user waits before a step (0)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile tutorbot's first repetition"
+    )
+    parser.add_argument(
+        "--httpx", action="store_true", help="tutorbot on PTB's HTTPXRequest (before issue 15)"
+    )
     options = parser.parse_args()
-    WORKERS = options.workers
-    asyncio.run(main(options.users, options.reps, options.idle))
+    WORKERS, PROFILE, HTTPX = options.workers, options.profile, options.httpx
+    asyncio.run(main(options.users, options.reps, options.idle, options.think))
