@@ -111,9 +111,9 @@ def build_application(
     ``workers`` is how many chats are handled at once, and the size of the Bot API
     connection pool (each worker makes one call at a time). 16 keeps 160 calls/s
     going at Telegram's ~100 ms per call, far above its ~30 messages/s limit;
-    more would not make a process on one core faster, and httpcore's pool does
-    bookkeeping over all its connections on every request (with 64 workers the
-    bot handled a third fewer updates per second on loopback, docs/performance.md).
+    more would not make a process on one core faster. The calls go through
+    :class:`AiohttpRequest` (``request``/``get_updates_request`` replace it), which
+    costs a fraction of PTB's default httpx request per call (docs/performance.md).
     ``budget`` paces every message within Telegram's limits (default: Telegram's own
     numbers); ``clock`` and ``jobs_poll`` drive the jobs runner, ``clock`` and
     ``outbox_poll`` the outbox's pump; ``status_every`` is the least time between two
