@@ -1,6 +1,6 @@
 """The storage ports: one small interface per concern, and :class:`Store` composing them.
 
-Every backend (SQLite now, PostgreSQL later) implements these; the contract
+Every backend (SQLite and PostgreSQL) implements these; the contract
 tests in ``tests/storage/`` run against each of them through this interface
 only.
 
