@@ -133,8 +133,11 @@ class Database:
             await pool.close()
 
 
-#: What the server says when it shuts down, ends our session or is not ready yet.
+#: What the server says when it shuts down, ends our session or is not ready yet, and
+#: what asyncpg raises for a connection the server ended in the middle of a step
+#: (InternalClientError "cannot switch to state ...", seen here under load).
 _SERVER_GONE = (
+    asyncpg.exceptions.InternalClientError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
