@@ -8,7 +8,7 @@ import pytest
 
 from tests.auxil.botapi import OTHER_KINDS, BotApiEmulator
 from tests.telegram.botflow import SEED, asks_reply, running, says, settings_for, to, with_button
-from tutorbot.telegram.menu import GROUP_COMMANDS, LEARNER_COMMANDS
+from tutorbot.telegram.menu import GROUP_COMMANDS, PRIVATE_COMMANDS
 
 WELCOME = "Welcome! I am a radiology tutor."
 TEXT_ONLY = "I can read text only"
@@ -22,7 +22,7 @@ async def test_the_first_start_welcomes_and_lists_the_commands(
     async with running(botapi, settings):
         welcome = await says(botapi, alice, "/start")
         assert welcome.content.startswith(WELCOME) and "step by step" in welcome.content
-        for command in LEARNER_COMMANDS:
+        for command in PRIVATE_COMMANDS:
             assert f"/{command.name} – " in welcome.content
         assert "type next, hint, skip, reveal or restart" in welcome.content
         assert [b["text"] for b in welcome.buttons] == ["Start a case ▶"]
@@ -98,7 +98,7 @@ async def test_each_audience_has_its_menu(botapi: BotApiEmulator, tmp_path: Path
         }
         cleared = [params.get("scope") for _, params in botapi.calls("deleteMyCommands")]
     assert menus == {
-        "all_private_chats": [command.name for command in LEARNER_COMMANDS],
+        "all_private_chats": [command.name for command in PRIVATE_COMMANDS],
         "all_group_chats": [command.name for command in GROUP_COMMANDS],
     }
     assert "cases" in menus["all_private_chats"]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tests.auxil.botapi import BotApiEmulator
 from tests.telegram.botflow import running, settings_for, to, with_button
+from tutorbot.app.links import new_payload
 from tutorbot.app.play import Result
 from tutorbot.app.replies import (
     Choice,
@@ -189,3 +190,19 @@ def test_push_flow_and_schedule_buttons_round_trip_and_fit(press: Press) -> None
 def test_unknown_push_steps_and_schedule_actions_do_nothing(data: str) -> None:
     pressed = callbacks.decode(data)
     assert pressed is not None and pressed.press is None
+
+
+def test_class_and_link_buttons_round_trip_fit_and_are_never_a_learner_s_press() -> None:
+    for action in sorted(callbacks.CLASS_ACTIONS):
+        data = callbacks.encode_class(action, 2**53)
+        assert callbacks.fits(data)
+        assert callbacks.decode_class(data) == callbacks.ClassPress(action, 2**53)
+        learner = callbacks.decode(data)
+        assert learner is None or learner.press is None
+    for action in sorted(callbacks.LINK_ACTIONS):
+        payload = new_payload("invite")
+        data = callbacks.encode_link(action, payload)
+        assert callbacks.fits(data)
+        assert callbacks.decode_class(data) == callbacks.LinkPress(action, payload)
+    for foreign in ("v1:c:drop:1", "v1:c:card:x", "v1:l:join:", "v2:c:card:1", "v1:c:card", None):
+        assert callbacks.decode_class(foreign) is None

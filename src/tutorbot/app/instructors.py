@@ -9,6 +9,7 @@ end shows.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,6 +71,10 @@ class Roster:
             if added.user_id not in self.owners:
                 teachers.append(Teacher(added.user_id, False, added.added_by, added.added_at))
         return teachers
+
+    async def ids(self) -> builtins.list[int]:
+        """Every instructor's user id, owners first."""
+        return [teacher.user_id for teacher in await self.list()]
 
     async def add(self, user_id: int, added_by: int) -> bool:
         """Make ``user_id`` a co-instructor; ``False`` if they were an instructor already."""

@@ -2,7 +2,8 @@
 
 :mod:`.play` (``play``), :mod:`.run` (``run``), :mod:`.grade` (``grade``), :mod:`.db` (``db``),
 :mod:`.cases` (``cases list|show|validate``), :mod:`.authoring`
-(``cases import|new|publish|schema``); :mod:`.options` holds what several share.
+(``cases import|new|publish|schema``), :mod:`.classes` (``instructors ...``,
+``classes ...``); :mod:`.options` holds what several share.
 Each handler turns the library's own exceptions into a :class:`CommandError`.
 """
 
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from tutorbot import __version__
-from tutorbot.cli import authoring, cases, db, grade, play, run
+from tutorbot.cli import authoring, cases, classes, db, grade, play, run
 from tutorbot.errors import CommandError
 from tutorbot.settings import SettingsError
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     cases.register(case_actions)
     authoring.register(case_actions)
     db.register(subcommands)
+    classes.register(subcommands)
     add_version(parser)
     return parser
 

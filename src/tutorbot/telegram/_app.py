@@ -42,7 +42,7 @@ from tutorbot.telegram._rounds import STATUS_EVERY
 from tutorbot.telegram._runtime import Runtime
 from tutorbot.telegram._sender import Sender, Sleep
 from tutorbot.telegram.budget import SendBudget
-from tutorbot.telegram.menu import COMMANDS, set_menus
+from tutorbot.telegram.menu import COMMANDS, set_instructor_menus, set_menus
 from tutorbot.telegram.notifier import TelegramNotifier
 from tutorbot.telegram.routers import register_all
 from tutorbot.tutor import Grader
@@ -213,6 +213,7 @@ class TutorApplication(Application):  # type: ignore[type-arg]
             )
         await super().initialize()
         await set_menus(self.bot)
+        await set_instructor_menus(self.bot, await self._tutor.classroom.roster.ids())
         await housekeeping.schedule_housekeeping(self._tutor.store, self._startup.clock)
         me = self._tutor.owner
         released = await self._tutor.deliveries.release_owners(lambda owner: owner_gone(owner, me))

@@ -50,6 +50,7 @@ class Runtime:
         self.sender = sender
         self.clock = clock or SystemClock()
         self.owner = owner
+        self.owners = owners
         self.courier = Courier(self)
         #: The instructors named in the settings (TUTORBOT_INSTRUCTORS).
         self.owners = owners
@@ -59,6 +60,7 @@ class Runtime:
         self._store: Store | None = None
         self._play: Play | None = None
         self._deliveries: Deliveries | None = None
+        self._classroom: Classroom | None = None
         if store is not None:
             self.store = store
 
@@ -74,6 +76,7 @@ class Runtime:
         self.sender.store = store
         self._play = Play(store, self.library, self.grader, self.attempts)
         self._deliveries = Deliveries(store, self._play.lost_step, self.clock, self.owner)
+        self._classroom = Classroom(store, Roster(store, self.owners, self.clock))
 
     def attach(self, bot: Bot, *, status_every: float = STATUS_EVERY) -> None:
         """Give the group rounds the application's bot to post with (``status_every``:
@@ -116,6 +119,13 @@ class Runtime:
         return self._play
 
     @property
+    def classroom(self) -> Classroom:
+        """The class use cases over the open store (``classroom.roster``: the instructors)."""
+        if self._classroom is None:
+            raise StoreError("the store is not open yet")
+        return self._classroom
+
+    @property
     def deliveries(self) -> Deliveries:
         """The outbox's use cases over the open store."""
         if self._deliveries is None:
@@ -139,10 +149,13 @@ class Runtime:
             await self.courier.send_unkept(bot, key, reply, result.version)
 
     async def chat_blocked(self, chat_id: int) -> None:
-        """The sender met a 403 in ``chat_id``: a private chat's user blocked the bot."""
+        """The sender met a 403 in ``chat_id``: a private chat's user blocked the bot, or the
+        bot was removed from a group."""
         if chat_id > 0:  # a private chat's id is its user's id
             log.info("User %s blocked the bot; marked inactive", chat_id)
             await self.play.set_reachable(chat_id, False)
+        elif await self.classroom.bot_removed(chat_id):
+            log.info("The bot is no longer in group %s; it left its classes", chat_id)
 
     async def pressed(self, data: str | None) -> callbacks.Pressed | None:
         """The button behind callback ``data``, looking stored data up by its token."""

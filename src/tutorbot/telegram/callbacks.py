@@ -198,3 +198,75 @@ def decode_round(data: str | None) -> RoundPressed | None:
 
 #: Callback data of group rounds' buttons, for a handler's ``pattern``.
 ROUND_PATTERN = rf"^{VERSION}:({ROUND_NEXT}|{ROUND_START}):"
+
+
+# -- classes ---------------------------------------------------------------------------------
+# Class buttons carry no session version: ``v1:c:<action>:<class id>`` acts on a class (the
+# use case checks who presses), ``v1:l:<action>:<link payload>`` confirms a link opened.
+# Their kinds are letters the learner's presses never use (see decode above).
+
+CLASS_KIND = "c"
+LINK_KIND = "l"
+#: What an instructor's class button does (card, links, rename, archive, members, invite).
+INSTRUCTOR_ACTIONS = (
+    "card",
+    "newjoin",
+    "newgroup",
+    "revoke",
+    "rename",
+    "archive",
+    "unarchive",
+    "members",
+    "invite",
+)
+#: What a student's (leave, mute) or a group admin's (confirm the group) class button does.
+MEMBER_ACTIONS = ("leave", "mute", "unmute", "confirm")
+CLASS_ACTIONS = frozenset(INSTRUCTOR_ACTIONS + MEMBER_ACTIONS)
+#: What a link button does: join the class, accept the invite, or not now.
+LINK_ACTIONS = frozenset({"join", "accept", "no"})
+
+
+@dataclass(frozen=True)
+class ClassPress:
+    """A class button: ``action`` on class ``class_id``."""
+
+    action: str
+    class_id: int
+
+
+@dataclass(frozen=True)
+class LinkPress:
+    """A button under a link's offer: ``action`` with the link's ``payload``."""
+
+    action: str
+    payload: str
+
+
+def encode_class(action: str, class_id: int) -> str:
+    if action not in CLASS_ACTIONS:
+        raise ValueError(f"unknown class action {action!r}")
+    return f"{VERSION}:{CLASS_KIND}:{action}:{class_id}"
+
+
+def encode_link(action: str, payload: str) -> str:
+    if action not in LINK_ACTIONS:
+        raise ValueError(f"unknown link action {action!r}")
+    return f"{VERSION}:{LINK_KIND}:{action}:{payload}"
+
+
+#: A regular expression for the class and link buttons (for PTB's handler pattern).
+CLASS_PATTERN = rf"^{VERSION}:[{CLASS_KIND}{LINK_KIND}]:"
+
+
+def decode_class(data: str | None) -> ClassPress | LinkPress | None:
+    """The class or link button ``data`` stands for; ``None`` for anything else (an action
+    this release does not know, a class id that is not a number)."""
+    parts = (data or "").split(":")
+    if len(parts) != 4 or parts[0] != VERSION:
+        return None
+    kind, action, argument = parts[1:]
+    if kind == CLASS_KIND and action in CLASS_ACTIONS and argument.isdigit():
+        return ClassPress(action, int(argument))
+    if kind == LINK_KIND and action in LINK_ACTIONS and argument:
+        return LinkPress(action, argument)
+    return None

@@ -2,17 +2,29 @@
 
 Telegram shows a chat the menu of the narrowest scope that has one
 (https://core.telegram.org/bots/api#determining-list-of-commands): learners get
-theirs in private chats, groups get the group's own short list, and the default
-scope is left empty so no chat sees commands that are not for it.
+theirs in private chats, instructors get theirs in their own private chat's
+scope, groups get the group's own short list, and the default scope is left
+empty so no chat sees commands that are not for it.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from telegram.error import TelegramError
 
 from tutorbot.tutor.words import WORDS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,27 @@ LEARNER_COMMANDS: tuple[Command, ...] = (
         "appear as “Anonymous” in group rounds' summaries and leaderboards (on/off)",
     ),
     Command("help", "what I can do", "this message"),
+)
+
+#: A student's classes (handled by the membership router, not the learner's).
+MEMBER_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "classes", "your classes: leave or mute one", "the classes you are in (leave or mute one)"
+    ),
+)
+
+#: What an instructor can do besides, in their own private chat's menu.
+INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
+    Command("newclass", "create a class: /newclass <name>", "create a class: /newclass <name>"),
+    Command("invite", "a one-time link for a co-instructor (owners)", "invite a co-instructor"),
+)
+
+#: Every private chat's menu, and an instructor's (in their chat's own scope).
+PRIVATE_COMMANDS: tuple[Command, ...] = (
+    LEARNER_COMMANDS[:-1] + MEMBER_COMMANDS + LEARNER_COMMANDS[-1:]
+)
+INSTRUCTOR_MENU_COMMANDS: tuple[Command, ...] = (
+    PRIVATE_COMMANDS[:-1] + INSTRUCTOR_COMMANDS + PRIVATE_COMMANDS[-1:]
 )
 
 #: A group plays rounds: one case together, answers hidden until the reveal.
@@ -84,13 +117,18 @@ HELP: tuple[str, ...] = (
     "I show you radiology cases step by step: the history, the images, the findings, "
     "then you give your diagnosis and I grade it.",
     "",
-    *(f"/{command.name} – {command.help}" for command in LEARNER_COMMANDS),
+    *(f"/{command.name} – {command.help}" for command in PRIVATE_COMMANDS),
     "",
     f"You can also type {', '.join(list(WORDS)[:-1])} or {list(WORDS)[-1]} as plain words.",
 )
 
 #: The learners' command menu, as setMyCommands takes it: (name, description).
-COMMANDS: tuple[tuple[str, str], ...] = tuple((c.name, c.about) for c in LEARNER_COMMANDS)
+COMMANDS: tuple[tuple[str, str], ...] = tuple((c.name, c.about) for c in PRIVATE_COMMANDS)
+
+#: An instructor's menu, in the scope of their private chat.
+INSTRUCTOR_MENU: tuple[tuple[str, str], ...] = tuple(
+    (c.name, c.about) for c in INSTRUCTOR_MENU_COMMANDS
+)
 
 #: The groups' command menu.
 GROUP_MENU: tuple[tuple[str, str], ...] = tuple((c.name, c.about) for c in GROUP_COMMANDS)
@@ -108,3 +146,19 @@ async def set_menus(bot: Bot) -> None:
         scope=BotCommandScopeAllGroupChats(),
     )
     await bot.delete_my_commands()
+
+
+async def set_instructor_menus(bot: Bot, user_ids: Iterable[int], *, on: bool = True) -> None:
+    """Give instructors their menu in their own private chat's scope (``on=False``: take it
+    back, for someone no longer an instructor). A user who never opened a chat with the
+    bot has no chat to scope to yet; that is logged and skipped."""
+    for user_id in user_ids:
+        scope = BotCommandScopeChat(user_id)
+        try:
+            if on:
+                commands = [BotCommand(name, about) for name, about in INSTRUCTOR_MENU]
+                await bot.set_my_commands(commands, scope=scope)
+            else:
+                await bot.delete_my_commands(scope=scope)
+        except TelegramError as error:
+            log.info("Could not set the instructor menu of %s: %s", user_id, error)

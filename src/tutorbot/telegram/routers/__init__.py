@@ -11,13 +11,17 @@ from typing import Any
 from telegram.ext import Application
 
 from tutorbot.telegram._runtime import Runtime
-from tutorbot.telegram.routers import errors, group, learner, membership, pushes
+from tutorbot.telegram.routers import errors, group, instructor, learner, membership, pushes
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
-    """Every audience's handlers, in the order PTB should try them."""
-    group.register(app, runtime)  # first: its buttons have a pattern, the learner's take the rest
-    pushes.register(app, runtime)  # its buttons and deep links before the learner's catch-alls
-    learner.register(app, runtime)
+    """Every audience's handlers, in the order PTB should try them: links and class
+    commands first (``/start <link>`` before the learner's ``/start <case-id>``), then the
+    group's (its buttons have a pattern, the learner's take the rest) and the push cards'
+    (buttons and deep links before the learner's catch-alls)."""
     membership.register(app, runtime)
+    instructor.register(app, runtime)
+    group.register(app, runtime)
+    pushes.register(app, runtime)
+    learner.register(app, runtime)
     errors.register(app, runtime)
