@@ -202,6 +202,14 @@ async def test_every_instructor_command_and_button_does_nothing_for_anyone_else(
             update = botapi.send_text(who, group, command)
             await botapi.wait_until_handled(update)
             assert [m.content for m in botapi.sent(group)[count:]] == [IN_PRIVATE], command
+    in_group = botapi.sent(group)[-1]
+    for action in INSTRUCTOR_ACTIONS:  # the same buttons, forged in the group
+        answered, count = len(botapi.callback_answers), len(botapi.sent())
+        data = callbacks.encode_class(action, class_id)
+        update = botapi.press(in_group, data, user=ann, check=False)
+        await botapi.wait_until_handled(update)
+        assert [a.get("text") for a in botapi.callback_answers[answered:]] == [INSTRUCTORS_ONLY]
+        assert len(botapi.sent()) == count, action
     assert await world.store.classes.get(class_id) == before
     assert await world.store.links.of_class(class_id, "join") == links_before
     assert [x.id for x in await world.store.classes.list(archived=True)] == [class_id]
