@@ -21,10 +21,10 @@ TOKEN_BYTES = 12
 #: ``secrets.token_urlsafe(TOKEN_BYTES)`` is this many characters.
 TOKEN_CHARS = 16
 
-#: The prefix of each kind of link; never reuse one for another meaning.
+#: The prefix of each kind of class link; never reuse one for another meaning. Other
+#: features' links take other capital letters (a push card's is ``P_``).
 PREFIXES: dict[LinkKind, str] = {"join": "J_", "invite": "I_", "group": "G_"}
 
-_ANY_PREFIX = re.compile(r"^[A-Z]_")
 _PAYLOAD = re.compile(rf"^([A-Z]_)([A-Za-z0-9_-]{{{TOKEN_CHARS}}})$")
 
 
@@ -33,12 +33,6 @@ def new_payload(kind: LinkKind) -> str:
     payload = PREFIXES[kind] + secrets.token_urlsafe(TOKEN_BYTES)
     assert len(payload) <= DEEP_LINK_LIMIT
     return payload
-
-
-def looks_like_link(payload: str) -> bool:
-    """Whether ``payload`` is meant as one of our link tokens (well formed or not): it
-    starts like one, which no case id can."""
-    return bool(_ANY_PREFIX.match(payload))
 
 
 def kind_of(payload: str) -> LinkKind | None:

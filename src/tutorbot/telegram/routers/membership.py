@@ -32,7 +32,7 @@ from telegram.ext import (
 
 from tutorbot.app.classes import LINK_MALFORMED, WRONG_PLACE
 from tutorbot.app.instructors import Refusal
-from tutorbot.app.links import kind_of
+from tutorbot.app.links import PREFIXES, kind_of
 from tutorbot.telegram import callbacks
 from tutorbot.telegram._render import Button, Line, Text
 from tutorbot.telegram._runtime import Runtime
@@ -46,8 +46,9 @@ NOT_NOW = "All right, nothing changed. The link still works if you change your m
 ADMINS_ONLY = "Only an admin of this group can confirm."
 NO_CLASSES = "You are in no class yet: your instructor gives you a link to join one."
 ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
-#: Payloads of our links in ``/start <payload>``: a capital letter and an underscore.
-LINK_START = r"^/start(@\w+)?\s+[A-Z]_"
+#: ``/start <payload>`` with a class link's prefix (other features have prefixes of their
+#: own, such as a push card's, and their own handlers).
+LINK_START = rf"^/start(@\w+)?\s+({'|'.join(PREFIXES.values())})"
 
 
 def lines(*texts: str) -> tuple[Line, ...]:
