@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,39 @@ async def test_every_instructor_command_and_button_does_nothing_for_anyone_else(
     assert await world.store.links.of_class(class_id, "join") == links_before
     assert [x.id for x in await world.store.classes.list(archived=True)] == [class_id]
     assert join in card.content
+
+
+async def test_a_class_s_links_and_offers_outlive_a_restart(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    owner, ann = botapi.user("Olivia"), botapi.user("Ann")
+    settings = replace(settings_for(botapi, tmp_path / "bot.db"), instructors=frozenset({owner.id}))
+    async with running(botapi, settings):
+        made = await says(botapi, owner, "/newclass Neuro")
+        join = re.search(LINK, made.content)
+        assert join
+        offer = await says(botapi, ann, f"/start {join[1]}")
+    async with running(botapi, settings):  # Ann presses Join on the offer from before
+        mark = botapi.mark()
+        botapi.press_button(offer, "Join", user=ann)
+        joined = await botapi.wait_for(to(ann, lambda m: True), since=mark)
+        assert joined.content.startswith("You joined “Neuro”.")
+        listing = await says(botapi, owner, "/classes")
+        assert "• Neuro – 1 member, 0 groups" in listing.content
+
+
+async def test_a_co_instructor_cannot_touch_another_instructor_s_class(world: World) -> None:
+    botapi = world.botapi
+    class_id, _, _ = await world.new_class()
+    bob = botapi.user("Bob")
+    await world.store.instructors.add(bob.id, world.owner.id, datetime.now(UTC))
+    card = await world.press(await world.says(world.owner, "/classes"), "Neuro <2026>", world.owner)
+    for action in INSTRUCTOR_ACTIONS:
+        answered, count = len(botapi.callback_answers), len(botapi.sent(bob))
+        update = botapi.press(card, callbacks.encode_class(action, class_id), user=bob, check=False)
+        await botapi.wait_until_handled(update)
+        assert [a.get("text") for a in botapi.callback_answers[answered:]] == [c.NOT_YOURS]
+        assert len(botapi.sent(bob)) == count, action
+    assert (await world.says(bob, "/classes")).content.startswith("You have no classes yet.")
+    cls = await world.store.classes.get(class_id)
+    assert cls is not None and cls.instructors == (world.owner.id,) and not cls.archived

@@ -40,6 +40,11 @@ RENAME_PATTERN = re.compile(r"^Rename .* \(class (\d+)\): reply to this message"
 MEMBERS_SHOWN = 100
 
 
+def count(number: int, noun: str) -> str:
+    """``1 member``, ``2 members``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def lines(*texts: str) -> tuple[Line, ...]:
     return tuple(Line.text(text) for text in texts)
 
@@ -211,7 +216,7 @@ class Instructor:
         if len(members) > MEMBERS_SHOWN:
             more = len(members) - MEMBERS_SHOWN
             shown.append(f"… and {more} more (tutorbot classes show {cls.id} lists everyone).")
-        return Text((Line.bold(f"{cls.name}: {len(members)} members"), *lines(*shown)))
+        return Text((Line.bold(f"{cls.name}: {count(len(members), 'member')}"), *lines(*shown)))
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -225,7 +230,8 @@ class Instructor:
             flag = " (archived)" if cls.archived else ""
             shown.append(
                 Line.text(
-                    f"• {cls.name}{flag} – {summary.members} members, {summary.groups} groups"
+                    f"• {cls.name}{flag} – {count(summary.members, 'member')}, "
+                    f"{count(summary.groups, 'group')}"
                 )
             )
             buttons.append(Button(f"{cls.name}{flag}", callbacks.encode_class("card", cls.id)))
