@@ -197,7 +197,7 @@ async def test_every_instructor_command_and_button_does_nothing_for_anyone_else(
         await botapi.wait_until_handled(update)
         assert [a.get("text") for a in botapi.callback_answers[answered:]] == [INSTRUCTORS_ONLY]
         assert len(botapi.sent(ann)) == count, action
-    for command in ("/newclass Mine", "/invite", "/classes"):
+    for command in ("/newclass Mine", "/invite", "/classes", "/push", "/schedule", "/schedules"):
         for who in (ann, world.owner):
             count = len(botapi.sent(group))
             update = botapi.send_text(who, group, command)

@@ -72,6 +72,9 @@ MEMBER_COMMANDS: tuple[Command, ...] = (
 INSTRUCTOR_COMMANDS: tuple[Command, ...] = (
     Command("newclass", "create a class: /newclass <name>", "create a class: /newclass <name>"),
     Command("invite", "a one-time link for a co-instructor (owners)", "invite a co-instructor"),
+    Command("push", "push a case to a class now", "push a case to a class now"),
+    Command("schedule", "a weekly slot or a one-off push", "schedule pushes for a class"),
+    Command("schedules", "your schedules: pause, resume, skip, delete", "your schedules"),
 )
 
 #: Every private chat's menu, and an instructor's (in their chat's own scope).
