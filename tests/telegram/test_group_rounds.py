@@ -71,7 +71,8 @@ async def answer_privately(botapi: BotApiEmulator, user: FakeUser, payload: str,
 
 
 async def play_a_round(botapi: BotApiEmulator, tmp_path: Path, *, may_delete: bool) -> None:
-    alice, bob, carol, eve = (botapi.user(n) for n in ("Alice", "Bob", "Carol", "Eve"))
+    alice, bob, carol = (botapi.user(n) for n in ("Alice", "Bob", "Carol"))
+    eve = botapi.user("Eve", started=False)  # the Answer privately link starts the bot for her
     dan = botapi.user("Dan", started=False)  # answers by /dx, never opened the bot
     club = botapi.group("Radiology Club")
     botapi.groups.make_admin(club, alice)

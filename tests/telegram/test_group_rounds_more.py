@@ -171,6 +171,12 @@ async def test_bad_input_gets_one_clear_line(botapi: BotApiEmulator, tmp_path: P
         botapi.send_text(alice, club, "/groupsettings starters everyone deadline 2h")
         saved = await botapi.wait_for(in_chat(club, lambda m: "Saved." in m.content))
         assert "everyone" in saved.content and "2 hours" in saved.content
+        status = status_of(botapi, club)
+        botapi.send_text(bob, None, f"/start {link_payload(status)}")
+        await botapi.wait_for(in_chat(bob, lambda m: "Type your diagnosis now" in m.content))
+        hint = botapi.send_text(bob, None, "hint")  # a tutor word: his own (idle) case's
+        await botapi.wait_until_handled(hint)
+        assert "Got your answer" not in botapi.sent(bob)[-1].content
         botapi.send_text(bob, None, "/anonymous")
         await botapi.wait_for(in_chat(bob, lambda m: "Anonymous" in m.content))
         botapi.send_text(alice, club, "/reveal")
@@ -199,3 +205,41 @@ async def test_the_status_is_edited_at_most_once_per_interval(
     assert 1 <= len(edits) < len(people)
     assert all(b - a >= 0.45 for a, b in itertools.pairwise(edits))
     assert status.message_id == status_of(botapi, club).message_id
+
+
+async def test_a_case_pushed_to_a_class_group_becomes_a_round(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    alice, club = admin_and_group(botapi)
+    gone = botapi.group("Gone club")
+    botapi.block(gone)
+    async with running(botapi, settings_for(botapi, tmp_path / "bot.db"), **FAST) as app:
+        rounds = runtime_of(app).rounds
+        assert await rounds.from_push(club.id, SEED) == "sent"
+        status = await botapi.wait_for(in_chat(club, lambda m: "Case round" in m.content))
+        assert await rounds.from_push(club.id, OTHER) == "sent"  # the running round stays
+        assert await rounds.from_push(gone.id, SEED) == "blocked"
+        botapi.press_button(status, "Next ▶", user=alice)  # an admin moves a pushed round on
+        await botapi.wait_for(in_chat(club, lambda m: "stage 1 of 2" in m.content))
+    assert len([m for m in botapi.sent(club) if "Case round" in m.content]) == 1
+
+
+async def test_case_offers_buttons_and_verdicts_may_be_shown_at_once(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    alice, club = admin_and_group(botapi)
+    bob = botapi.user("Bob")
+    async with running(botapi, settings_for(botapi, tmp_path / "bot.db"), **FAST):
+        botapi.send_text(alice, club, "/groupsettings verdict once")
+        await botapi.wait_for(in_chat(club, lambda m: "Saved." in m.content))
+        botapi.send_text(alice, club, "/case")
+        offer = await botapi.wait_for(in_chat(club, lambda m: "Pick a case" in m.content))
+        labels = [b["text"] for b in offer.buttons]
+        assert labels and not any("pneumothorax" in label.lower() for label in labels)
+        assert all(len(data.encode()) <= 64 for data in offer.callback_data)
+        botapi.press(offer, offer.callback_data[0], user=alice)
+        await botapi.wait_for(in_chat(club, lambda m: "Case round" in m.content))
+        botapi.send_text(bob, club, "/dx not sure, maybe a tumour")
+        ack = await botapi.wait_for(in_chat(bob, lambda m: "Got your answer" in m.content))
+    assert "Your answer:" in ack.content  # the verdict privately at once, as the group chose
+    assert not [text for text in (m.content for m in botapi.sent(club)) if "tumour" in text]

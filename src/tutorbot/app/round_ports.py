@@ -64,9 +64,10 @@ class RoundPort(Protocol):
         """A message offering cases, ``(case id, title)``, as buttons that start a round."""
         ...
 
-    async def private(self, user_id: int, lines: Sequence[str]) -> bool:
-        """Lines in the user's private chat; ``False`` if they cannot be reached (they
-        never started the bot, or blocked it)."""
+    async def private(self, user_id: int, lines: Sequence[str], *, bulk: bool = False) -> bool:
+        """Lines in the user's private chat (``bulk``: not an answer to something they just
+        did, so after the replies waiting); ``False`` if they cannot be reached (they never
+        started the bot, or blocked it)."""
         ...
 
     async def delete(self, chat_id: int, message_id: int) -> bool:

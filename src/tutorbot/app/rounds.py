@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from tutorbot.app.jobs import JobHandler
-from tutorbot.app.ports import Clock
+from tutorbot.app.ports import Clock, Delivery
 from tutorbot.app.round_ports import (
     Actor,
     ChatGone,
@@ -169,6 +169,23 @@ class Rounds:
         if posted:
             await self.store.rounds.set_messages(rnd.id, status=posted, question=posted)
         return rnd
+
+    async def from_push(self, chat_id: int, case_id: str) -> Delivery:
+        """A case pushed to a class group becomes a round there (the pushes' group hook):
+        started by the class (user id 0), with the group's default deadline. ``"blocked"``
+        when the bot may not post there; a group with a round running keeps it."""
+        where = Where(chat_id, 0)
+        case = self._published(case_id)
+        if case is None or await self.store.rounds.open_in(chat_id, 0) is not None:
+            log.info(
+                "push of %s to %s: no round started (unknown case or one running)", case_id, chat_id
+            )
+            return "sent"
+        settings = await self.store.rounds.settings(chat_id)
+        rnd = await self.begin(where, Actor(0, "", admin=True), case, settings.deadline)
+        if rnd is None and not await self.store.rounds.open_in(chat_id, 0):
+            return "blocked"
+        return "sent"
 
     async def next(self, where: Where, actor: Actor, round_id: int, version: int) -> str | None:
         """The Next button: post the next stage's images. A toast for the presser, if any."""
@@ -322,7 +339,7 @@ class Rounds:
         for user_id, final in finals.items():
             verdict = self.grader(final.text, case.diagnosis)
             revealed = f"The round “{title}” is revealed."
-            await self.out.private(user_id, [revealed, *verdict_lines(verdict)])
+            await self.out.private(user_id, [revealed, *verdict_lines(verdict)], bulk=True)
 
     async def ended(self, chat_id: int) -> int:
         """The bot was removed from the chat: its open rounds end (their deadline jobs then

@@ -23,6 +23,7 @@ from tutorbot.telegram import callbacks
 from tutorbot.telegram._parts import plan
 from tutorbot.telegram._render import Button, Line, Out, Text, _photos, merge, render
 from tutorbot.telegram._sender import Blocked, Sender
+from tutorbot.telegram.budget import Priority
 from tutorbot.tutor import actions as a
 
 log = logging.getLogger(__name__)
@@ -103,10 +104,11 @@ class TelegramRounds:
         message = Text(tuple(Line.text(line) for line in lines), tuple(buttons))
         await self._send(where.chat_id, where.thread_id, [message])
 
-    async def private(self, user_id: int, lines: Sequence[str]) -> bool:
+    async def private(self, user_id: int, lines: Sequence[str], *, bulk: bool = False) -> bool:
         message = Text(tuple(Line.text(line) for line in lines))
         try:
-            await self.sender.send(self.bot, user_id, 0, [message])
+            priority: Priority = "bulk" if bulk else "reply"
+            await self.sender.send(self.bot, user_id, 0, [message], priority=priority)
         except Blocked:  # never started the bot, or blocked it
             return False
         except BadRequest as error:  # e.g. "chat not found": a user the bot never met

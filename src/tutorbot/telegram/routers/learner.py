@@ -120,12 +120,16 @@ class Learner:
         message = update.effective_message
         if message is None or not message.text:
             return
-        actor = actor_in_private(update)
-        if actor is not None and await self.rt.rounds.answer_privately(
-            actor, message.text, update.update_id
+        word, actor = command_event(message.text), actor_in_private(update)
+        # A chat bound to a group round takes the next diagnosis as the round's answer;
+        # a command word (next, hint ...) still drives the learner's own case.
+        if (
+            word is None
+            and actor is not None
+            and await self.rt.rounds.answer_privately(actor, message.text, update.update_id)
         ):
-            return  # the chat was bound to a group round: that was the answer
-        event = command_event(message.text) or events.Answer(message.text[:MAX_ANSWER])
+            return
+        event = word or events.Answer(message.text[:MAX_ANSWER])
         idle = "Send /case to start a case."
         await self._run(
             update, context, lambda key, uid: self.rt.play.step(key, uid, event, idle=idle)
