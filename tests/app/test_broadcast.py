@@ -61,7 +61,7 @@ async def finished(store: Store, push: PushRecord) -> None:
     await eventually(done, timeout=15)
 
 
-async def test_every_student_and_group_gets_one_card_and_the_instructor_a_report(
+async def test_every_student_gets_one_card_a_group_a_round_and_the_instructor_a_report(
     botapi: BotApiEmulator, tmp_path: Path, store: Store
 ) -> None:
     teacher = botapi.user("Tess")
@@ -80,9 +80,10 @@ async def test_every_student_and_group_gets_one_card_and_the_instructor_a_report
         assert [b["text"] for b in card.buttons] == ["▶ Start", "Not now"]
         # The buttons carry the push's token, never the case id.
         assert all(SEED not in data and push.token in data for data in card.callback_data)
-    (group_card,) = cards_to(botapi, ward)
-    assert f"?start=P_{push.token}" in group_card.content
-    assert SEED not in group_card.content and not group_card.buttons
+    # The class group plays the case as a group round (tests/telegram/test_group_rounds.py).
+    assert cards_to(botapi, ward) == []
+    (status,) = [m for m in botapi.sent(ward) if "Case round" in m.content]
+    assert SEED not in status.content and "?start=R_" in str(status.buttons)
     assert report.chat_id == teacher.id
     assert report.content.startswith("“A tired runner <&>” reached 7 of 7 in Radiology <101>.")
     assert not report.buttons  # nobody to list

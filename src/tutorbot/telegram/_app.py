@@ -263,6 +263,8 @@ class TutorApplication(Application):  # type: ignore[type-arg]
             clock,
             lambda payload: f"https://t.me/{self.bot.username}?start={payload}",
             busy=mid_case(self._tutor.play, clock),
+            # A case pushed to a class group is played there as a group round.
+            group_sender=lambda push, chat_id: self._tutor.rounds.from_push(chat_id, push.case_id),
         )
         classroom = Classroom(store, Roster(store, self._startup.owners, clock))
         scheduler = Scheduler(
