@@ -16,6 +16,12 @@ from tutorbot.rounds import Round, RoundSettings, Standing, Summary, describe_du
 
 ROUND_RUNNING = "A round is already running here: /reveal ends it, then /case starts another."
 NO_ROUND = "No round is running here. An admin starts one with /case."
+#: The same, privately, to someone who answered in a group with no round open: there may
+#: have been one, revealed since.
+NO_ROUND_THERE = (
+    "No round is running in that group now, so your answer was not counted: a round "
+    "that has been revealed takes no more answers, and the discussion goes on there."
+)
 NOT_YOUR_ROUND = "Only the round's starter, an admin or an instructor can reveal it."
 ANSWER_USAGE = "Type your diagnosis after /dx, for example: /dx pneumothorax"
 #: How answering works, under the status.

@@ -33,6 +33,7 @@ from tutorbot.app.round_ports import (
 from tutorbot.app.round_texts import (
     ANSWER_USAGE,
     NO_ROUND,
+    NO_ROUND_THERE,
     NOT_YOUR_ROUND,
     ROUND_RUNNING,
     StatusView,
@@ -222,8 +223,9 @@ class Rounds:
             if not await self.out.private(actor.user_id, [ANSWER_USAGE]):
                 await self.out.line(where, ANSWER_USAGE)
             return
-        if rnd is None:
-            await self.out.line(where, NO_ROUND)
+        if rnd is None:  # none yet, or revealed already: say so privately if we can
+            if not await self.out.private(actor.user_id, [NO_ROUND_THERE]):
+                await self.out.line(where, NO_ROUND)
             return
         deleted = await self.out.delete(where.chat_id, message_id)
         await self._take(rnd, actor, text, update_id, tip=not deleted)
