@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -73,7 +73,7 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 from telegram.request import HTTPXRequest  # noqa: E402
-from tests.auxil.botapi import BotApiEmulator, SentMessage  # noqa: E402
+from tests.auxil.botapi import BotApiEmulator, ChatFeed, SentMessage  # noqa: E402
 
 from tutorbot.settings import Settings  # noqa: E402
 from tutorbot.telegram import ChatOrderedProcessor, build_application  # noqa: E402
@@ -113,28 +113,13 @@ class FirstCalls(list[Any]):
             self.latencies.append(time.perf_counter() - self.waiting.pop(chat))
 
 
-class Inbox:
-    """Messages the bot sent, per chat, as they are recorded by the emulator."""
+class Inbox(ChatFeed):
+    """Messages the bot sent, per chat, as the emulator records them; and the first calls."""
 
     def __init__(self, botapi: BotApiEmulator) -> None:
-        self.queues: dict[int, asyncio.Queue[SentMessage]] = defaultdict(asyncio.Queue)
+        super().__init__(botapi, timeout=300)
         self.first_calls = FirstCalls()
         botapi._calls = self.first_calls
-        record = botapi._record
-
-        def recording(method: str, message: Any, params: Any) -> SentMessage:
-            sent = record(method, message, params)
-            self.queues[sent.chat_id].put_nowait(sent)
-            return sent
-
-        botapi._record = recording  # type: ignore[method-assign]
-
-    async def until(self, chat_id: int, want: Callable[[SentMessage], bool]) -> SentMessage:
-        queue = self.queues[chat_id]
-        while True:
-            message = await asyncio.wait_for(queue.get(), 300)
-            if want(message):
-                return message
 
 
 def button(label: str) -> Callable[[SentMessage], bool]:

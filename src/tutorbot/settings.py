@@ -33,7 +33,7 @@ class Settings:
     instructors: frozenset[int] = frozenset()
     token: str = field(default="", repr=False)
     # Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token); "" means
-    # `tutorbot run --webhook` makes up one per start.
+    # `tutorbot run --webhook` derives one from the token (the same in every process).
     webhook_secret: str = field(default="", repr=False)
     # Run pending storage migrations when the bot opens its database (off: only
     # `tutorbot db migrate` does, and a database behind the schema is refused).

@@ -46,14 +46,16 @@ API of the emulator (the ``botapi`` fixture in ``tests/conftest.py`` yields one,
   chat=None)``, ``server_error(method=None, code=500, times=1)``, ``fail_next(...)``,
   ``clear_faults()``, ``forget_file_ids(*ids)``, ``hold(chat, nth, after=False)`` (the nth
   call about a chat held, before or after it is done, until released: a bot killed there);
-  webhooks: ``webhook_url``, ``webhook_deliveries``,
-  ``await post_to_webhook(update, secret=...)``.
+  webhooks: ``webhook_url``, ``webhook_deliveries`` (every POST: update, status, error, url),
+  ``route_webhook(public_url, [process_url, ...])`` (a load balancer in front of several bot
+  processes), ``most_posts_at_once``, ``await post_to_webhook(update, secret=..., url=...)``.
 * flood limits (off unless a test switches them on): ``flood_limits(private_interval=1.0,
   group_per_minute=20, group_window=60.0, per_second=30)``; ``message_sends`` (every message
   send accepted, with its time and chat, whether or not limits are on), ``flood_refusals``
   (the sends the limits answered with 429) and ``injected_refusals`` (the sends an injected
   fault answered), all lists of ``MessageSend``.
-* long runs (the benchmark): ``forget_history()`` drops the record of calls and messages.
+* long runs (the benchmark): ``forget_history()`` drops the record of calls and messages;
+  ``ChatFeed(botapi)`` feeds each chat's new messages to ``await feed.until(chat_id, want)``.
 * ``violations`` (api.json) and ``errors`` (emulator crashes, unemulated methods): the fixture
   fails the test at teardown unless both are empty.
 
@@ -62,7 +64,13 @@ What it emulates:
 * ``/bot<TOKEN>/<method>`` with JSON, urlencoded and multipart bodies; Telegram-shaped results
   and errors (401 for a wrong token, 404 for an unknown method).
 * Long polling (``getUpdates`` with offset/limit/timeout/allowed_updates) and webhooks
-  (``setWebhook`` makes the emulator POST updates with ``X-Telegram-Bot-Api-Secret-Token``).
+  (``setWebhook`` with url, secret_token, max_connections, drop_pending_updates and
+  allowed_updates; ``deleteWebhook``; ``getWebhookInfo``; ``getUpdates`` answers 409 while a
+  webhook is set). Updates are POSTed with ``X-Telegram-Bot-Api-Secret-Token``, at most
+  max_connections at once, one at a time per chat in update order, each tried again after a
+  non-2xx answer or a connection error (with a growing wait; given up after
+  ``WEBHOOK_ATTEMPTS``); behind a routed public URL, round robin over the processes, a
+  refused connection passed on to the next process at once (as a load balancer does).
 * Sending, editing and deleting messages, photos and media groups with Telegram's validation
   (HTML/Markdown parsing, length limits in UTF-16 code units, callback_data size, "message is
   not modified", a forum topic that does not exist, ...).
@@ -446,6 +454,9 @@ class _Pending:
     update: JSONDict
     forced: bool = False  # re-delivered: ignore the confirmed offset once
     delivered: bool = False  # the bot has received it (in a getUpdates result or a webhook POST)
+    posting: bool = False  # a webhook POST of it is under way
+    attempts: int = 0  # failed webhook POSTs of it so far
+    retry_at: float = 0.0  # event-loop time before which it is not POSTed again
 
 
 @dataclass
@@ -471,12 +482,59 @@ class Hold:
 
 @dataclass
 class WebhookDelivery:
+    """One POST of an update to a webhook: where it went and how it ended (``status`` None:
+    no HTTP answer, ``error`` says why)."""
+
     update_id: int
     status: int | None
     error: str | None = None
+    url: str = ""
+
+
+#: Telegram's webhook defaults and bounds (https://core.telegram.org/bots/api#setwebhook).
+DEFAULT_MAX_CONNECTIONS = 40
+MAX_CONNECTIONS_RANGE = (1, 100)
+#: Failed POSTs of one update before the emulator gives up on it (Telegram keeps trying for
+#: hours; tests need an end). Waits between tries double from WEBHOOK_RETRY_FIRST seconds.
+WEBHOOK_ATTEMPTS = 8
+WEBHOOK_RETRY_FIRST = 0.04
+WEBHOOK_RETRY_MOST = 1.0
 
 
 Handler = Callable[[JSONDict, dict[str, UploadedFile]], Awaitable[Any]]
+
+
+class ChatFeed:
+    """The messages the bot sends, per chat, as the emulator records them (new messages;
+    edits are not fed). For many users waiting at once, where each ``wait_for`` would
+    look through every message at every change. ``timeout``: the longest wait for the
+    next message of a chat (None: no limit)."""
+
+    def __init__(self, botapi: BotApiEmulator, timeout: float | None = None) -> None:
+        self.queues: dict[int, asyncio.Queue[SentMessage]] = {}
+        self.timeout = timeout
+        record = botapi._record
+
+        def recording(method: str, message: JSONDict, params: JSONDict) -> SentMessage:
+            sent = record(method, message, params)
+            self._queue(sent.chat_id).put_nowait(sent)
+            return sent
+
+        botapi._record = recording  # type: ignore[method-assign]
+
+    def _queue(self, chat_id: int) -> asyncio.Queue[SentMessage]:
+        queue = self.queues.get(chat_id)
+        if queue is None:
+            queue = self.queues[chat_id] = asyncio.Queue()
+        return queue
+
+    async def until(self, chat_id: int, want: Callable[[SentMessage], bool]) -> SentMessage:
+        """The next message to ``chat_id`` that ``want`` accepts (those before it are passed)."""
+        queue = self._queue(chat_id)
+        while True:
+            message = await asyncio.wait_for(queue.get(), self.timeout)
+            if want(message):
+                return message
 
 
 # -- the emulator -------------------------------------------------------------------------------
@@ -567,6 +625,14 @@ class BotApiEmulator:
         self.webhook_secret: str | None = None
         self._webhook_info: JSONDict = {}
         self._webhook_task: asyncio.Task[None] | None = None
+        self._max_connections = DEFAULT_MAX_CONNECTIONS
+        self._posts: set[asyncio.Task[None]] = set()
+        #: Public webhook URL -> the processes behind it (see route_webhook), and where the
+        #: round robin over them stands.
+        self._backends: dict[str, list[str]] = {}
+        self._next_backend = 0
+        #: The most webhook POSTs that were under way at once (tests check max_connections).
+        self.most_posts_at_once = 0
 
         self._changed = asyncio.Event()
         self._closing = False
@@ -1267,50 +1333,129 @@ class BotApiEmulator:
             await response.read()
             return response.status
 
+    def route_webhook(self, public_url: str, backends: list[str]) -> None:
+        """Put the processes at ``backends`` behind ``public_url``, as a load balancer (a
+        reverse proxy) does: a webhook set to ``public_url`` is POSTed to each of them in
+        turn, and a POST that fails (no answer, not 2xx) is tried again on the next one.
+        ``public_url`` may then be any https URL (``setWebhook`` accepts it); calling this
+        again replaces the list (a process gone for good, another added)."""
+        if not backends:
+            raise ValueError("route_webhook needs at least one backend URL")
+        self._backends[public_url] = list(backends)
+        self._notify()
+
+    def _webhook_target(self) -> str:
+        """The URL of the next POST: the next backend behind the webhook URL, round robin."""
+        backends = self._backends.get(self.webhook_url)
+        if not backends:
+            return self.webhook_url
+        target = backends[self._next_backend % len(backends)]
+        self._next_backend += 1
+        return target
+
+    @staticmethod
+    def _delivery_queue(update: JSONDict) -> tuple[str, int]:
+        """What Telegram sends one at a time: the updates of one chat (else of one user)
+        wait for each other; updates of different chats go out in parallel."""
+        for kind, body in update.items():
+            if not isinstance(body, dict):
+                continue
+            chat = body.get("chat") or (body.get("message") or {}).get("chat")
+            if isinstance(chat, dict) and "id" in chat:
+                return ("chat", int(chat["id"]))
+            sender = body.get("from")
+            if isinstance(sender, dict) and "id" in sender:
+                return ("user", int(sender["id"]))
+            return (kind, int(update["update_id"]))
+        return ("update", int(update["update_id"]))
+
     async def _webhook_worker(self) -> None:
-        attempts = 0
+        """Deliver pending updates to the webhook: at most ``max_connections`` POSTs at
+        once, one at a time per chat in update order, each retried (with a growing wait,
+        on the next backend) until a 2xx answer or WEBHOOK_ATTEMPTS failures."""
+        loop = asyncio.get_running_loop()
         while not self._closing and self.webhook_url:
-            if not self._pending:
-                event = self._changed
-                await event.wait()
-                continue
-            pending = self._pending[0]
-            update = pending.update
-            if not self._allowed(update):
-                self._drop_pending(pending)
-                continue
-            status: int | None
-            error: str | None
+            self._keep_pending(lambda p: p.posting or self._allowed(p.update))
+            busy = {self._delivery_queue(p.update) for p in self._pending if p.posting}
+            wake = math.inf
+            now = loop.time()
+            for pending in list(self._pending):
+                if len(self._posts) >= self._max_connections:
+                    break
+                queue = self._delivery_queue(pending.update)
+                if pending.posting or queue in busy:
+                    continue
+                busy.add(queue)  # later updates of this chat wait behind this one
+                if pending.retry_at > now:
+                    wake = min(wake, pending.retry_at)
+                    continue
+                pending.posting = True
+                task = asyncio.create_task(self._post(pending))
+                self._posts.add(task)
+                task.add_done_callback(self._posts.discard)
+                self.most_posts_at_once = max(self.most_posts_at_once, len(self._posts))
+            event = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), None if wake == math.inf else wake - now)
+
+    async def _post(self, pending: _Pending) -> None:
+        """POST one update once; on failure schedule its next try (or give up on it).
+
+        Behind a routed URL a POST that gets no answer (the process is down) is tried on
+        the next process at once, as a load balancer does with a refused connection; an
+        answer that is not 2xx goes back to "Telegram" as it is."""
+        update = pending.update
+        status: int | None = None
+        error: str | None = None
+        tries = max(1, len(self._backends.get(self.webhook_url, ())))
+        for _ in range(tries):
+            target = self._webhook_target()
             try:
-                status = await self.post_to_webhook(update)
-            except Exception as exc:  # connection refused, timeouts, ...
+                status = await self.post_to_webhook(update, url=target)
+            except asyncio.CancelledError:
+                pending.posting = False
+                raise
+            except Exception as exc:  # connection refused, reset, timeouts, ...
                 status, error = None, f"{type(exc).__name__}: {exc}"
-            else:
-                error = (
-                    None if 200 <= status < 300 else f"Wrong response from the webhook: {status}"
+                self.webhook_deliveries.append(
+                    WebhookDelivery(update["update_id"], None, error, target)
                 )
-            self.webhook_deliveries.append(WebhookDelivery(update["update_id"], status, error))
-            if error is None:  # PTB queues an update before it answers 200
-                attempts = 0
-                pending.delivered = True
-                self._drop_pending(pending)
-                self._notify()
                 continue
+            error = None if 200 <= status < 300 else f"Wrong response from the webhook: {status}"
+            self.webhook_deliveries.append(
+                WebhookDelivery(update["update_id"], status, error, target)
+            )
+            break
+        pending.posting = False
+        task = asyncio.current_task()
+        if task is not None:
+            self._posts.discard(task)
+        if error is None:
+            pending.delivered = True
+            self._drop_pending(pending)
+        else:
             self._webhook_info["last_error_date"] = int(time.time())
             self._webhook_info["last_error_message"] = error
-            attempts += 1
-            if attempts >= 8:  # give up on this update, as Telegram eventually does
-                attempts = 0
+            pending.attempts += 1
+            if pending.attempts >= WEBHOOK_ATTEMPTS:  # given up on, as Telegram eventually does
                 self._drop_pending(pending)
-            self._notify()
-            await asyncio.sleep(min(0.02 * 2**attempts, 1.0))
+            else:
+                wait = min(WEBHOOK_RETRY_FIRST * 2 ** (pending.attempts - 1), WEBHOOK_RETRY_MOST)
+                pending.retry_at = asyncio.get_running_loop().time() + wait
+        self._notify()
 
     async def _stop_webhook_worker(self) -> None:
         task, self._webhook_task = self._webhook_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        posts, self._posts = list(self._posts), set()
+        for running in [*posts, task]:
+            if running is not None:
+                running.cancel()
+        for running in [*posts, task]:
+            if running is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        for pending in self._pending:
+            pending.posting = False
 
     # -- HTTP -----------------------------------------------------------------------------------
 
@@ -1573,34 +1718,43 @@ class BotApiEmulator:
         if not url:
             return await self._delete_webhook(params, files)
         match = re.match(r"(https?)://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", url)
-        if not match:
+        if not match and url not in self._backends:
             raise bad_request(
-                "bad webhook: the emulator only delivers to http(s)://127.0.0.1 or localhost"
+                "bad webhook: the emulator only delivers to http(s)://127.0.0.1 or localhost "
+                "(or to a public URL a test routed with route_webhook)"
             )
         secret = params.get("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
             raise bad_request("secret token contains unallowed characters")
+        connections = int(params.get("max_connections") or DEFAULT_MAX_CONNECTIONS)
+        lowest, highest = MAX_CONNECTIONS_RANGE
+        if not lowest <= connections <= highest:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
         if params.get("drop_pending_updates"):
-            self._keep_pending(lambda p: False)
+            self._keep_pending(lambda p: p.posting)
         if "allowed_updates" in params:
             self._allowed_updates = list(params["allowed_updates"] or [])
+        same = url == self.webhook_url and self._webhook_task is not None
         self.webhook_url = url
         self.webhook_secret = str(secret) if secret is not None else None
-        self._webhook_info = {"max_connections": int(params.get("max_connections") or 40)}
+        self._max_connections = connections
+        self._webhook_info = {"max_connections": connections}
         if params.get("ip_address"):
             self._webhook_info["ip_address"] = params["ip_address"]
-        await self._stop_webhook_worker()
-        self._webhook_task = asyncio.create_task(self._webhook_worker())
-        self._notify()  # a pending getUpdates now ends with 409
+        if not same:  # setting the same webhook again keeps the POSTs under way going
+            await self._stop_webhook_worker()
+            self._webhook_task = asyncio.create_task(self._webhook_worker())
+        self._notify()  # a pending getUpdates now ends with 409; new limits apply
         return True
 
     async def _delete_webhook(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        await self._stop_webhook_worker()
         if params.get("drop_pending_updates"):
             self._keep_pending(lambda p: False)
         self.webhook_url = ""
         self.webhook_secret = None
         self._webhook_info = {}
-        await self._stop_webhook_worker()
+        self._notify()
         return True
 
     async def _get_webhook_info(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,39 @@ def settings_for(botapi: BotApiEmulator, database: Path, cases: Path = CASES) ->
         api_url=botapi.base_url,
         token=botapi.token,
     )
+
+
+def child_env(botapi: BotApiEmulator, database: Path, **extra: str) -> dict[str, str]:
+    """The environment of ``tutorbot run`` in a child process against the emulator (settings
+    from the environment only, as in production), with ``extra`` variables."""
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": botapi.token,
+        "TUTORBOT_API_URL": botapi.base_url,
+        "TUTORBOT_DATABASE": f"sqlite:///{database}",
+        "TUTORBOT_CASES": str(CASES),
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "src"), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+        **extra,
+    }
+
+
+async def start_child(env: dict[str, str], log: Path, *args: str) -> asyncio.subprocess.Process:
+    """``tutorbot run ARGS`` in a child process (private chats unpaced, as in the in-process
+    bot tests: tests/telegram/unpaced_bot.py), its output appended to ``log``."""
+    with log.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.telegram.unpaced_bot",
+            "run",
+            *args,
+            stdout=out,
+            stderr=out,
+            env=env,
+            cwd=ROOT,
+        )
 
 
 class Waits:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sqlite3
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 import pytest
 
 from tests.auxil.botapi import BotApiEmulator, FakeUser, Hold, JSONDict, SentMessage
-from tests.telegram.botflow import CASES, ROOT, SEED, asks_reply, to, with_button
+from tests.telegram.botflow import SEED, asks_reply, child_env, start_child, to, with_button
 from tutorbot.storage import SessionKey, Store, open_store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -96,32 +95,13 @@ class Bot:
     def __init__(self, botapi: BotApiEmulator, database: Path, log: Path) -> None:
         self.botapi = botapi
         self.log = log
-        self.env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": botapi.token,
-            "TUTORBOT_API_URL": botapi.base_url,
-            "TUTORBOT_DATABASE": f"sqlite:///{database}",
-            "TUTORBOT_CASES": str(CASES),
-            "PYTHONPATH": os.pathsep.join(
-                [str(ROOT / "src"), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-            ),
-        }
+        self.env = child_env(botapi, database)
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
 
     async def start(self) -> None:
         since = len(self.botapi.calls())
-        with self.log.open("ab") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "tests.telegram.unpaced_bot",  # tutorbot's command line, chats unpaced
-                "run",
-                stdout=out,
-                stderr=out,
-                env=self.env,
-                cwd=ROOT,
-            )
+        self.process = await start_child(self.env, self.log)
         self.starts += 1
         # Started once it polls; updates sent before it polls wait for it.
         await self.botapi.wait_for_call("getUpdates", timeout=START_TIMEOUT, since=since)

@@ -94,22 +94,30 @@ class Webhook:
     port: int
     secret: str
 
+    @property
+    def path(self) -> str:
+        """The URL's path, which the process serves too (a proxy passes it on unchanged)."""
+        return urlsplit(self.url).path.lstrip("/")
+
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for ``Application.run_webhook`` / ``Updater.start_webhook``."""
+        """Keyword arguments for PTB's ``Updater.start_webhook`` (tests compare with it)."""
         from tutorbot.telegram import ALLOWED_UPDATES
 
         return {
             "listen": self.listen,
             "port": self.port,
-            "url_path": urlsplit(self.url).path.lstrip("/"),
+            "url_path": self.path,
             "webhook_url": self.url,
             "secret_token": self.secret,
             "allowed_updates": ALLOWED_UPDATES,
         }
 
 
-def webhook_from(url: str, listen: str, port: int, secret: str) -> Webhook:
-    """Check the webhook options; a problem is one :class:`SettingsError` sentence."""
+def webhook_from(url: str, listen: str, port: int, secret: str, token: str = "") -> Webhook:
+    """Check the webhook options; a problem is one :class:`SettingsError` sentence.
+
+    Without a secret, every process of the bot derives the same one from the token
+    (:func:`tutorbot.telegram.webhook_secret_for`)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise SettingsError(
@@ -121,7 +129,11 @@ def webhook_from(url: str, listen: str, port: int, secret: str) -> Webhook:
         raise SettingsError(
             "TUTORBOT_WEBHOOK_SECRET may hold only letters, digits, _ and - (at most 256)."
         )
-    return Webhook(url, listen, port, secret or secrets.token_urlsafe(32))
+    if not secret:
+        from tutorbot.telegram import webhook_secret_for
+
+        secret = webhook_secret_for(token) if token else secrets.token_urlsafe(32)
+    return Webhook(url, listen, port, secret)
 
 
 class ShortStartupFailure(logging.Filter):
@@ -303,6 +315,27 @@ async def poll(app: Application[Any, Any, Any, Any, Any, Any], allowed: list[str
                 await app.stop()
 
 
+async def serve(app: Application[Any, Any, Any, Any, Any, Any], webhook: Webhook) -> None:
+    """Serve the webhook until SIGINT or SIGTERM (see ``serve_webhook``: updates in hand
+    are finished, the webhook stays registered for the other processes)."""
+    from tutorbot.telegram import ALLOWED_UPDATES, WebhookOptions, serve_webhook
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    options = WebhookOptions(
+        webhook.url, webhook.path, webhook.listen, webhook.port, webhook.secret, ALLOWED_UPDATES
+    )
+    counts = await serve_webhook(app, options, stop)
+    log.info(
+        "Stopped: %d updates kept, %d refused without the secret, %d malformed",
+        counts.kept,
+        counts.forbidden,
+        counts.malformed,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the bot and run until interrupted."""
     from telegram.error import InvalidToken, NetworkError
@@ -314,7 +347,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, migrate=False if args.no_migrate else None)
     token = settings.require_token()
     webhook = (
-        webhook_from(args.webhook, args.listen, args.port, settings.webhook_secret)
+        webhook_from(args.webhook, args.listen, args.port, settings.webhook_secret, token)
         if args.webhook
         else None
     )
@@ -338,7 +371,7 @@ def run(args: argparse.Namespace) -> int:
                     "listening on port %d: put a reverse proxy on 443/80/88/8443 in front",
                     webhook.port,
                 )
-            app.run_webhook(**webhook.options())
+            asyncio.run(serve(app, webhook))
     except InvalidToken:
         raise CommandError(
             "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/token)."

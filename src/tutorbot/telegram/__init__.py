@@ -7,6 +7,8 @@ from tutorbot.telegram._app import ALLOWED_UPDATES, COMMANDS, build_application,
 from tutorbot.telegram._logging import RedactingFilter, protect_token, redact
 from tutorbot.telegram._processor import ChatOrderedProcessor
 from tutorbot.telegram._request import AiohttpRequest
+from tutorbot.telegram._webhook import WebhookOptions, serve_webhook
+from tutorbot.telegram._webhook import secret_for as webhook_secret_for
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -14,8 +16,11 @@ __all__ = [
     "AiohttpRequest",
     "ChatOrderedProcessor",
     "RedactingFilter",
+    "WebhookOptions",
     "build_application",
     "protect_token",
     "redact",
     "runtime_of",
+    "serve_webhook",
+    "webhook_secret_for",
 ]
