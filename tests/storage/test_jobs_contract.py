@@ -235,3 +235,20 @@ async def test_two_processes_never_claim_one_job(backend: Opener) -> None:
 def test_a_job_needs_an_aware_due_time() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         NewJob("k", {}, datetime(2026, 1, 1))
+
+
+async def test_counts_of_due_running_and_failed_jobs(store: Store) -> None:
+    assert await store.jobs.counts(T0) == {"due": 0, "running": 0, "failed": 0}
+    await store.jobs.add(job(T0 - timedelta(minutes=1)))
+    await store.jobs.add(job(T0 + timedelta(minutes=1)))  # not due yet
+    running = await store.jobs.add(job(T0 - timedelta(minutes=2)))
+    failing = await store.jobs.add(job(T0 - timedelta(minutes=3)))
+    claimed = await store.jobs.claim("runner-a", T0, LEASE, limit=2)
+    assert {j.id for j in claimed} == {running, failing}
+    assert await store.jobs.fail(failing, "runner-a", "broken", retry_at=None)
+    assert await store.jobs.counts(T0) == {"due": 1, "running": 1, "failed": 1}
+    assert await store.jobs.counts(T0 + timedelta(minutes=2)) == {
+        "due": 2,
+        "running": 1,
+        "failed": 1,
+    }

@@ -231,6 +231,17 @@ async def test_delete_session(store: Store) -> None:
     assert await store.sessions.get(KEY) is None
 
 
+async def test_active_sessions_are_those_changed_since(store: Store) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    other = SessionKey(chat_id=-100, thread_id=0, user_id=7)
+    await store.apply(1, KEY, put("x"))
+    await store.apply(2, other, put("y"))
+    assert await store.sessions.active(before) == 2
+    await store.apply(3, KEY, lambda _c: Change(result=None, delete=True))
+    assert await store.sessions.active(before) == 1  # an ended session is not active
+    assert await store.sessions.active(datetime.now(UTC) + timedelta(minutes=1)) == 0
+
+
 async def test_a_new_session_never_reuses_an_ended_sessions_version(store: Store) -> None:
     first = await store.apply(1, KEY, put("x"))
     assert first.session is not None

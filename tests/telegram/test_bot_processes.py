@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 import socket
 import sys
@@ -32,6 +33,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.auxil.botapi import BotApiEmulator, ChatFeed, FakeUser, SentMessage
@@ -78,6 +80,7 @@ class BotProcess:
         self.botapi = botapi
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/tutorbot"
+        self.metrics_port = free_port()
         self.log = log
         self.env = child_env(botapi, database, TUTORBOT_WEBHOOK_SECRET=SECRET)
         self.process: asyncio.subprocess.Process | None = None
@@ -86,22 +89,19 @@ class BotProcess:
         self.process = await start_child(
             self.env,
             self.log,
-            "--webhook",
-            PUBLIC,
-            "--listen",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
+            *("--webhook", PUBLIC, "--listen", "127.0.0.1", "--port", str(self.port)),
+            *("--metrics-port", str(self.metrics_port), "--log-format", "json"),
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT
-        while loop.time() < deadline:  # started once it takes connections
-            assert self.process.returncode is None, self.log.read_text(errors="replace")[-3000:]
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            await asyncio.sleep(0.1)
+        async with aiohttp.ClientSession() as http:
+            while loop.time() < deadline:  # started once it says it is ready
+                assert self.process.returncode is None, self.log.read_text("utf-8")[-3000:]
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(f"http://127.0.0.1:{self.metrics_port}/readyz") as ready:
+                        if ready.status == 200:
+                            return
+                await asyncio.sleep(0.1)
         raise AssertionError(f"the bot on port {self.port} did not start")
 
     async def kill(self) -> None:
@@ -216,8 +216,10 @@ async def test_two_webhook_processes_a_kill_and_a_rejoin_lose_nothing(
     assert len(twice) <= 16, twice  # at most the sends in flight in the killed process
     print(f"learners who saw a message twice: {len(twice)}; POSTs answered 200 by each: {urls}")
     # Every job ran exactly once, in whichever process claimed it.
-    logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("bot*.log"))
-    ran = logs.count("processed update id(s) older than")
+    lines = [
+        json.loads(line) for p in tmp_path.glob("bot*.log") for line in p.open(encoding="utf-8")
+    ]
+    ran = sum("processed update id(s) older than" in line["message"] for line in lines)
     assert ran == JOBS + 1  # the jobs added here and housekeeping's own first run
     assert urls[killed.url] > 0 and urls[survivor.url] > 0
     assert botapi.calls("deleteWebhook") == []

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from tutorbot.app.ports import Clock
+from tutorbot.metrics import METRICS
 from tutorbot.storage import Job, Jobs
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,10 @@ class JobRunner:
                 raise UnknownJobKind(f"no handler for job kind {job.kind!r}")
             next_due = await handler(job)
         except Exception as error:
+            METRICS.inc("tutorbot_jobs_total", kind=job.kind, outcome="failed")
             await self._record_failure(job, f"{type(error).__name__}: {error}")
             return
+        METRICS.inc("tutorbot_jobs_total", kind=job.kind, outcome="done")
         if not await self._jobs.complete(job.id, self._owner, next_due=next_due):
             log.warning(
                 "job %d (%s) finished after its lease passed to another runner", job.id, job.kind

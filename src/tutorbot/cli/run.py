@@ -16,7 +16,6 @@ import logging
 import re
 import secrets
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 from tutorbot.cases.image_files import ImageCache
 from tutorbot.cases.library import Library, load_library
 from tutorbot.cli.cases import lexicon_problems
+from tutorbot.cli.logs import LOG_FORMATS, configure_logging
 from tutorbot.cli.options import (
     Subcommands,
     add_attempts_option,
@@ -80,7 +80,25 @@ def register(subcommands: Subcommands) -> None:
         "(run `tutorbot db migrate` first; default: $TUTORBOT_MIGRATE or 1)",
     )
     parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="N",
+        help="serve /livez, /readyz and /metrics (Prometheus) on this port (default: not served)",
+    )
+    parser.add_argument(
+        "--metrics-listen",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address of the --metrics-port endpoints (default 127.0.0.1)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=LOG_FORMATS,
+        help="text lines (default) or one JSON object per line",
     )
     parser.set_defaults(func=run)
 
@@ -134,33 +152,6 @@ def webhook_from(url: str, listen: str, port: int, secret: str, token: str = "")
 
         secret = webhook_secret_for(token) if token else secrets.token_urlsafe(32)
     return Webhook(url, listen, port, secret)
-
-
-class ShortStartupFailure(logging.Filter):
-    """PTB logs a start-up that cannot reach the Bot API with a whole traceback;
-    ``run`` explains it in one sentence, so the traceback is kept for DEBUG only."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith("telegram.ext") and str(record.msg).startswith(
-            "Network Retry Loop"
-        ):
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-def configure_logging(level: str, token: str) -> None:
-    """Log to stderr, with the token redacted from every line and httpx at WARNING."""
-    from tutorbot.telegram import RedactingFilter, protect_token
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
-    if level != "DEBUG":
-        handler.addFilter(ShortStartupFailure())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(level)
-    protect_token(token)
 
 
 log = logging.getLogger("tutorbot.run")
@@ -239,39 +230,20 @@ def watched_get_updates(failures: PollFailures) -> Any:
     """The request for ``getUpdates`` (one connection, as for PTB's own), telling ``failures`` how each call went: a network error or timeout,
     or an answer other than 200 (``post``, which turns those into exceptions, is final)."""
     from telegram.error import TelegramError
-    from telegram.request import RequestData
 
-    from tutorbot.telegram import AiohttpRequest
+    from tutorbot.telegram import CountingRequest
 
-    class WatchedRequest(AiohttpRequest):
-        async def do_request(
-            self,
-            url: str,
-            method: str,
-            request_data: RequestData | None = None,
-            read_timeout: Any = AiohttpRequest.DEFAULT_NONE,
-            write_timeout: Any = AiohttpRequest.DEFAULT_NONE,
-            connect_timeout: Any = AiohttpRequest.DEFAULT_NONE,
-            pool_timeout: Any = AiohttpRequest.DEFAULT_NONE,
-        ) -> tuple[int, bytes]:
-            try:
-                code, payload = await super().do_request(
-                    url,
-                    method,
-                    request_data,
-                    read_timeout,
-                    write_timeout,
-                    connect_timeout,
-                    pool_timeout,
-                )
-            except TelegramError as error:
+    class WatchedRequest(CountingRequest):
+        def observe(
+            self, api_method: str, code: int | None, payload: bytes, error: TelegramError | None
+        ) -> None:
+            super().observe(api_method, code, payload, error)
+            if error is not None:
                 failures.failed(error)
-                raise
-            if code == HTTPStatus.OK:
+            elif code == HTTPStatus.OK:
                 failures.succeeded()
-            else:
+            elif code is not None:
                 failures.failed(RuntimeError(_description(code, payload)))
-            return code, payload
 
     return WatchedRequest(1)
 
@@ -290,7 +262,11 @@ def _description(code: int, payload: bytes) -> str:
         return f"HTTP {code}"
 
 
-async def poll(app: Application[Any, Any, Any, Any, Any, Any], allowed: list[str]) -> None:
+async def poll(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    allowed: list[str],
+    metrics: tuple[str, int | None] = ("127.0.0.1", None),
+) -> None:
     """``Application.run_polling`` in its documented parts, to pass the Updater an
     ``error_callback``: with none, PTB hands each failed poll to the error handlers
     (https://docs.python-telegram-bot.org/en/stable/telegram.ext.updater.html#telegram.ext.Updater.start_polling).
@@ -302,7 +278,9 @@ async def poll(app: Application[Any, Any, Any, Any, Any, Any], allowed: list[str
     updater = app.updater
     if updater is None:  # build_application always gives one
         raise RuntimeError("the application has no Updater")
-    async with app:  # initialize() ... shutdown()
+    from tutorbot.telegram import operations, runtime_of
+
+    async with app, operations(runtime_of(app), *metrics):  # initialize() ... shutdown()
         # The request for getUpdates logs each failure (PollFailures); nothing more to do.
         await updater.start_polling(allowed_updates=allowed, error_callback=lambda _: None)
         await app.start()
@@ -315,7 +293,11 @@ async def poll(app: Application[Any, Any, Any, Any, Any, Any], allowed: list[str
                 await app.stop()
 
 
-async def serve(app: Application[Any, Any, Any, Any, Any, Any], webhook: Webhook) -> None:
+async def serve(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    webhook: Webhook,
+    metrics: tuple[str, int | None] = ("127.0.0.1", None),
+) -> None:
     """Serve the webhook until SIGINT or SIGTERM (see ``serve_webhook``: updates in hand
     are finished, the webhook stays registered for the other processes)."""
     from tutorbot.telegram import ALLOWED_UPDATES, WebhookOptions, serve_webhook
@@ -325,7 +307,14 @@ async def serve(app: Application[Any, Any, Any, Any, Any, Any], webhook: Webhook
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     options = WebhookOptions(
-        webhook.url, webhook.path, webhook.listen, webhook.port, webhook.secret, ALLOWED_UPDATES
+        webhook.url,
+        webhook.path,
+        webhook.listen,
+        webhook.port,
+        webhook.secret,
+        ALLOWED_UPDATES,
+        metrics_listen=metrics[0],
+        metrics_port=metrics[1],
     )
     counts = await serve_webhook(app, options, stop)
     log.info(
@@ -351,8 +340,10 @@ def run(args: argparse.Namespace) -> int:
         if args.webhook
         else None
     )
+    if args.metrics_port is not None and not 0 < args.metrics_port < 65536:
+        raise SettingsError(f"--metrics-port must be between 1 and 65535, not {args.metrics_port}.")
     require_cases_folder(settings)
-    configure_logging(args.log_level, token)
+    configure_logging(args.log_level, token, args.log_format)
     if webhook is not None:
         protect_token(webhook.secret)  # setWebhook carries it; DEBUG logs show the call
     library = load_cases(settings)
@@ -364,14 +355,14 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     try:
         if webhook is None:
-            asyncio.run(poll(app, ALLOWED_UPDATES))
+            asyncio.run(poll(app, ALLOWED_UPDATES, (args.metrics_listen, args.metrics_port)))
         else:
             if webhook.port not in WEBHOOK_PORTS:
                 logging.getLogger(__name__).info(
                     "listening on port %d: put a reverse proxy on 443/80/88/8443 in front",
                     webhook.port,
                 )
-            asyncio.run(serve(app, webhook))
+            asyncio.run(serve(app, webhook, (args.metrics_listen, args.metrics_port)))
     except InvalidToken:
         raise CommandError(
             "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/token)."

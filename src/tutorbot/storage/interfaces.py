@@ -71,6 +71,10 @@ class Sessions(ABC):
         in; this is the bare compare-and-set, for tools and tests.
         """
 
+    @abstractmethod
+    async def active(self, since: datetime) -> int:
+        """How many sessions (not ended) changed at ``since`` or later (for the metrics)."""
+
 
 class Answers(ABC):
     """Every answer learners typed, as :attr:`Change.answers` recorded them."""
@@ -229,6 +233,11 @@ class Jobs(ABC):
     @abstractmethod
     async def release(self, owner: str) -> int:
         """Make the jobs ``owner`` holds pending again (a graceful stop); return how many."""
+
+    @abstractmethod
+    async def counts(self, now: datetime) -> dict[str, int]:
+        """How many jobs are ``due`` (pending, due by ``now``), ``running`` and ``failed``
+        (given up on), each key always present (for the metrics)."""
 
     @abstractmethod
     async def get(self, job_id: int) -> Job | None:

@@ -16,6 +16,7 @@ import contextlib
 import importlib.util
 import logging
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +33,12 @@ from tutorbot.app.ports import Clock, SystemClock
 from tutorbot.app.schedules import Scheduler
 from tutorbot.cases import Library, load_library
 from tutorbot.grading import grader_for
+from tutorbot.metrics import METRICS
 from tutorbot.settings import DEFAULT_API_URL, Settings
 from tutorbot.storage import Store, open_store
 from tutorbot.telegram._inbox import DurableQueue, new_owner, owner_gone
 from tutorbot.telegram._logging import protect_token
+from tutorbot.telegram._ops import CountingRequest
 from tutorbot.telegram._processor import ChatOrderedProcessor
 from tutorbot.telegram._request import AiohttpRequest
 from tutorbot.telegram._rounds import STATUS_EVERY
@@ -161,8 +164,9 @@ def build_application(
         .application_class(TutorApplication, {"tutor": startup})
     )
     # Error handlers run outside the workers: a few spare connections, and a wait
-    # for a free one rather than a TimedOut after PTB's 1 s.
-    builder = builder.request(request or AiohttpRequest(workers + 8, pool_timeout=10.0))
+    # for a free one rather than a TimedOut after PTB's 1 s. Each call is counted in the
+    # metrics by method and result.
+    builder = builder.request(request or CountingRequest(workers + 8, pool_timeout=10.0))
     builder = builder.get_updates_request(get_updates_request or AiohttpRequest(1))
     app = builder.build()
     runtime.attach(app.bot, status_every=status_every)
@@ -242,9 +246,18 @@ class TutorApplication(Application):  # type: ignore[type-arg]
     async def process_update(self, update: object) -> None:
         """Handle an update as PTB does, then forget it from the inbox (handled, or failed
         and answered by the error handler: never handled twice by this process)."""
+        queue = self.update_queue
+        arrived = (
+            queue.arrived.pop(update.update_id, None)
+            if isinstance(queue, DurableQueue) and isinstance(update, Update)
+            else None
+        )
+        started = arrived if arrived is not None else time.monotonic()
         try:
             await super().process_update(update)
         finally:
+            METRICS.observe("tutorbot_update_seconds", time.monotonic() - started)
+            METRICS.inc("tutorbot_updates_total", kind=_kind(update))
             if isinstance(update, Update) and self._tutor._store is not None:
                 try:
                     await self._tutor.store.inbox.done(update.update_id)
@@ -316,6 +329,16 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         if self._startup.own_store and self._tutor._store is not None:
             await self._tutor._store.close()
             self._tutor._store = None
+
+
+def _kind(update: object) -> str:
+    """What an update carries (``message``, ``callback_query`` ...), for the metrics."""
+    if not isinstance(update, Update):
+        return "other"
+    for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
 
 
 def runtime_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Runtime:

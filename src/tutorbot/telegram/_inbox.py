@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -71,9 +72,12 @@ class DurableQueue(asyncio.Queue[object]):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__()
         self._rt = runtime
+        #: When each update queued and not yet handled arrived (monotonic), for the metrics.
+        self.arrived: dict[int, float] = {}
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
+            self.arrived[item.update_id] = time.monotonic()
             await self._rt.store.inbox.add(
                 item.update_id, item.to_json(), self._rt.owner, self._rt.clock.now()
             )
@@ -99,6 +103,7 @@ class DurableQueue(asyncio.Queue[object]):
                 await inbox.done(taken.update_id)
                 continue
             update = Update.de_json(json.loads(taken.body), bot)
+            self.arrived[update.update_id] = time.monotonic()
             await super().put(update)
             queued += 1
         if queued:

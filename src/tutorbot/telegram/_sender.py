@@ -24,6 +24,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from tutorbot.metrics import METRICS
 from tutorbot.storage import Store
 from tutorbot.telegram._parts import Part, PhotoPart, TextPart, plan
 from tutorbot.telegram._placeholder import present
@@ -123,6 +124,7 @@ class Sender:
             except RetryAfter as error:
                 if attempt == self.attempts:
                     raise
+                METRICS.inc("tutorbot_bot_api_retries_total", reason="retry_after")
                 await self.sleep(_seconds(error))
             except Forbidden as error:
                 if chat_id is not None and self.on_blocked is not None:
@@ -133,6 +135,7 @@ class Sender:
             except NetworkError as error:
                 if attempt == self.attempts:
                     raise
+                METRICS.inc("tutorbot_bot_api_retries_total", reason="network")
                 log.warning("Bot API call failed (%s); retrying in %.1f s", error, delay)
                 await self.sleep(delay)
                 delay *= 2

@@ -35,9 +35,11 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as TornadoApplication
 from tornado.web import RequestHandler
 
+from tutorbot.metrics import METRICS
 from tutorbot.storage import Store
 from tutorbot.telegram._app import runtime_of
 from tutorbot.telegram._inbox import DurableQueue, owner_gone
+from tutorbot.telegram._ops import operations
 from tutorbot.telegram._runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,15 @@ def secret_for(token: str) -> str:
     and no one without the token can compute it. HMAC-SHA256, base64url (43 characters)."""
     digest = hmac.new(token.encode(), b"tutorbot webhook secret", hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+#: The HTTP status of each outcome of a webhook POST.
+ANSWERS = {
+    "kept": HTTPStatus.OK,
+    "forbidden": HTTPStatus.FORBIDDEN,
+    "malformed": HTTPStatus.BAD_REQUEST,
+    "unavailable": HTTPStatus.SERVICE_UNAVAILABLE,
+}
 
 
 @dataclass
@@ -85,33 +96,34 @@ class WebhookReceiver:
     async def receive(self, secret: str | None, body: bytes) -> int:
         """Keep the update in ``body`` and queue it; the status to answer."""
         if self.closing:
-            self.counts.unavailable += 1
-            return HTTPStatus.SERVICE_UNAVAILABLE
+            return self._answer("unavailable")
         if secret is None or not hmac.compare_digest(secret.encode(), self._secret):
-            self.counts.forbidden += 1
-            return HTTPStatus.FORBIDDEN
+            return self._answer("forbidden")
         update = self._parse(body)
         if update is None:
-            self.counts.malformed += 1
-            return HTTPStatus.BAD_REQUEST
+            return self._answer("malformed")
         self._in_flight += 1
         self._idle.clear()
         try:
             await self._queue.put(update)
         except Exception as error:
-            self.counts.unavailable += 1
             log.warning(
                 "Update %s could not be kept (%s); not acknowledged, Telegram sends it again",
                 update.update_id,
                 error,
             )
-            return HTTPStatus.SERVICE_UNAVAILABLE
+            return self._answer("unavailable")
         finally:
             self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()
-        self.counts.kept += 1
-        return HTTPStatus.OK
+        return self._answer("kept")
+
+    def _answer(self, outcome: str) -> int:
+        """Count the outcome (here and in the metrics) and give its HTTP status."""
+        setattr(self.counts, outcome, getattr(self.counts, outcome) + 1)
+        METRICS.inc("tutorbot_webhook_requests_total", outcome=outcome)
+        return ANSWERS[outcome]
 
     def _parse(self, body: bytes) -> Update | None:
         try:
@@ -253,6 +265,9 @@ class WebhookOptions:
     secret: str
     allowed_updates: Sequence[str]
     max_connections: int = MAX_CONNECTIONS
+    #: Where /livez, /readyz and /metrics are served (no port: not served).
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int | None = None
 
 
 async def serve_webhook(
@@ -277,7 +292,10 @@ async def serve_webhook(
         raise TypeError("serve_webhook needs the application from build_application")
     receiver = WebhookReceiver(queue, app.bot, options.secret)
     server = WebhookServer(receiver, options.path, options.listen, options.port)
-    async with app:  # initialize() ... shutdown()
+    async with (
+        app,
+        operations(runtime_of(app), options.metrics_listen, options.metrics_port) as health,
+    ):  # initialize() ... shutdown()
         await app.start()
         await server.start()
         taking_over = asyncio.create_task(
@@ -298,6 +316,7 @@ async def serve_webhook(
             await stop.wait()
         finally:
             log.info("Stopping: no new updates; finishing those in hand")
+            health.stopping = True
             taking_over.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await taking_over

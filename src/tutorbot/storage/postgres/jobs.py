@@ -48,6 +48,17 @@ async def _add(conn: Connection, job: NewJob) -> int:
         return await add_job(conn, job, now())
 
 
+async def _counts(conn: Connection, at: datetime) -> dict[str, int]:
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE status = 'pending' AND due <= $1), "
+        "count(*) FILTER (WHERE status = 'running'), "
+        "count(*) FILTER (WHERE status = 'failed') FROM jobs",
+        aware(at, "now"),
+    )
+    assert row is not None  # an aggregate always gives a row
+    return {"due": int(row[0]), "running": int(row[1]), "failed": int(row[2])}
+
+
 async def _claim(
     conn: Connection, owner: str, at: datetime, lease: timedelta, limit: int
 ) -> list[Job]:
@@ -149,6 +160,9 @@ class PostgresJobs(Jobs):
 
     async def release(self, owner: str) -> int:
         return await self._db.run(_release, owner)
+
+    async def counts(self, now: datetime) -> dict[str, int]:
+        return await self._db.run(_counts, now)
 
     async def get(self, job_id: int) -> Job | None:
         return await self._db.run(_get, job_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tutorbot.storage.errors import ConflictError
 from tutorbot.storage.interfaces import Sessions
 from tutorbot.storage.postgres.connection import Connection, Database, now, rows_changed
@@ -111,3 +113,13 @@ class PostgresSessions(Sessions):
         # The bare compare-and-set: no chat lock (Store.apply takes that), one statement.
         check_key(key)
         return await self._db.run(cas_write, key, case_id, case_version, state, expected_version)
+
+    async def active(self, since: datetime) -> int:
+        return await self._db.run(_active, since)
+
+
+async def _active(conn: Connection, since: datetime) -> int:
+    count = await conn.fetchval(
+        "SELECT count(*) FROM sessions WHERE state != '' AND updated_at >= $1", since
+    )
+    return int(count)

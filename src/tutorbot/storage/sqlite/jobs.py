@@ -40,6 +40,16 @@ def _add(conn: sqlite3.Connection, job: NewJob) -> int:
         return add_job(conn, job, ts())
 
 
+def _counts(conn: sqlite3.Connection, now: datetime) -> dict[str, int]:
+    (due, running, failed) = conn.execute(
+        "SELECT count(*) FILTER (WHERE status = 'pending' AND due <= ?), "
+        "count(*) FILTER (WHERE status = 'running'), "
+        "count(*) FILTER (WHERE status = 'failed') FROM jobs",
+        (ts(_aware(now, "now")),),
+    ).fetchone()
+    return {"due": int(due), "running": int(running), "failed": int(failed)}
+
+
 def _claim(
     conn: sqlite3.Connection, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Job]:
@@ -137,6 +147,9 @@ class SQLiteJobs(Jobs):
 
     async def release(self, owner: str) -> int:
         return await self._db.run(_release, owner)
+
+    async def counts(self, now: datetime) -> dict[str, int]:
+        return await self._db.run(_counts, now)
 
     async def get(self, job_id: int) -> Job | None:
         return await self._db.run(_get, job_id)

@@ -7,6 +7,7 @@ the flags into outbox entries, and nothing sets it since.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from tutorbot.storage.errors import ConflictError
 from tutorbot.storage.interfaces import Sessions
@@ -119,3 +120,13 @@ class SQLiteSessions(Sessions):
     ) -> SessionRecord:
         check_key(key)
         return await self._db.run(_write, key, case_id, case_version, state, expected_version)
+
+    async def active(self, since: datetime) -> int:
+        return await self._db.run(_active, since)
+
+
+def _active(conn: sqlite3.Connection, since: datetime) -> int:
+    (count,) = conn.execute(
+        "SELECT count(*) FROM sessions WHERE state != '' AND updated_at >= ?", (ts(since),)
+    ).fetchone()
+    return int(count)
