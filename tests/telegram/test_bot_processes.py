@@ -16,8 +16,8 @@ its send was in flight at the kill (Telegram has no idempotency key), which can
 only be the case for the few learners served by the killed process at that
 moment; each job ran exactly once (its handler's log line, across all logs).
 
-The database is one SQLite file shared by the processes (WAL); the same test
-runs on PostgreSQL once that backend exists (issue 14, item 1).
+It runs twice: on PostgreSQL (what several processes are deployed on) and on
+one SQLite file shared by the processes (WAL).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import aiohttp
 import pytest
 
 from tests.auxil.botapi import BotApiEmulator, ChatFeed, FakeUser, SentMessage
+from tests.auxil.postgres import fresh_schema
 from tests.telegram.botflow import SEED, asks_reply, child_env, start_child, with_button
 from tutorbot.app.housekeeping import PRUNE_UPDATES
 from tutorbot.storage import NewJob, open_store
@@ -76,13 +77,18 @@ def free_port() -> int:
 class BotProcess:
     """``tutorbot run --webhook`` in a child process, on its own port, behind PUBLIC."""
 
-    def __init__(self, botapi: BotApiEmulator, database: Path, log: Path) -> None:
+    def __init__(self, botapi: BotApiEmulator, database: str, log: Path) -> None:
         self.botapi = botapi
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/tutorbot"
         self.metrics_port = free_port()
         self.log = log
-        self.env = child_env(botapi, database, TUTORBOT_WEBHOOK_SECRET=SECRET)
+        self.env = child_env(
+            botapi,
+            log.parent / "unused.db",
+            TUTORBOT_DATABASE=database,
+            TUTORBOT_WEBHOOK_SECRET=SECRET,
+        )
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -122,8 +128,9 @@ class BotProcess:
 
 
 @contextlib.asynccontextmanager
-async def pair(botapi: BotApiEmulator, tmp_path: Path) -> AsyncIterator[list[BotProcess]]:
-    database = tmp_path / "bot.db"
+async def pair(
+    botapi: BotApiEmulator, tmp_path: Path, database: str
+) -> AsyncIterator[list[BotProcess]]:
     bots = [BotProcess(botapi, database, tmp_path / f"bot{n}.log") for n in range(2)]
     botapi.route_webhook(PUBLIC, [b.url for b in bots])
     try:
@@ -156,11 +163,16 @@ def view(botapi: BotApiEmulator, user: FakeUser) -> list[tuple[str, str]]:
     return [(m.method, m.content) for m in botapi.sent(user)]
 
 
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
 async def test_two_webhook_processes_a_kill_and_a_rejoin_lose_nothing(
-    botapi: BotApiEmulator, tmp_path: Path
+    botapi: BotApiEmulator, tmp_path: Path, request: pytest.FixtureRequest, backend: str
 ) -> None:
-    database = tmp_path / "bot.db"
-    async with await open_store(f"sqlite:///{database}") as store:
+    database = (
+        await fresh_schema(request.getfixturevalue("postgres_database"))
+        if backend == "postgresql"
+        else f"sqlite:///{tmp_path / 'bot.db'}"
+    )
+    async with await open_store(database) as store:
         first_due = datetime.now(UTC) + timedelta(seconds=3)
         for n in range(JOBS):
             due = first_due + n * JOB_SPACING
@@ -168,7 +180,7 @@ async def test_two_webhook_processes_a_kill_and_a_rejoin_lose_nothing(
     chats = ChatFeed(botapi)
     learners = [botapi.user(f"L{n}") for n in range(LEARNERS)]
     done: Counter[int] = Counter()
-    async with pair(botapi, tmp_path) as (killed, survivor):
+    async with pair(botapi, tmp_path, database) as (killed, survivor):
         await killed.start()
         await survivor.start()
         playing = [asyncio.create_task(play(botapi, chats, u, done)) for u in learners]
@@ -196,7 +208,7 @@ async def test_two_webhook_processes_a_kill_and_a_rejoin_lose_nothing(
         assert await killed.terminate() == 0
 
     assert all(done[u.id] == len(FLOW) for u in learners)
-    async with await open_store(f"sqlite:///{database}") as store:
+    async with await open_store(database) as store:
         answers = Counter((a.user_id, a.answer) for a in await store.answers.list())
         assert answers == Counter({(u.id, a): 1 for u in learners for a in ("pneumonia", "EMH")})
         for user in learners:

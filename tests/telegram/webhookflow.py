@@ -40,7 +40,13 @@ class Process:
 
 
 async def start_process(
-    botapi: BotApiEmulator, database: Path, behind: list[str], metrics_port: int | None = None
+    botapi: BotApiEmulator,
+    database: Path,
+    behind: list[str],
+    metrics_port: int | None = None,
+    *,
+    budget: SendBudget | None = None,
+    shared_budget: bool = False,
 ) -> Process:
     """Start a process and add it to the processes ``behind`` the public URL (with the
     operations endpoints on ``metrics_port``)."""
@@ -48,7 +54,11 @@ async def start_process(
     url = f"http://127.0.0.1:{port}/tg"
     behind.append(url)
     botapi.route_webhook(PUBLIC, behind)
-    app = build_application(settings_for(botapi, database), budget=SendBudget(private_interval=0.0))
+    app = build_application(
+        settings_for(botapi, database),
+        budget=budget or SendBudget(private_interval=0.0),
+        shared_budget=shared_budget,
+    )
     options = WebhookOptions(
         PUBLIC, "tg", "127.0.0.1", port, SECRET, ALLOWED_UPDATES, metrics_port=metrics_port
     )

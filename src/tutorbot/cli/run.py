@@ -349,7 +349,11 @@ def run(args: argparse.Namespace) -> int:
     library = load_cases(settings)
     try:
         app = build_application(
-            settings, library=library, get_updates_request=watched_get_updates(PollFailures())
+            settings,
+            library=library,
+            get_updates_request=watched_get_updates(PollFailures()),
+            # Several processes may serve one webhook: they share one send budget.
+            shared_budget=webhook is not None,
         )
     except LexiconError as error:
         raise CommandError(str(error)) from None

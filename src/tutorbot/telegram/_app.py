@@ -102,6 +102,7 @@ def build_application(
     jobs_poll: float = JOBS_POLL,
     outbox_poll: float = OUTBOX_POLL,
     status_every: float = STATUS_EVERY,
+    shared_budget: bool = False,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` (or tests' own start-up).
 
@@ -120,7 +121,9 @@ def build_application(
     ``budget`` paces every message within Telegram's limits (default: Telegram's own
     numbers); ``clock`` and ``jobs_poll`` drive the jobs runner, ``clock`` and
     ``outbox_poll`` the outbox's pump; ``status_every`` is the least time between two
-    edits of a group round's status message.
+    edits of a group round's status message. ``shared_budget``: every message send also
+    reserves its moment in the store's send slots, so that several processes of one bot
+    keep one bot's limits together (``tutorbot run --webhook``).
     Raises :class:`~tutorbot.settings.SettingsError` for a missing or malformed token.
     """
     token = settings.require_token()
@@ -131,6 +134,7 @@ def build_application(
         for problem in library.problems:
             log.warning("case problem: %s", problem)
     sender = Sender(store, budget=budget or SendBudget(), sleep=sleep or asyncio.sleep)
+    sender.shared = shared_budget
     clock = clock or SystemClock()
     runtime = Runtime(
         library,
