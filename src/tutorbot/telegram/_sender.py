@@ -8,7 +8,7 @@ import hashlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,7 +29,7 @@ from tutorbot.storage import Store
 from tutorbot.telegram._parts import Part, PhotoPart, TextPart, plan
 from tutorbot.telegram._placeholder import present
 from tutorbot.telegram._render import Button, Out, Photo, rows
-from tutorbot.telegram.budget import Priority, SendBudget
+from tutorbot.telegram.budget import Priority, SendBudget, shared_wait
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -40,9 +40,6 @@ OnBlocked = Callable[[int], Awaitable[None]]
 #: Told after each part of a send: its number (from 1), how many there are, its button ids.
 OnSent = Callable[[int, int, tuple[int, ...]], Awaitable[None]]
 ReplyMarkup = InlineKeyboardMarkup | ForceReply | None
-
-#: How much later than another a send's call may reach Telegram (see Sender._shared_wait).
-SHARED_TRAVEL = 0.25
 
 # Words in Telegram's 400 descriptions when a file_id is not (or no longer) usable,
 # e.g. "Bad Request: wrong file identifier/HTTP URL specified".
@@ -154,34 +151,13 @@ class Sender:
             return await make()
         async with self.budget.slot(chat_id, priority=priority, weight=weight):
             if self.shared and self.store is not None:
-                await self._shared_wait(chat_id, self.budget, weight)
+                await shared_wait(self.db.pacing, chat_id, self.budget, weight, self.sleep)
             try:
                 return await make()
             except RetryAfter as error:
                 # Paused before the slot is given back, so that no waiting send slips out.
                 self.budget.pause(chat_id, _seconds(error))
                 raise
-
-    async def _shared_wait(self, chat_id: int, budget: SendBudget, weight: int) -> None:
-        """Reserve the send in the store's pacing, shared by every process of the bot (the
-        chat's bucket, then the bot's from that moment on; an album: one per photo, as
-        Telegram counts it), and wait for the moment it gives."""
-        pacing = self.db.pacing
-        moment = datetime.now(UTC)
-        for _ in range(max(1, weight)):
-            if chat_id > 0 and budget.private_interval > 0:
-                interval = timedelta(seconds=budget.private_interval)
-                moment = await pacing.reserve(f"chat:{chat_id}", moment, interval)
-            elif chat_id < 0:
-                interval = timedelta(seconds=budget.group_window / budget.group_per_minute)
-                moment = await pacing.reserve(f"chat:{chat_id}", moment, interval)
-            # The bot's sends spaced over a second and the travel: a moment is given before
-            # the sends ahead of it have reached Telegram, some of them late.
-            interval = timedelta(seconds=(1.0 + SHARED_TRAVEL) / budget.per_second)
-            moment = await pacing.reserve("bot", moment, interval)
-        wait = (moment - datetime.now(UTC)).total_seconds()
-        if wait > 0:
-            await self.sleep(wait)
 
     # -- messages ---------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ returned plus the limit's window: Telegram counts a message when it arrives,
 which is after it was let go and before its call returned, so however long the
 network takes, no window at Telegram's end ever sees more than the limit.
 
-Pure asyncio: no Telegram library here, and the clock and sleep are injectable.
+Pure asyncio: no Telegram library here, and the clock and sleep are injectable. With
+several processes, :func:`shared_wait` also reserves each send in the store's pacing.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from tutorbot.limits import GROUP_SENDS_PER_MINUTE, PRIVATE_CHAT_INTERVAL, SENDS_PER_SECOND
+from tutorbot.storage.pacing import Pacing
 
 #: "reply": to a learner who just wrote; "bulk": to a chat that did not (pushes, reveals).
 Priority = Literal["reply", "bulk"]
@@ -312,3 +315,30 @@ class SendBudget:
 def _expire(expiries: deque[float], now: float) -> None:
     while expiries and expiries[0] <= now:
         expiries.popleft()
+
+
+#: How much later than another a send's call may reach Telegram (see shared_wait).
+SHARED_TRAVEL = 0.25
+
+
+async def shared_wait(
+    pacing: Pacing, chat_id: int, budget: SendBudget, weight: int, sleep: Sleep
+) -> None:
+    """Reserve a send in the store's pacing, shared by every process of the bot, and wait
+    for the moment it gives: the chat's bucket, then the bot's from that moment on (an
+    album: one per photo, as Telegram counts it). The bot's sends are spaced over a
+    second and ``SHARED_TRAVEL``: a moment is given before the sends ahead of it have
+    reached Telegram, some of them late."""
+    moment = datetime.now(UTC)
+    for _ in range(max(1, weight)):
+        if chat_id > 0 and budget.private_interval > 0:
+            interval = timedelta(seconds=budget.private_interval)
+            moment = await pacing.reserve(f"chat:{chat_id}", moment, interval)
+        elif chat_id < 0:
+            interval = timedelta(seconds=budget.group_window / budget.group_per_minute)
+            moment = await pacing.reserve(f"chat:{chat_id}", moment, interval)
+        interval = timedelta(seconds=(SECOND + SHARED_TRAVEL) / budget.per_second)
+        moment = await pacing.reserve("bot", moment, interval)
+    wait = (moment - datetime.now(UTC)).total_seconds()
+    if wait > 0:
+        await sleep(wait)
