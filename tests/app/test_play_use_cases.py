@@ -65,6 +65,22 @@ async def test_a_whole_case_records_answers_and_progress(play: Play, store: Stor
     assert (stats.cases_done, stats.correct, stats.finished) == (1, 1, ("two-stage",))
 
 
+async def test_an_attempt_keeps_its_number_hints_before_it_time_and_name(
+    play: Play, store: Store
+) -> None:
+    await play.open(KEY, 1, "two-stage")
+    await play.step(KEY, 2, events.Skip())
+    await play.step(KEY, 3, events.Hint())
+    await play.step(KEY, 4, events.Answer("nope"), name="Ann <b>")  # a wrong one shows a hint
+    await play.step(KEY, 5, events.Answer("right"), name="Ann B")
+    first, second = await store.answers.list(user_id=KEY.user_id)
+    assert (first.attempt, first.hints, first.name) == (1, 1, "Ann <b>")
+    assert (second.attempt, second.hints, second.name) == (2, 2, "Ann B")
+    assert first.seconds is not None and second.seconds is not None
+    assert 0 <= first.seconds <= second.seconds < 60
+    assert first.source == ""
+
+
 async def test_a_redelivered_update_changes_nothing(play: Play) -> None:
     first = await play.open(KEY, 1, "two-stage")
     await play.reply_sent(KEY, first)

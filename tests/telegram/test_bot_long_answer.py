@@ -46,5 +46,7 @@ async def test_an_answer_of_4096_characters_is_kept_whole(
     try:
         (kept,) = await store.answers.list(user_id=alice.id)
         assert kept.answer == answer
+        # Kept with the name Telegram showed, and where the learner was in the case.
+        assert kept.name == "Alice" and (kept.attempt, kept.hints) == (1, 0)
     finally:
         await store.close()

@@ -188,12 +188,19 @@ class Play:
         return await self._apply(None, key, lambda current: self._start_case(current, case))
 
     async def step(
-        self, key: SessionKey, update_id: int | None, event: events.Event, *, idle: str = IDLE
+        self,
+        key: SessionKey,
+        update_id: int | None,
+        event: events.Event,
+        *,
+        idle: str = IDLE,
+        name: str = "",
     ) -> Result:
         """Apply one tutor event to the case in progress (``idle``: what to say when none;
-        ``next`` with no case in progress opens the next case)."""
+        ``next`` with no case in progress opens the next case; ``name``: the learner's
+        display name, kept with an answer)."""
         done = (await self.progress(key.user_id)).outcomes if isinstance(event, events.Next) else {}
-        return await self._apply(update_id, key, self._step(event, done, idle))
+        return await self._apply(update_id, key, self._step(event, done, idle, name))
 
     async def press(
         self, key: SessionKey, update_id: int | None, press: Press | None, version: int
@@ -318,7 +325,7 @@ class Play:
 
     # -- pure step functions (run inside the store transaction) ---------------------------
 
-    def _step(self, event: events.Event, done: Done, idle: str) -> StepFn:
+    def _step(self, event: events.Event, done: Done, idle: str, name: str = "") -> StepFn:
         def fn(current: SessionRecord | None) -> Change[Reply]:
             if current is None and isinstance(event, events.Next):
                 return self._open_next(None, done, force=True)
@@ -332,7 +339,7 @@ class Play:
             new, shown = self._tutor(case).step(state, event)
             if any(isinstance(action, actions.StartNextCase) for action in shown):
                 return self._open_next(current, done, force=True)
-            return recorded(current.key, case, state, new, shown)
+            return recorded(current.key, case, state, new, shown, name=name)
 
         return fn
 

@@ -36,10 +36,18 @@ def decode_state(case: Case, state: str) -> Loaded | None:
         return None
 
 
-def started(case: Case, state: SessionState, shown: list[actions.Action]) -> Change[Reply]:
-    """A new session for ``case`` at ``state``, showing ``shown``."""
+def started(
+    case: Case, state: SessionState, shown: list[actions.Action], *, source: str | None = None
+) -> Change[Reply]:
+    """A new session for ``case`` at ``state``, showing ``shown``, opened now (``source``:
+    the push or round it came from)."""
     return Change(
-        Reply(actions=shown), state=state.dumps(), case_id=case.id, case_version=case.version
+        Reply(actions=shown),
+        state=state.dumps(),
+        case_id=case.id,
+        case_version=case.version,
+        opened=True,
+        source=source,
     )
 
 
@@ -49,9 +57,12 @@ def recorded(
     old: SessionState,
     new: SessionState,
     shown: list[actions.Action],
+    *,
+    name: str = "",
 ) -> Change[Reply]:
-    """The change one tutor step makes: the new state, the answers graded and the case
-    finished in it, and ``shown`` as the reply."""
+    """The change one tutor step makes: the new state, the answers graded (each with its
+    attempt number, the hints seen before it and ``name``, the learner's display name) and
+    the case finished in it, and ``shown`` as the reply."""
     answers = [
         AnswerRecord(
             key.chat_id,
@@ -62,10 +73,15 @@ def recorded(
             action.verdict.verdict,
             action.verdict.score,
             action.verdict.matched,
+            name=name,
+            attempt=new.attempts_used,
+            hints=old.hints_shown,
         )
         for action in shown
         if isinstance(action, actions.ShowVerdict)
     ]
+    # A restart opens the case again: time to an answer counts from now.
+    reopened = new != old and new == SessionState(case.id, case.version)
     finished = [
         FinishedCase(key.user_id, case.id, case.version, action.outcome)
         for action in shown
@@ -79,4 +95,5 @@ def recorded(
         case_version=new.case_version,
         answers=answers,
         finished=finished,
+        opened=reopened,
     )

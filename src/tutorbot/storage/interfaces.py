@@ -36,6 +36,8 @@ from tutorbot.storage.records import (
     LiveButtons,
     NewJob,
     OutboxEntry,
+    OutcomeRegrade,
+    Regrade,
     SessionKey,
     SessionRecord,
 )
@@ -77,13 +79,38 @@ class Sessions(ABC):
 
 
 class Answers(ABC):
-    """Every answer learners typed, as :attr:`Change.answers` recorded them."""
+    """Every answer learners typed, as :attr:`Change.answers` recorded them, and its regrades.
+
+    An answer's first grading is never overwritten: a regrade is appended
+    beside it, and reads give the latest grading with the first one named.
+    """
 
     @abstractmethod
     async def list(
         self, *, user_id: int | None = None, case_id: str | None = None
     ) -> builtins.list[AnswerRecord]:
-        """Every answer kept, oldest first, optionally only one user's or one case's."""
+        """Every answer kept, oldest first, optionally only one user's or one case's,
+        each with its current grading (see :class:`AnswerRecord`)."""
+
+    @abstractmethod
+    async def regrade(
+        self, regrades: Sequence[Regrade], outcomes: Sequence[OutcomeRegrade] = ()
+    ) -> int:
+        """Keep ``regrades`` beside their answers and set the finished cases' outcomes
+        to ``outcomes``, in one transaction; return how many regrades were kept."""
+
+    @abstractmethod
+    async def regrades(self, case_id: str, *, unnotified: bool = False) -> builtins.list[Regrade]:
+        """The regrades of ``case_id``'s answers, oldest first (only those whose learner was
+        not told yet, with ``unnotified``), each naming its answer's chat, user and text."""
+
+    @abstractmethod
+    async def notified(self, regrade_ids: Sequence[int]) -> None:
+        """The learners of these regrades were told."""
+
+    @abstractmethod
+    async def forget(self, user_id: int) -> int:
+        """Delete every answer, regrade and finished case of ``user_id``; how many answers."""
 
 
 class Progress(ABC):
@@ -95,7 +122,12 @@ class Progress(ABC):
 
     @abstractmethod
     async def finished(self, user_id: int) -> list[FinishedCase]:
-        """Every case the user finished, oldest first, replays included."""
+        """Every case the user finished, oldest first, replays included (outcomes as
+        regrades left them)."""
+
+    @abstractmethod
+    async def of_case(self, case_id: str) -> list[FinishedCase]:
+        """Every finish of ``case_id`` by anyone, oldest first."""
 
 
 class Users(ABC):

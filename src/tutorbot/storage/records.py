@@ -48,7 +48,21 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class AnswerRecord:
-    """One answer a learner typed, as graded against one version of a case."""
+    """One attempt: an answer a learner typed, as graded against one version of a case.
+
+    ``name`` is the learner's display name as Telegram showed it with this answer;
+    ``attempt`` counts the graded answers of that play of the case (1 = first);
+    ``hints`` is how many hints the learner had seen before it; ``seconds`` the
+    time since the case was opened; ``source`` where the play came from
+    (``push:<id>``, ``round:<id>``, or empty for a case the learner opened
+    themselves). Answers stored before these were kept have ``None`` (and empty
+    strings): not known.
+
+    Read back, ``id`` is the stored answer's id; ``verdict``, ``score`` and
+    ``matched`` are the current grading (the latest regrade's, if any), and
+    ``first_verdict`` the verdict it was first given when a regrade changed it
+    (``None``: never changed). The stored first grading is never overwritten.
+    """
 
     chat_id: int
     user_id: int
@@ -59,6 +73,46 @@ class AnswerRecord:
     score: float
     matched: str | None
     at: datetime | None = None
+    name: str = ""
+    attempt: int | None = None
+    hints: int | None = None
+    seconds: float | None = None
+    source: str = ""
+    id: int | None = None
+    first_verdict: str | None = None
+
+
+@dataclass(frozen=True)
+class Regrade:
+    """A stored answer graded again against a newer version of its case, kept beside it.
+
+    ``by`` names who changed the case (``telegram:<user id>``, ``terminal``, or
+    ``hand edit``); ``before`` and ``after`` are the verdicts. Read back, ``id``
+    is set, and ``chat_id``, ``user_id``, ``answer`` and ``notified`` (the
+    learner was told) describe the answer it regraded.
+    """
+
+    answer_id: int
+    case_version: str
+    before: str
+    after: str
+    score: float
+    matched: str | None
+    by: str
+    at: datetime | None = None
+    id: int | None = None
+    chat_id: int = 0
+    user_id: int = 0
+    answer: str = ""
+    notified: bool = False
+
+
+@dataclass(frozen=True)
+class OutcomeRegrade:
+    """A finished case whose outcome a regrade changed (the first outcome stays stored)."""
+
+    finish_id: int
+    after: CaseOutcome
 
 
 @dataclass(frozen=True)
@@ -70,6 +124,9 @@ class FinishedCase:
     case_version: str
     outcome: CaseOutcome
     at: datetime | None = None
+    # Read back: the stored row's id, and the outcome it first had when a regrade changed it.
+    id: int | None = None
+    first_outcome: CaseOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +190,12 @@ class Change(Generic[R]):
 
     ``jobs`` are added in the same transaction (a deadline, a reminder), with
     the same dedupe rule as :meth:`Jobs.add`.
+
+    ``opened`` says the case was (re)opened by this change: the session's
+    opening time, from which each answer's :attr:`AnswerRecord.seconds` is
+    counted, is now. ``source`` sets where the play came from (kept with the
+    session, copied to each answer whose own ``source`` is empty); ``None``
+    keeps the session's, and an opening without one clears it.
     """
 
     result: R
@@ -144,6 +207,8 @@ class Change(Generic[R]):
     finished: Sequence[FinishedCase] = ()
     outbox: str | None = None
     jobs: Sequence[NewJob] = ()
+    opened: bool = False
+    source: str | None = None
 
 
 @dataclass(frozen=True)

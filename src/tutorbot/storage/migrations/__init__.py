@@ -24,6 +24,7 @@ from tutorbot.storage.migrations import (
     m0007_pushes,
     m0008_pacing,
     m0009_update_watermarks,
+    m0010_attempts,
 )
 from tutorbot.storage.migrations.migration import Migration
 
@@ -39,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0007_pushes.MIGRATION,
     m0008_pacing.MIGRATION,
     m0009_update_watermarks.MIGRATION,
+    m0010_attempts.MIGRATION,
 )
 
 for _number, _migration in enumerate(MIGRATIONS, 1):

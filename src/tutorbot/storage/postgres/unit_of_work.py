@@ -99,12 +99,42 @@ async def _write(
         there = await read_session(conn, key)
         if (there.version if there else 0) != expected:
             raise ConflictError(f"session {key} moved before its reply was kept")
+    opened_at, source = await _opening(conn, key, change, at) if session else (None, "")
     outboxed = None
     if change.outbox is not None:
         outboxed = await add_entry(conn, key, session.version if session else 0, change.outbox, at)
-    await add_answers(conn, change.answers, at)
+    await add_answers(conn, change.answers, at, opened_at=opened_at, source=source)
     await add_finished(conn, change.finished, at)
     for job in change.jobs:
         await add_job(conn, job, at)
     await mark_seen(conn, key.user_id, at)
     return session, outboxed
+
+
+async def _opening(
+    conn: Connection, key: SessionKey, change: Change[R], at: datetime
+) -> tuple[datetime | None, str]:
+    """When the session's case was opened and where from, after ``change`` (which may
+    open it now, or name its source); ``None`` for a session opened before this was kept."""
+    where = "WHERE chat_id = $1 AND thread_id = $2 AND user_id = $3"
+    if change.opened:
+        await conn.execute(
+            f"UPDATE sessions SET opened_at = $4, source = $5 {where}",
+            key.chat_id,
+            key.thread_id,
+            key.user_id,
+            at,
+            change.source or "",
+        )
+    elif change.source is not None:
+        await conn.execute(
+            f"UPDATE sessions SET source = $4 {where}",
+            key.chat_id,
+            key.thread_id,
+            key.user_id,
+            change.source,
+        )
+    row = await conn.fetchrow(
+        f"SELECT opened_at, source FROM sessions {where}", key.chat_id, key.thread_id, key.user_id
+    )
+    return (row[0], row[1]) if row else (None, "")

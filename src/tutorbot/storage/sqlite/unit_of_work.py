@@ -80,12 +80,37 @@ def _write(
         there = read_session(conn, key)
         if (there.version if there else 0) != expected:
             raise ConflictError(f"session {key} moved before its reply was kept")
+    opened_at, source = _opening(conn, key, change, at) if session else (None, "")
     outboxed = None
     if change.outbox is not None:
         outboxed = add_entry(conn, key, session.version if session else 0, change.outbox, at)
-    add_answers(conn, change.answers, at)
+    add_answers(conn, change.answers, at, opened_at=opened_at, source=source)
     add_finished(conn, change.finished, at)
     for job in change.jobs:
         add_job(conn, job, at)
     mark_seen(conn, key.user_id, at)
     return session, outboxed
+
+
+def _opening(
+    conn: sqlite3.Connection, key: SessionKey, change: Change[R], at: str
+) -> tuple[str | None, str]:
+    """When the session's case was opened and where from, after ``change`` (which may
+    open it now, or name its source); ``None`` for a session opened before this was kept."""
+    if change.opened:
+        conn.execute(
+            "UPDATE sessions SET opened_at = ?, source = ? "
+            "WHERE chat_id = ? AND thread_id = ? AND user_id = ?",
+            (at, change.source or "", key.chat_id, key.thread_id, key.user_id),
+        )
+    elif change.source is not None:
+        conn.execute(
+            "UPDATE sessions SET source = ? WHERE chat_id = ? AND thread_id = ? AND user_id = ?",
+            (change.source, key.chat_id, key.thread_id, key.user_id),
+        )
+    row = conn.execute(
+        "SELECT opened_at, source FROM sessions "
+        "WHERE chat_id = ? AND thread_id = ? AND user_id = ?",
+        (key.chat_id, key.thread_id, key.user_id),
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, "")

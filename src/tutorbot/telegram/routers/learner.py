@@ -131,8 +131,12 @@ class Learner:
             return
         event = word or events.Answer(message.text[:MAX_ANSWER])
         idle = "Send /case to start a case."
+        user = update.effective_user
+        name = user.full_name if user else ""
         await self._run(
-            update, context, lambda key, uid: self.rt.play.step(key, uid, event, idle=idle)
+            update,
+            context,
+            lambda key, uid: self.rt.play.step(key, uid, event, idle=idle, name=name),
         )
 
     async def other(self, update: Update, context: Context) -> None:
