@@ -360,7 +360,7 @@ class Play:
 
     def _playable(self, case_id: str) -> Case | None:
         """A case by id; drafts only where the front end allows them."""
-        case = self.library.cases.get(case_id)
+        case = self.library.current(case_id)  # an edited case file is read again
         return case if case is not None and (case.published or self.drafts) else None
 
     def _greet(

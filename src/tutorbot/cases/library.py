@@ -29,11 +29,41 @@ class CaseNotFound(LookupError):
 
 @dataclass
 class Library:
-    """Loaded cases by id, in folder order, plus every problem found while loading."""
+    """Loaded cases by id, in folder order, plus every problem found while loading.
+
+    :meth:`current` notices a case file edited since it was loaded (by curation in
+    any process, or by hand) and loads it again, so a running bot needs no restart.
+    """
 
     cases: dict[str, Case] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     results: list[LoadResult] = field(default_factory=list)
+    roots: dict[str, Path] = field(default_factory=dict)
+    stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    images: ImageCache | None = None
+
+    def current(self, case_id: str) -> Case | None:
+        """The case with this id as its file is now: loaded again when the file changed
+        (size, modification time or inode) since it was read. A file broken by an edit
+        keeps the last good case serving (its problems are kept for ``broken``)."""
+        case = self.cases.get(case_id)
+        if case is None:
+            return None
+        case_file = case.folder / "case.yaml"
+        stamp = file_stamp(case_file)
+        known = self.stamps.get(case_id)
+        if known is None:  # a library built by hand (tests): nothing to compare with yet
+            self.stamps[case_id] = stamp
+            return case
+        if stamp == known:
+            return case
+        self.stamps[case_id] = stamp
+        result = load_case(case_file, root=self.roots.get(case_id), images=self.images)
+        if result.case is None or result.case.id != case_id:
+            self.problems.extend(result.problems)
+            return case
+        self.cases[case_id] = result.case
+        return result.case
 
     @property
     def errors(self) -> list[Problem]:
@@ -128,8 +158,21 @@ def load_library(
                 continue
             first_file[case.id] = case_file
             library.cases[case.id] = case
+            library.roots[case.id] = root
+            library.stamps[case.id] = file_stamp(case_file)
     images.save()
+    library.images = images
     return library
+
+
+def file_stamp(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is edited or replaced: size, modification time, inode
+    (all zero when it cannot be read, so that a file coming back counts as a change)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (0, 0, 0)
+    return (status.st_size, status.st_mtime_ns, status.st_ino)
 
 
 def resolve_case(id_or_path: str, cases_dir: Path) -> LoadResult:

@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
-from tutorbot.app import housekeeping
+from tutorbot.app import curation, housekeeping
 from tutorbot.app.broadcast import Broadcaster, mid_case
 from tutorbot.app.classes import Classroom
 from tutorbot.app.instructors import Roster
@@ -292,6 +292,7 @@ class TutorApplication(Application):  # type: ignore[type-arg]
             notifier,
             title=self._tutor.play.learner_title,
         )
+        curator = curation.Curation(store, self._tutor.library, self._tutor.grader, clock, notifier)
         self._runner = JobRunner(
             store.jobs,
             {
@@ -299,6 +300,7 @@ class TutorApplication(Application):  # type: ignore[type-arg]
                 **self._tutor.rounds.job_handlers(),
                 **broadcaster.handlers(),
                 **scheduler.handlers(),
+                **curation.handlers(curator),
             },
             owner=self._tutor.owner,
             clock=clock,

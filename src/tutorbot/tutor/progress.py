@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -48,3 +48,20 @@ def stats_from(finished: Iterable[tuple[str, CaseOutcome]]) -> Stats:
         streak += 1
     done = len(outcomes)
     return Stats(done, correct, correct / done if done else 0.0, streak, tuple(first), first)
+
+
+def replayed_outcome(first: CaseOutcome, verdicts: Sequence[str]) -> CaseOutcome:
+    """The outcome a finished play would have had with its answers' ``verdicts`` (in the
+    order given) as they are now, after a regrade; ``first`` is how it ended then.
+
+    The tutor ends a play at the first correct answer, or with the last answer's verdict
+    when the attempts run out, or ``revealed`` when the learner gave up: a regraded answer
+    that is now correct ends it there; otherwise a given-up play stays ``revealed`` and
+    any other takes its last answer's verdict.
+    """
+    if "correct" in verdicts:
+        return "correct"
+    if first == "revealed" or not verdicts:
+        return first
+    last = verdicts[-1]
+    return last if last in ("partial", "wrong") else first  # type: ignore[return-value]

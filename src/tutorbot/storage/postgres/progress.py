@@ -6,7 +6,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
+
+import asyncpg
 
 from tutorbot.storage.interfaces import Answers, Progress
 from tutorbot.storage.postgres.connection import Connection, Database
@@ -86,7 +88,7 @@ ORDER BY a.id
 """
 
 
-def _answer(row: Sequence[Any]) -> AnswerRecord:
+def _answer(row: asyncpg.Record) -> AnswerRecord:
     return AnswerRecord(
         chat_id=row[1],
         user_id=row[2],
