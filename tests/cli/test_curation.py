@@ -120,3 +120,19 @@ def test_review_refuses_a_listed_wrong_answer(
 def kept(change: Change[None]) -> ApplyFn[None]:
     """A function for ``Store.apply`` that writes ``change`` whatever the session is."""
     return lambda _current: change
+
+
+def test_results_of_a_case_nobody_played_then_with_a_csv(
+    cases: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["results", CASE, "--chart", str(tmp_path / "c.png")]) == 0
+    out = capsys.readouterr().out
+    assert "Nobody has answered this case yet: there are no results to show." in out
+    assert "No chart: nobody has answered this case yet." in out
+    assert not (tmp_path / "c.png").exists()
+    store_answers(tmp_path, [(1, "@SUM(A1)", "wrong"), (2, "EMH", "correct")])
+    assert main(["results", CASE, "--csv", str(tmp_path / "a.csv")]) == 0
+    rows = (tmp_path / "a.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 3 and rows[1].split(",")[3] == "'@SUM(A1)"
+    assert main(["results", CASE, "--class", "nope"]) == 1
+    assert "there is no class called “nope”" in capsys.readouterr().err

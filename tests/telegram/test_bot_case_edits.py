@@ -116,17 +116,19 @@ async def test_an_image_deleted_while_the_bot_runs(
     assert any("a.png" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
 
 
-async def test_an_image_renamed_goes_on_and_shows_after_a_restart(
+async def test_an_image_renamed_is_picked_up_at_once_and_after_a_restart(
     botapi: BotApiEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder, settings, alice = prepare(botapi, tmp_path, stages=2)
     async with running(botapi, settings):
         stage1 = await press(botapi, await open_case(botapi, alice), "Images ▶")
-        # The author renames the annotated image, file and case.yaml, while the bot runs.
+        # The author renames the annotated image, file and case.yaml, while the bot runs:
+        # the running bot reads the edited case.yaml again on its next use, no restart.
         (folder / "images" / "a-marked.png").rename(folder / "images" / "b-marked.png")
         write_case(folder.parent, stages=2, marked="b-marked.png")
         findings1 = await press(botapi, stage1, "Findings ▶")
-        assert is_placeholder(findings1) and "Finding 1" in findings1.content
+        assert "Finding 1" in findings1.content
+        assert findings1.photo and not is_placeholder(findings1)  # b-marked.png, found
     async with running(botapi, settings):  # restarted: the case as it is now
         stage2 = await press(botapi, findings1, "Next stage ▶")
         findings2 = await press(botapi, stage2, "Findings ▶")

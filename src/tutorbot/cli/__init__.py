@@ -2,7 +2,9 @@
 
 :mod:`.play` (``play``), :mod:`.run` (``run``), :mod:`.grade` (``grade``), :mod:`.db` (``db``),
 :mod:`.cases` (``cases list|show|validate``), :mod:`.authoring`
-from tutorbot.cli import authoring, cases, classes, curation, db, grade, play, run
+(``cases import|new|publish|schema``), :mod:`.classes` (``instructors ...``,
+``classes ...``), :mod:`.curation` (``regrade``, ``review``), :mod:`.results`
+(``results``); :mod:`.options` holds what several share.
 Each handler turns the library's own exceptions into a :class:`CommandError`.
 """
 
@@ -13,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from tutorbot import __version__
-from tutorbot.cli import authoring, cases, classes, curation, db, grade, play, run
+from tutorbot.cli import authoring, cases, classes, curation, db, grade, play, results, run
 from tutorbot.errors import CommandError
 from tutorbot.settings import SettingsError
 
@@ -31,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(subcommands)
     grade.register(subcommands)
     curation.register(subcommands)
+    results.register(subcommands)
     cases_parser = subcommands.add_parser("cases", help="list, show, check and write cases")
     case_actions = cases_parser.add_subparsers(
         dest="cases_command", metavar="ACTION", required=True

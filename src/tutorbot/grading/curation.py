@@ -83,14 +83,15 @@ class Effect:
         if not self.changes:
             return f"changes no verdict (of {self.graded} stored answers)"
         parts = [
-            f"{count} {_mark(before)}→{_mark(after)}"
+            f"{count} {mark_of(before)}→{mark_of(after)}"
             for (before, after), count in self.counts().most_common()
         ]
         noun = "verdict" if len(self.changes) == 1 else "verdicts"
         return f"changes {len(self.changes)} {noun}: " + ", ".join(parts)
 
 
-def _mark(verdict: str) -> str:
+def mark_of(verdict: str) -> str:
+    """The emoji of a stored verdict (the verdict itself if it is not one we know)."""
     for outcome, mark in MARKS.items():
         if outcome == verdict:
             return mark

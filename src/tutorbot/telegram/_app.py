@@ -147,6 +147,7 @@ def build_application(
         owners=settings.instructors,
     )
     sender.on_blocked = runtime.chat_blocked
+    runtime.owners = settings.instructors
     startup = Startup(
         runtime,
         settings.database,

@@ -270,3 +270,23 @@ def decode_class(data: str | None) -> ClassPress | LinkPress | None:
     if kind == LINK_KIND and action in LINK_ACTIONS and argument:
         return LinkPress(action, argument)
     return None
+
+
+#: Instructors' result buttons: ``res:<step>:<argument>`` (not session presses, so no
+#: version): a class chosen (``res:c:<class id>``, 0 for everyone), a case chosen
+#: (``res:t:<token>``, the class and case id stored under a token: a case id may be 48
+#: characters).
+RESULTS_PREFIX = "res:"
+
+
+def results_data(step: str, argument: str) -> str:
+    """The callback data of a results button."""
+    return f"{RESULTS_PREFIX}{step}:{argument}"
+
+
+def decode_results(data: str | None) -> tuple[str, str] | None:
+    """``(step, argument)`` of a results button; ``None`` for anything else."""
+    if not data or not data.startswith(RESULTS_PREFIX):
+        return None
+    step, _, argument = data[len(RESULTS_PREFIX) :].partition(":")
+    return (step, argument) if step in ("c", "t") and argument else None

@@ -11,7 +11,15 @@ from typing import Any
 from telegram.ext import Application
 
 from tutorbot.telegram._runtime import Runtime
-from tutorbot.telegram.routers import errors, group, instructor, learner, membership, pushes
+from tutorbot.telegram.routers import (
+    errors,
+    group,
+    instructor,
+    learner,
+    membership,
+    pushes,
+    results,
+)
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
@@ -23,5 +31,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtim
     instructor.register(app, runtime)
     group.register(app, runtime)
     pushes.register(app, runtime)
+    results.register(app, runtime)  # instructors' /results and its buttons
     learner.register(app, runtime)
     errors.register(app, runtime)
