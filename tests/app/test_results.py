@@ -13,8 +13,9 @@ import pytest
 
 from tutorbot.app.charts import chart_png, plain
 from tutorbot.app.instructors import Roster
+from tutorbot.app.overview import CaseRow, StudentRow, overview_csv, overview_lines, safe_cell
 from tutorbot.app.play import Play
-from tutorbot.app.results import Results, ResultsRefused, csv_rows, lines, safe_cell
+from tutorbot.app.results import Results, ResultsRefused, class_overview, csv_rows, lines
 from tutorbot.cases.library import load_library
 from tutorbot.grading import grader_for
 from tutorbot.storage import SessionKey, Store, open_store
@@ -145,3 +146,31 @@ async def test_the_chart_is_a_png_and_learners_dollars_stay_text(
     png = chart_png(await results.of_case(TEACHER, CASE, class_id))
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
     assert plain("$x^2$ mass") == r"\$x^2\$ mass"
+
+
+async def test_the_class_over_time(tmp_path: Path, store: Store) -> None:
+    results, class_id = await class_of_twenty(tmp_path, store)
+    name, cases, students = await class_overview(results, TEACHER, class_id)
+    assert name == "Radiology 1"
+    [case] = cases
+    # 16 learners gave a first attempt (one only revealed), 7 of them right: 44%.
+    assert (case.learners, round(case.facility, 2), case.flag) == (16, 0.44, "")
+    assert case.different == len((await results.of_case(TEACHER, CASE, class_id)).groups)
+    by_name = {s.name: s for s in students}
+    assert len(students) == 20
+    assert (by_name["Learner 01"].cases, by_name["Learner 01"].accuracy) == (1, 1.0)
+    assert (by_name["Learner 07"].cases, by_name["Learner 07"].first_correct) == (1, 0)
+    assert by_name["Learner 20"].cases == 0
+    text = "\n".join(overview_lines(name, cases, students))
+    assert "16 learners, facility 44%" in text
+    with pytest.raises(ResultsRefused):
+        await class_overview(results, STRANGER, class_id)
+
+
+def test_facility_flags() -> None:
+    easy = CaseRow("a", "A", 10, 0.95, 2, 0.9)
+    hard = CaseRow("b", "B", 10, 0.1, 8, 0.3)
+    fair = CaseRow("c", "C", 10, 0.5, 4, 0.5)
+    assert (easy.flag, hard.flag, fair.flag) == ("too easy?", "too hard?", "")
+    rows = overview_csv([easy], [StudentRow(1, "=cmd|x", 1, 1)])
+    assert rows[1][:2] == ["case", "a"] and rows[2][2] == "'=cmd|x"

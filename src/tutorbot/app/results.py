@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from tutorbot.app.attempts import ClassScope, for_class, scope_of
 from tutorbot.app.curation import graded
 from tutorbot.app.instructors import Roster
+from tutorbot.app.overview import CaseRow, StudentRow, overview, safe_cell
 from tutorbot.cases import Library
 from tutorbot.grading.curation import AnswerGroup, grouped, mark_of
 from tutorbot.storage import AnswerRecord, ClassRecord, FinishedCase, Store
@@ -27,8 +28,6 @@ from tutorbot.storage import AnswerRecord, ClassRecord, FinishedCase, Store
 SHOWN_GROUPS = 10
 #: How many names of learners who have not started / finished a message lists.
 SHOWN_NAMES = 30
-#: Characters a spreadsheet would take as the start of a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ResultsRefused(Exception):
@@ -163,12 +162,6 @@ def _names(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
 
 
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 CSV_HEADER = (
     "learner_id",
     "learner",
@@ -259,6 +252,18 @@ class Results:
         return figures(
             case_id, title, counted, counted_finishes, class_name=cls.name, members=current
         )
+
+
+async def class_overview(
+    results: Results, user: int | None, class_id: int
+) -> tuple[str, list[CaseRow], list[StudentRow]]:
+    """The class over time (:mod:`tutorbot.app.overview`), if ``user`` may see it."""
+    if not await results.allowed(user, class_id):
+        raise ResultsRefused("Those results are for the class's instructors only.")
+    cls, scope = await results.scope(class_id)
+    titles = {case_id: case.title for case_id, case in results.library.cases.items()}
+    cases, students = overview(await results.store.answers.list(), scope, titles)
+    return cls.name, cases, students
 
 
 def _finish_counts(finish: FinishedCase, scope: ClassScope) -> bool:

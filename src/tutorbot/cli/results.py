@@ -1,4 +1,5 @@
-"""``tutorbot results CASE [--class NAME] [--csv FILE] [--chart FILE]``: a case's results.
+"""``tutorbot results CASE [--class NAME] [--csv FILE] [--chart FILE]``: a case's results;
+``tutorbot results --class NAME [--csv FILE]``: the class over time.
 
 The figures print as the instructor sees them in Telegram; ``--csv`` writes
 one row per attempt (cells a spreadsheet would take for a formula are
@@ -13,7 +14,8 @@ import csv
 from pathlib import Path
 
 from tutorbot.app.instructors import Roster
-from tutorbot.app.results import Results, ResultsRefused, csv_rows, lines
+from tutorbot.app.overview import overview_csv, overview_lines
+from tutorbot.app.results import Results, ResultsRefused, class_overview, csv_rows, lines
 from tutorbot.cases.library import load_library
 from tutorbot.cli.options import Subcommands, add_cases_option, require_cases_folder, settings_from
 from tutorbot.errors import CommandError
@@ -30,7 +32,9 @@ def register(subcommands: Subcommands) -> None:
             "started or finished (with --class)."
         ),
     )
-    parser.add_argument("case", metavar="CASE", help="the case id")
+    parser.add_argument(
+        "case", metavar="CASE", nargs="?", help="the case id (none: the class over time)"
+    )
     parser.add_argument("--class", dest="class_name", metavar="NAME", help="one class only")
     parser.add_argument("--csv", type=Path, metavar="FILE", help="write one row per attempt")
     parser.add_argument("--chart", type=Path, metavar="FILE", help="write a PNG chart")
@@ -58,6 +62,15 @@ async def _results(args: argparse.Namespace) -> int:
     try:
         results = Results(store, load_library([cases]), Roster(store, settings.instructors))
         class_id = await _class_id(store, args.class_name) if args.class_name else None
+        if args.case is None:
+            if class_id is None:
+                raise CommandError("name a CASE, or a class (--class NAME) to see it over time")
+            name, case_rows, students = await class_overview(results, None, class_id)
+            print("\n".join(overview_lines(name, case_rows, students)))
+            if args.csv is not None:
+                _write_csv(args.csv, overview_csv(case_rows, students))
+                print(f"{len(case_rows)} cases and {len(students)} students written to {args.csv}")
+            return 0
         found = await results.of_case(None, args.case, class_id)
     except ResultsRefused as error:
         raise CommandError(str(error)) from None
@@ -65,8 +78,7 @@ async def _results(args: argparse.Namespace) -> int:
         await store.close()
     print("\n".join(lines(found)))
     if args.csv is not None:
-        with args.csv.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(csv_rows(found))
+        _write_csv(args.csv, csv_rows(found))
         print(f"{len(found.attempts)} attempts written to {args.csv}")
     if args.chart is not None:
         if found.empty:
@@ -77,6 +89,11 @@ async def _results(args: argparse.Namespace) -> int:
             args.chart.write_bytes(chart_png(found))
             print(f"chart written to {args.chart}")
     return 0
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
 
 
 def run_results(args: argparse.Namespace) -> int:

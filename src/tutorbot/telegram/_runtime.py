@@ -13,6 +13,7 @@ from tutorbot.app.instructors import Roster
 from tutorbot.app.outbox import Deliveries
 from tutorbot.app.play import Play, Result
 from tutorbot.app.ports import Clock, SystemClock
+from tutorbot.app.privacy import Privacy
 from tutorbot.app.rounds import Rounds
 from tutorbot.cases import Library
 from tutorbot.storage import SessionKey, Store, StoreError
@@ -110,6 +111,11 @@ class Runtime:
             if await classroom.teaches(user_id, group.class_id):
                 return True
         return False
+
+    @property
+    def privacy(self) -> Privacy:
+        """The learner's own-data use cases over the open store."""
+        return Privacy(self.store, self.library, self.grader)
 
     @property
     def play(self) -> Play:

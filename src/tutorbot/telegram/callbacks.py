@@ -290,3 +290,7 @@ def decode_results(data: str | None) -> tuple[str, str] | None:
         return None
     step, _, argument = data[len(RESULTS_PREFIX) :].partition(":")
     return (step, argument) if step in ("c", "t") and argument else None
+
+
+#: The confirming button of /forget_me (no argument: it deletes the presser's own data).
+FORGET_DATA = "forget:yes"

@@ -53,6 +53,12 @@ LEARNER_COMMANDS: tuple[Command, ...] = (
     Command("restart", "start this case again", "start this case again"),
     Command("stop", "stop this case", "stop this case"),
     Command("stats", "cases done, accuracy, streak", "cases done, accuracy, streak"),
+    Command("myanswers", "the answers you gave", "the answers you gave, newest first"),
+    Command(
+        "forget_me",
+        "delete your answers and progress",
+        "delete every answer and your progress (asks first)",
+    ),
     Command(
         "anonymous",
         "appear as Anonymous in group rounds",

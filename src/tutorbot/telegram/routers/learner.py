@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -16,12 +17,14 @@ from telegram.ext import (
 )
 
 from tutorbot.app.play import STALE, Result
+from tutorbot.app.privacy import ASK, CONFIRM
 from tutorbot.app.replies import Say
 from tutorbot.app.rounds import LINK_PREFIX as ROUND_LINK
 from tutorbot.app.rounds import Actor
 from tutorbot.limits import TEXT_LIMIT
 from tutorbot.storage import SessionKey
 from tutorbot.telegram._runtime import Runtime, session_key
+from tutorbot.telegram.callbacks import FORGET_DATA
 from tutorbot.telegram.menu import HANDLED, HELP
 from tutorbot.tutor import events
 from tutorbot.tutor.words import command_event
@@ -139,6 +142,34 @@ class Learner:
             lambda key, uid: self.rt.play.step(key, uid, event, idle=idle, name=name),
         )
 
+    async def myanswers(self, update: Update, context: Context) -> None:
+        """/myanswers: the learner's own answers."""
+        user = update.effective_user
+        if user is None:
+            return
+        said = Say("my_answers", tuple(await self.rt.privacy.my_answers(user.id)))
+        await self._run(update, context, lambda key, uid: self.rt.play.tell(key, uid, said))
+
+    async def forget_me(self, update: Update, context: Context) -> None:
+        """/forget_me: asks first; only the button deletes."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        button = InlineKeyboardButton(CONFIRM, callback_data=FORGET_DATA)
+        await self.rt.sender.text(
+            context.bot, chat.id, 0, html.escape(ASK), InlineKeyboardMarkup([[button]])
+        )
+
+    async def forget_confirmed(self, update: Update, context: Context) -> None:
+        """The confirming button of /forget_me."""
+        query, key = update.callback_query, session_key(update)
+        if query is None or key is None:
+            return
+        await self.rt.answer_quietly(query)
+        removed = await self.rt.privacy.forget(key)
+        line = f"Done: {removed} answers and your progress are deleted."
+        await self.rt.sender.text(context.bot, key.chat_id, 0, html.escape(line))
+
     async def other(self, update: Update, context: Context) -> None:
         """A photo, sticker, voice message, file, location ...: one line on what I read."""
         await self._run(update, context, self.rt.play.unreadable)
@@ -186,6 +217,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -
         "restart": learner.restart,
         "stop": learner.stop,
         "stats": learner.stats,
+        "myanswers": learner.myanswers,
+        "forget_me": learner.forget_me,
         "anonymous": learner.anonymous,
         "help": learner.help,
     }
@@ -198,4 +231,5 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -
     # Anything else a person sends (not service messages such as a pinned message).
     others = private & ~filters.TEXT & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(others, learner.other))
+    app.add_handler(CallbackQueryHandler(learner.forget_confirmed, pattern=f"^{FORGET_DATA}$"))
     app.add_handler(CallbackQueryHandler(learner.button))
