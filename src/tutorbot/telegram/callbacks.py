@@ -294,3 +294,20 @@ def decode_results(data: str | None) -> tuple[str, str] | None:
 
 #: The confirming button of /forget_me (no argument: it deletes the presser's own data).
 FORGET_DATA = "forget:yes"
+
+
+#: Instructors' /review buttons: ``rv:<token>``, the token standing for a stored JSON
+#: payload (the case, its version, the form, the kind, the feedback).
+REVIEW_PREFIX = "rv:"
+
+
+def review_data(token: str) -> str:
+    """The callback data of a /review button."""
+    return f"{REVIEW_PREFIX}{token}"
+
+
+def decode_review(data: str | None) -> str | None:
+    """The token of a /review button; ``None`` for anything else."""
+    if not data or not data.startswith(REVIEW_PREFIX) or len(data) == len(REVIEW_PREFIX):
+        return None
+    return data[len(REVIEW_PREFIX) :]

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from tutorbot.telegram._runtime import Runtime
 from tutorbot.telegram.routers import (
+    curation,
     errors,
     group,
     instructor,
@@ -32,5 +33,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtim
     group.register(app, runtime)
     pushes.register(app, runtime)
     results.register(app, runtime)  # instructors' /results and its buttons
+    curation.register(app, runtime)  # instructors' /review, its buttons and feedback replies
     learner.register(app, runtime)
     errors.register(app, runtime)
