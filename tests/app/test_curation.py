@@ -36,6 +36,12 @@ class RecordingNotifier:
         self.sent.append((chat_id, tuple(line for say in says for line in say.lines)))
         return "sent"
 
+    async def post(self, chat_id: int, message: Say) -> int | None:
+        raise AssertionError("curation only notifies")
+
+    async def edit(self, chat_id: int, message_id: int, message: Say) -> bool:
+        raise AssertionError("curation only notifies")
+
 
 @pytest.fixture
 def cases(tmp_path: Path) -> Path:

@@ -147,7 +147,6 @@ def build_application(
         owners=settings.instructors,
     )
     sender.on_blocked = runtime.chat_blocked
-    runtime.owners = settings.instructors
     startup = Startup(
         runtime,
         settings.database,
