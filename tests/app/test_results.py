@@ -18,7 +18,7 @@ from tutorbot.app.play import Play
 from tutorbot.app.results import Results, ResultsRefused, class_overview, csv_rows, lines
 from tutorbot.cases.library import load_library
 from tutorbot.grading import grader_for
-from tutorbot.storage import SessionKey, Store, open_store
+from tutorbot.storage import NewPush, SessionKey, Store, open_store
 from tutorbot.tutor import events
 
 BUNDLED = Path(__file__).resolve().parents[2] / "cases"
@@ -174,3 +174,30 @@ def test_facility_flags() -> None:
     assert (easy.flag, hard.flag, fair.flag) == ("too easy?", "too hard?", "")
     rows = overview_csv([easy], [StudentRow(1, "=cmd|x", 1, 1)])
     assert rows[1][:2] == ["case", "a"] and rows[2][2] == "'=cmd|x"
+
+
+async def test_a_pushed_case_counts_from_its_push_and_its_plays_name_the_push(
+    tmp_path: Path, store: Store
+) -> None:
+    results, class_id = await class_of_twenty(tmp_path, store)
+    before = await results.of_case(TEACHER, CASE, class_id)
+    assert before.started == 17
+    push, _ = await store.pushes.create(
+        NewPush(class_id, CASE, "A case", "Radiology 1", "tok", TEACHER),
+        [],
+        "test.push",
+        datetime.now(UTC),
+    )
+    # Everything so far was practice before the push: it no longer counts for the class.
+    after = await results.of_case(TEACHER, CASE, class_id)
+    assert (after.started, after.not_started[:1]) == (0, ("Learner 01",))
+    play = Play(store, results.library, grader_for(tmp_path / "cases"), attempts=2)
+    key = SessionKey(1, 0, 1)
+    await play.open(key, None, CASE, source=f"push:{push.id}")
+    await play.step(key, None, events.Skip())
+    await play.step(key, None, events.Answer("EMH"), name="Learner 01")
+    counted = await results.of_case(TEACHER, CASE, class_id)
+    assert counted.started == 1
+    assert [a.source for a in counted.attempts] == [f"push:{push.id}"]
+    _, cases, _ = await class_overview(results, TEACHER, class_id)
+    assert [row.learners for row in cases] == [1]

@@ -11,10 +11,11 @@ common one. A case is flagged too easy above 90% and too hard below 20%.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from tutorbot.app.attempts import ClassScope, for_class
+from tutorbot.app.attempts import ClassScope, counts_for_class
 from tutorbot.grading.curation import answer_key
 from tutorbot.storage import AnswerRecord, Member
 
@@ -61,11 +62,16 @@ class StudentRow:
 def overview(
     attempts: Sequence[AnswerRecord],
     scope: ClassScope,
-    titles: dict[str, str],
+    titles: Mapping[str, str],
+    pushed: Mapping[str, datetime] | None = None,
 ) -> tuple[list[CaseRow], list[StudentRow]]:
     """The class's case rows (most answered first) and student rows (current members, by
-    name) from every stored attempt (those that count are picked here)."""
-    counted = for_class(attempts, scope)
+    name) from every stored attempt (those that count are picked here; ``pushed``: the
+    first push of each case pushed to the class)."""
+    since = pushed or {}
+    counted = [
+        a for a in attempts if counts_for_class(a, replace(scope, pushed_at=since.get(a.case_id)))
+    ]
     first: dict[tuple[str, int], AnswerRecord] = {}
     by_case: dict[str, list[AnswerRecord]] = defaultdict(list)
     for attempt in counted:

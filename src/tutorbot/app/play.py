@@ -150,11 +150,13 @@ class Play:
         *,
         from_link: bool = False,
         welcome: Sequence[str] = (),
+        source: str | None = None,
     ) -> Result:
         """Open a case by id or tag, or (``wanted`` empty) the next one not finished yet.
 
         A deep link (``from_link``) names a case id only, never a tag. ``welcome`` is
         said first when this is the learner's first visit (a deep link is often that).
+        ``source`` names where the play comes from (``push:<id>``), kept with its answers.
         """
         done = (await self.progress(key.user_id)).outcomes
         greeting = (
@@ -164,7 +166,7 @@ class Play:
         )
 
         def fn(current: SessionRecord | None) -> Change[Reply]:
-            change = self._open(current, wanted, from_link, done)
+            change = self._open(current, wanted, from_link, done, source)
             change.result.says[:0] = greeting
             return change
 
@@ -411,14 +413,19 @@ class Play:
     # -- opening cases ----------------------------------------------------------------------
 
     def _open(
-        self, current: SessionRecord | None, wanted: str, from_link: bool, done: Done
+        self,
+        current: SessionRecord | None,
+        wanted: str,
+        from_link: bool,
+        done: Done,
+        source: str | None = None,
     ) -> Change[Reply]:
         """/case: the next case, a case by id, or the next of a tag; else the list."""
         if not wanted:
             return self._open_next(current, done)
         target = self._playable(wanted)
         if target is not None:
-            return self._open_case(current, target)
+            return self._open_case(current, target, source)
         if not from_link and self.catalogue.cases(wanted):
             return self._open_next(current, done, tag=wanted)
         return Change(Reply([self._unknown(wanted, done)]))
@@ -452,11 +459,13 @@ class Play:
             return Change(Reply([target]))
         return self._open_case(current, target)
 
-    def _open_case(self, current: SessionRecord | None, target: Case) -> Change[Reply]:
+    def _open_case(
+        self, current: SessionRecord | None, target: Case, source: str | None = None
+    ) -> Change[Reply]:
         """Open ``target``, asking first if the learner is in the middle of another case."""
         loaded = self._load(current) if current else None
         if loaded is None or loaded.state.phase == "done":
-            return self._start_case(current, target)
+            return self._start_case(current, target, source)
         playing = loaded.case
         if playing.id == target.id:
             here = f"You are in this case already ({self._title(playing)}). Carry on, or /restart."
@@ -468,6 +477,8 @@ class Play:
         )
         return Change(Reply([ask]))
 
-    def _start_case(self, current: SessionRecord | None, target: Case) -> Change[Reply]:
+    def _start_case(
+        self, current: SessionRecord | None, target: Case, source: str | None = None
+    ) -> Change[Reply]:
         state, shown = self._tutor(target).start()
-        return started(target, state, shown)
+        return started(target, state, shown, source=source)

@@ -156,7 +156,7 @@ class PushCards:
         case = self.play.library.cases.get(push.case_id)
         if case is None or not case.published:
             return Toast(CASE_GONE)
-        return await self.play.open(key, update_id, push.case_id)
+        return await self.play.open(key, update_id, push.case_id, source=f"push:{push.id}")
 
     async def not_reached(
         self, key: SessionKey, update_id: int | None, token: str

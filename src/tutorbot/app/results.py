@@ -15,6 +15,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tutorbot.app.attempts import ClassScope, for_class, scope_of
 from tutorbot.app.curation import graded
@@ -222,13 +223,21 @@ class Results:
             return await self.store.classes.list()
         return await self.store.classes.of_instructor(user)
 
-    async def scope(self, class_id: int) -> tuple[ClassRecord, ClassScope]:
+    async def scope(
+        self, class_id: int, case_id: str | None = None
+    ) -> tuple[ClassRecord, ClassScope]:
+        """The class, and what decides which attempts count for it (for ``case_id``: from
+        the first push of that case to the class, if it was pushed)."""
         cls = await self.store.classes.get(class_id)
         if cls is None:
             raise ResultsRefused("That class is gone.")
         members = await self.store.members.of_class(class_id, former=True)
         groups = await self.store.groups.of_class(class_id, all=True)
-        return cls, scope_of(members, [g.chat_id for g in groups])
+        pushed = [
+            p.created_at for p in await self.store.pushes.of_class(class_id) if p.case_id == case_id
+        ]
+        first_push = min(pushed) if pushed else None
+        return cls, scope_of(members, [g.chat_id for g in groups], first_push)
 
     async def of_case(
         self, user: int | None, case_id: str, class_id: int | None = None
@@ -245,7 +254,7 @@ class Results:
         finishes = await self.store.progress.of_case(case_id)
         if class_id is None:
             return figures(case_id, title, attempts, finishes)
-        cls, scope = await self.scope(class_id)
+        cls, scope = await self.scope(class_id, case_id)
         counted = for_class(attempts, scope)
         counted_finishes = [f for f in finishes if _finish_counts(f, scope)]
         current = {m.user_id: m.name for m in scope.members.values() if m.current}
@@ -262,7 +271,10 @@ async def class_overview(
         raise ResultsRefused("Those results are for the class's instructors only.")
     cls, scope = await results.scope(class_id)
     titles = {case_id: case.title for case_id, case in results.library.cases.items()}
-    cases, students = overview(await results.store.answers.list(), scope, titles)
+    pushed: dict[str, datetime] = {}
+    for push in await results.store.pushes.of_class(class_id):
+        pushed[push.case_id] = min(push.created_at, pushed.get(push.case_id, push.created_at))
+    cases, students = overview(await results.store.answers.list(), scope, titles, pushed)
     return cls.name, cases, students
 
 
