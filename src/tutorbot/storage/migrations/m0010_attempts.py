@@ -6,7 +6,9 @@ from tutorbot.storage.migrations.migration import Migration
 # before it, seconds since the case was opened and the push or round it came from (NULL or
 # '' in older rows: not known). Sessions: when and from where their case was opened.
 # Regrades: each answer graded again, kept beside its first grading; a finished case's
-# outcome as regrades left it (outcome_now; the first outcome stays in outcome).
+# outcome as regrades left it (outcome_now; the first outcome stays in outcome). A
+# regrade's ``who`` is text ("telegram:<id>", "terminal", "hand edit"), not a user id
+# column: export-learner finds a learner's regrades through their answers.
 MIGRATION = Migration(
     number=10,
     about="attempt details, session opening, regrades",
@@ -28,7 +30,7 @@ MIGRATION = Migration(
         after        TEXT    NOT NULL,
         score        REAL    NOT NULL,
         matched      TEXT,
-        by_whom      TEXT    NOT NULL,
+        who      TEXT    NOT NULL,
         at           TEXT    NOT NULL,
         notified     INTEGER NOT NULL DEFAULT 0
     );
@@ -53,7 +55,7 @@ MIGRATION = Migration(
         after        text             NOT NULL,
         score        double precision NOT NULL,
         matched      text,
-        by_whom      text             NOT NULL,
+        who      text             NOT NULL,
         at           timestamptz      NOT NULL,
         notified     boolean          NOT NULL DEFAULT false
     );

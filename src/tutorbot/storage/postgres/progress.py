@@ -122,7 +122,7 @@ async def _regrade(
         if regrades:
             await conn.executemany(
                 "INSERT INTO regrades (answer_id, case_version, before, after, score, matched, "
-                "by_whom, at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
+                "who, at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
                 [
                     (r.answer_id, r.case_version, r.before, r.after, r.score, r.matched, r.by)
                     for r in regrades
@@ -140,7 +140,7 @@ async def _regrade(
 async def _regrades(conn: Connection, case_id: str, unnotified: bool) -> list[Regrade]:
     rows = await conn.fetch(
         "SELECT r.id, r.answer_id, r.case_version, r.before, r.after, r.score, r.matched, "
-        "r.by_whom, r.at, a.chat_id, a.user_id, a.answer, r.notified "
+        "r.who, r.at, a.chat_id, a.user_id, a.answer, r.notified "
         "FROM regrades r JOIN answers a ON a.id = r.answer_id "
         "WHERE a.case_id = $1 AND (NOT $2 OR NOT r.notified) ORDER BY r.id",
         case_id,

@@ -118,7 +118,7 @@ def _regrade(
     with transaction(conn):
         conn.executemany(
             "INSERT INTO regrades (answer_id, case_version, before, after, score, matched, "
-            "by_whom, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (r.answer_id, r.case_version, r.before, r.after, r.score, r.matched, r.by, at)
                 for r in regrades
@@ -135,7 +135,7 @@ def _regrade(
 def _regrades(conn: sqlite3.Connection, case_id: str, unnotified: bool) -> list[Regrade]:
     rows = conn.execute(
         "SELECT r.id, r.answer_id, r.case_version, r.before, r.after, r.score, r.matched, "
-        "r.by_whom, r.at, a.chat_id, a.user_id, a.answer, r.notified "
+        "r.who, r.at, a.chat_id, a.user_id, a.answer, r.notified "
         "FROM regrades r JOIN answers a ON a.id = r.answer_id "
         "WHERE a.case_id = ? AND (? = 0 OR r.notified = 0) ORDER BY r.id",
         (case_id, int(unnotified)),
