@@ -51,7 +51,6 @@ class Runtime:
         self.sender = sender
         self.clock = clock or SystemClock()
         self.owner = owner
-        self.owners = owners
         self.courier = Courier(self)
         #: The instructors named in the settings (TUTORBOT_INSTRUCTORS).
         self.owners = owners
