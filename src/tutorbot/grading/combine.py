@@ -6,6 +6,8 @@ import re
 
 from tutorbot.grading.forms import Compiled, canonicalise
 from tutorbot.grading.matching import Candidate
+from tutorbot.grading.normalise import words
+from tutorbot.grading.sites import another_place
 from tutorbot.grading.verdict import Verdict
 from tutorbot.grading.wordlists import CORRECT_FEEDBACK, EMPTY_FEEDBACK, WRONG_FEEDBACK
 
@@ -57,6 +59,9 @@ def combine(
             if (j.outcome == "partial" and authored_partial) or repeated or credited:
                 j.detail = True
     others = [j for j in candidates if j.outcome != "correct" and not j.detail]
+    if explicit:
+        # "DDx AVM, cavernoma, DVA": every name offered is a candidate, known or not.
+        others += [j for j in live if not j.diagnosis_like and j.text.strip()]
     if len(candidates) > 1 or explicit:
         why.append(
             f"differential of {len(candidates)} candidate{'s' if len(candidates) > 1 else ''}"
@@ -65,12 +70,18 @@ def combine(
     if first is not None and first.form is not None:
         why.extend(first.why)
         if others:
-            listed = ", ".join(_as_typed(j.text, answer) for j in candidates if not j.detail)
+            offered = [j for j in live if not j.detail and (j.diagnosis_like or explicit)]
+            listed = ", ".join(_as_typed(j.text, answer) for j in offered)
             return Verdict(
                 answer, "partial", 0.5, first.form.text,
                 f"You listed several possibilities ({listed}). One of them is right — "
                 "commit to a single diagnosis: which is it?",
                 (*why, "not committed: right answer among others"),
+            )  # fmt: skip
+        beside = _another_place_beside(correct, live, c)
+        if beside is not None:
+            return Verdict(
+                answer, "partial", 0.5, first.form.text, beside[0], (*why, beside[1])
             )  # fmt: skip
         note = None
         feedback = CORRECT_FEEDBACK
@@ -105,3 +116,22 @@ def _canon_words(word: str, c: Compiled) -> frozenset[str]:
     if hit is None:
         hit = c.canon_words[word] = frozenset(canonicalise((word,), c.lexicon)[0])
     return hit
+
+
+def _another_place_beside(
+    correct: list[Candidate], live: list[Candidate], c: Compiled
+) -> tuple[str, str] | None:
+    """A detail beside the right answer ("gallstone ileus, stone in the jejunum")
+    that puts the lesion where the findings do not: its feedback and why."""
+    for j in live:
+        if j in correct:
+            continue
+        seq = words(j.text)
+        found = another_place(seq, (), (0, 0), c)
+        if found is not None:
+            kind, k = found
+            return (
+                f"Nearly — check the {kind}: you wrote '{seq[k]}'.",
+                f"'{seq[k]}' contradicts the {kind} the case gives",
+            )
+    return None

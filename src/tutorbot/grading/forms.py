@@ -107,6 +107,8 @@ class Compiled:
     # (see fromcase.graded_clauses).
     clauses: tuple[tuple[frozenset[str], frozenset[str]], ...] | None = None
     line_quals: frozenset[str] = frozenset()
+    # What the findings say of the lesion's place (see sites.py), read when first needed.
+    site_facts: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
     slot: frozenset[str] = frozenset()
     levels: frozenset[str] = frozenset()
 

@@ -24,7 +24,7 @@ from tutorbot.cases.model import CaseText
 from tutorbot.grading.forms import Compiled, Finding, Form, Word, canonicalise_aligned
 from tutorbot.grading.lexicon import Lexicon
 from tutorbot.grading.negation import mark_negations
-from tutorbot.grading.normalise import SEPARATOR, class_token, tokens
+from tutorbot.grading.normalise import SEPARATOR, class_token, shared_prefix, tokens
 from tutorbot.grading.wordlists import BROADER, DESCRIPTIVE, GENERIC, PROCESS_HEADS, STOPWORDS
 
 # Every head a broader term covers.
@@ -95,11 +95,7 @@ def _alike(a: str, b: str) -> bool:
     if "_" in a or "_" in b or any(a.endswith(e) != b.endswith(e) for e in _DISEASE_ENDINGS):
         # (Class steps match exactly: "type_b" is no "type_a".)
         return False
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
+    n = shared_prefix(a, b)
     if n < 5:
         return False
     # An inflection, not another word: "meningeal" is no "meningioma",
@@ -180,7 +176,7 @@ def _category(positive: list[str], c: Compiled) -> str | None:
         if not all(
             _within(w, own)
             or (w in c.lexicon.modifiers and w not in c.opposite)
-            or (c.spec.core and w not in c.opposite and _in_history(w, c))
+            or (c.spec.core and w not in c.opposite and in_findings(w, c))
             for w in rest
         ):
             continue
@@ -191,7 +187,7 @@ def _category(positive: list[str], c: Compiled) -> str | None:
     return None
 
 
-def _in_history(word: str, c: Compiled) -> bool:
+def in_findings(word: str, c: Compiled) -> bool:
     """A word the case's findings or history say positively ("elbow" of a swollen elbow)."""
     return any(_within(word, f.positive) for f in findings_of(c))
 

@@ -103,6 +103,13 @@ NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9", "ten": "10",
 }  # fmt: skip
+# Ordinals in digits are their words: "5th metatarsal" = "fifth metatarsal".
+ORDINALS = {
+    "1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth",
+    "6th": "sixth", "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth",
+    "11th": "eleventh", "12th": "twelfth",
+}  # fmt: skip
+ORDINAL_WORDS = frozenset(ORDINALS.values())
 # Students write "type" and "grade" (and "class") for one another's scale
 # steps ("grade II Salter-Harris", "type 3 splenic injury"): one class token.
 CLASS_WORD = {"grade": "type", "class": "type"}
@@ -132,9 +139,16 @@ def class_token(word: str) -> tuple[str, str] | None:
     return (head, step) if sep and head in CLASSIFIERS else None
 
 
+# A step with a sub-step letter: "IIB", "2b", "IIIa".
+_SUB_STEP = re.compile(r"(i{1,3}|iv|vi?|\d{1,2})([a-d])")
+
+
 def _class_value(word: str) -> str | None:
     if word in ROMAN:
         return ROMAN[word]
+    sub = _SUB_STEP.fullmatch(word)
+    if sub is not None:
+        return ROMAN.get(sub[1], sub[1]) + sub[2]
     if word in NUMBER_WORDS:
         return NUMBER_WORDS[word]
     if len(word) == 1 or (word.isdigit() and len(word) <= 2):
@@ -237,6 +251,10 @@ def tokens(text: str) -> list[Token]:
         raw = match.group()
         for new, respelt in _word_tokens(raw):
             step = _class_step(out[-1].text, new) if out else None
+            if step is None and out and new in SUB_LETTERS and _numbered(out[-1].text):
+                # "stage two B": the letter is the sub-step of the step before it.
+                out[-1] = Token(out[-1].text + new, f"{out[-1].raw} {raw}", False, out[-1].respelt)
+                continue
             if step is not None:
                 prev = out[-1]
                 if prev.text in SCALES:
@@ -251,6 +269,39 @@ def tokens(text: str) -> list[Token]:
     return _join_prefixes(out)
 
 
+# Sub-step letters that may follow a numbered step as a word of their own ("a" is
+# left out: "grade 2 a ..." reads as an article).
+SUB_LETTERS = frozenset({"b", "c", "d"})
+
+
+def _numbered(word: str) -> bool:
+    step = class_token(word)
+    return step is not None and step[1].isdigit()
+
+
+def step_parts(step: str) -> tuple[str, str]:
+    """A step's number and sub-step letter: "2b" -> ("2", "b"), "3" -> ("3", ""),
+    "a" -> ("", "a") (a lettered scale such as Stanford's)."""
+    number = step.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return (number, step[len(number) :]) if number else ("", step)
+
+
+def shared_prefix(a: str, b: str) -> int:
+    """How many letters two words share from their start."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def bare_step(word: str) -> str | None:
+    """The step a sub-step written without its classifier names ("iiib" -> "3b")."""
+    sub = _SUB_STEP.fullmatch(word)
+    return ROMAN.get(sub[1], sub[1]) + sub[2] if sub is not None else None
+
+
 def _class_step(previous: str, word: str) -> str | None:
     """The step ``word`` gives the classifier or scale before it, if it is one."""
     if previous in CLASSIFIERS or previous in SCALES:
@@ -262,6 +313,8 @@ def _class_step(previous: str, word: str) -> str | None:
 def _word_tokens(raw: str) -> tuple[tuple[str, bool], ...]:
     """A typed word as normalised words, each with whether spelling rules changed it."""
     parts: list[str]
+    if raw in ORDINALS:
+        return ((ORDINALS[raw], False),)
     glued = _GLUED_STEP.fullmatch(raw)
     if glued and (glued[1] in CLASSIFIERS or glued[1] in SCALES):
         return ((glued[1], False), (glued[2], False))

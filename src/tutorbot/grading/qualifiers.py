@@ -6,13 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tutorbot.grading.forms import SITE_KINDS, Compiled, vertebrae
-from tutorbot.grading.fromcase import findings_of, graded_clauses, variants_named
+from tutorbot.grading.fromcase import findings_of, graded_clauses, in_findings, variants_named
 from tutorbot.grading.matching import Candidate, Reading, context_start, kind_name, words_outside
-from tutorbot.grading.normalise import class_token, contrasting
+from tutorbot.grading.normalise import (
+    ORDINAL_WORDS,
+    bare_step,
+    class_token,
+    contrasting,
+    shared_prefix,
+    step_parts,
+)
+from tutorbot.grading.sites import contradicts_the_findings
 from tutorbot.grading.wordlists import (
+    BACKWARD_STOP,
     CONNECTORS,
     DEGREE,
     EVENTS,
+    FORWARD_STOP,
     STOPWORDS,
     TAIL_CONNECTORS,
     WRONG_FEEDBACK,
@@ -23,6 +33,13 @@ from tutorbot.grading.wordlists import (
 NAMED_PLACES = frozenset({"organ", "bone", "tendon"})
 # Words that may stand before a core concept without taking a qualifier's place.
 HARMLESS_BEFORE = DEGREE | STOPWORDS | CONNECTORS
+# Words that end the words beside a core concept that stand in the place of the
+# diagnosis line's qualifiers: what follows "due to", "with", "but" ... is context.
+CLAUSE_BREAKS = CONNECTORS | TAIL_CONNECTORS | BACKWARD_STOP | FORWARD_STOP
+# ... except "in", which opens a site phrase as "of" does ("in the fallopian tube").
+SITE_CONNECTORS = frozenset({"in"})
+# Nouns that name no particular thing ("OCD lesion").
+GENERIC_NOUNS = frozenset({"lesion", "abnormality", "process", "condition", "pathology"})
 
 
 def contrary_of(qual: str, c: Compiled) -> Callable[[str], bool]:
@@ -33,14 +50,27 @@ def contrary_of(qual: str, c: Compiled) -> Callable[[str], bool]:
         # Another step of the same scale: letters against letters (Stanford A/B),
         # numbers against numbers (grade II/III). "Type A" and "type I" are two
         # scales of one thing (Stanford, DeBakey), not a contradiction.
-        return lambda word: (
-            (other := class_token(word)) is not None
-            and other[0] == step[0]
-            and other[1] != step[1]
-            and other[1].isdigit() == step[1].isdigit()
-        )
+        return lambda word: _other_step(step, word)
     contrary = c.opposite.get(qual, frozenset())
     return contrary.__contains__
+
+
+def _other_step(step: tuple[str, str], word: str) -> bool:
+    """Whether ``word`` names another step of the scale of ``step``: "stage_3" or
+    "iiib" for stage IIB, "stage_2a" for IIB; not "stage_2" (less precise, not
+    contrary)."""
+    other = class_token(word)
+    if other is None:
+        bare = bare_step(word)
+        other = (step[0], bare) if bare is not None else None
+    if other is None or other[0] != step[0] or other[1] == step[1]:
+        return False
+    (number, letter), (other_number, other_letter) = step_parts(step[1]), step_parts(other[1])
+    if bool(number) != bool(other_number):
+        return False
+    if number and number != other_number:
+        return True
+    return bool(letter and other_letter and letter != other_letter)
 
 
 def check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled) -> bool:
@@ -94,6 +124,8 @@ def check_qualifiers(cand: Candidate, r: Reading, span: tuple[int, int], c: Comp
         cand.outcome, cand.feedback = "wrong", WRONG_FEEDBACK
         cand.why.append("a process named with another, unforeseen site")
         return True
+    if form.kind == "correct" and contradicts_the_findings(cand, r, span, c):
+        return True
     if form.essential and not r.present.intersection(form.essential):
         # "laceration" for a splenic laceration, "dissection" for a type A one.
         kind = _kind_of(form.essential[0], c)
@@ -126,26 +158,74 @@ def _contradicts_the_line(cand: Candidate, r: Reading, span: tuple[int, int], c:
         levels = vertebrae(word)
         if levels and c.levels and not levels <= c.levels:
             return _partial(cand, "level", r.content[i].raw or word)
+        if word in ORDINAL_WORDS and not ORDINAL_WORDS.isdisjoint(c.line_quals):
+            # "4th metatarsal" for a fifth one (the line's own ordinal was skipped above).
+            return _partial(cand, "site", r.content[i].raw or word)
         if any(contrasting(word, q) for q in c.line_quals):
             return _partial(cand, "site", r.content[i].raw or word)
         if i >= span[1] and c.kinds.get(word) in NAMED_PLACES and _has_a_place(c):
             # "ectopic pregnancy in the ovary" for a tubal one.
             return _partial(cand, c.kinds[word], r.content[i].raw or word)
-    k = span[0] - 1
-    if not c.slot or k < 0 or k in r.negated:
-        return False
-    word = seq[k]
-    if (
+    # The words before the core, back to a connector ("due to", "but" ...), stand
+    # in the place of the line's words before it ("iatrogenic intracranial
+    # hypotension" for a spontaneous one); the words after it, up to a connector
+    # other than "in" or a clause ("extending into ..."), in the place of its
+    # site phrase ("of the submandibular gland").
+    before = []
+    for k in range(span[0] - 1, -1, -1):
+        if seq[k] in CLAUSE_BREAKS:
+            break
+        before.append(k)
+    after = []
+    for k in range(span[1], len(seq)):
+        if (seq[k] in CLAUSE_BREAKS and seq[k] not in SITE_CONNECTORS) or _a_clause(seq[k]):
+            break
+        after.append(k)
+    for k in (*before, *after):
+        if k in r.negated or span[0] <= k < span[1] or _fits_the_line(seq[k], c):
+            continue
+        if k >= span[1] and seq[k] in c.lexicon.modifiers:
+            # (After the core, a describing word of the lexicon's, "hip" or "frontal",
+            # is judged by the rules for places above.)
+            continue
+        return _partial(cand, "detail", r.content[k].raw or seq[k])
+    return False
+
+
+# Endings of a noun and of its adjective: "tube" and "tubal", "cortex" and "cortical".
+STEM_TAILS = frozenset({"", "e", "a", "y", "al", "ar", "ic", "ex", "eal", "ial", "ous", "ical"})
+
+
+def _same_stem(word: str, qual: str) -> bool:
+    """A truncation of a line's word ("spont") or its noun or adjective ("tube")."""
+    if len(word) >= 4 and qual.startswith(word):
+        return True
+    n = shared_prefix(word, qual)
+    return n >= 3 and word[n:] in STEM_TAILS and qual[n:] in STEM_TAILS
+
+
+def _a_clause(word: str) -> bool:
+    # A participle opens a clause that describes the lesion ("extending into ...").
+    return len(word) > 5 and word.endswith("ing")
+
+
+def _fits_the_line(word: str, c: Compiled) -> bool:
+    """Whether a word beside the core leaves the line's qualifiers standing: one of
+    them or its truncation ("spont"), a side, a harmless, describing or generic
+    word, a class or level, a number, or a word (or its inflection) the case's
+    findings or history say."""
+    return (
         word in c.line_quals
+        or any(_same_stem(word, q) for q in c.line_quals)
         or (word in c.opposite and c.kinds.get(word) not in SITE_KINDS)
         or word in HARMLESS_BEFORE
+        or word in GENERIC_NOUNS
         or word.isdigit()
         or class_token(word) is not None
-        or vertebrae(word)
-        or any(word in f.positive for f in findings_of(c))
-    ):
-        return False
-    return _partial(cand, "detail", r.content[k].raw or word)
+        or bare_step(word) is not None
+        or bool(vertebrae(word))
+        or in_findings(word, c)
+    )
 
 
 def _tied_to_another_step(cand: Candidate, r: Reading, span: tuple[int, int], c: Compiled) -> bool:

@@ -1,4 +1,5 @@
-"""Blind evaluation set 5: an untouched set for quoting the issue 10 targets.
+"""Evaluation set 5: written blind for the issue 10 targets; since its details were
+read to tune the grader's false accepts (see README.md), a tuned regression set.
 
 Eleven teaching files (``sources/``) and the learner answers to them, labelled
 when they were written (``answers.yaml``; the labelling rule, the same as blind
@@ -80,7 +81,7 @@ def test_blind5_grading(imported: blind.Imported, request: pytest.FixtureRequest
 
 # Measured against the grader of 43d1650, before this session's grading changes (see the
 # README and the git log): reported, not asserted, until the grader meets the targets.
-@pytest.mark.xfail(reason="below the issue 10 targets on the untouched set", strict=False)
+@pytest.mark.xfail(reason="below the issue 10 targets (a tuned set now)", strict=False)
 def test_blind5_meets_the_issue_10_targets(imported: blind.Imported) -> None:
     r = blind.evaluate(imported, blind.load_items(ANSWERS))
     shortfalls = blind.target_shortfalls(r, with_partial=True)
