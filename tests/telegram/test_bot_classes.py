@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.auxil.botapi import BotApiEmulator, FakeUser, SentMessage
-from tests.telegram.botflow import running, says, settings_for, to
+from tests.telegram.botflow import SEED, running, says, settings_for, to, with_button
 from tutorbot.app import classes as c
 from tutorbot.app.instructors import INSTRUCTORS_ONLY, OWNERS_ONLY
-from tutorbot.storage import Store, open_store
+from tutorbot.app.pushes import create_push, new_token
+from tutorbot.storage import NewPush, SessionKey, Store, open_store
 from tutorbot.telegram import callbacks
 from tutorbot.telegram.callbacks import INSTRUCTOR_ACTIONS
 from tutorbot.telegram.menu import INSTRUCTOR_MENU
@@ -251,3 +252,37 @@ async def test_a_co_instructor_cannot_touch_another_instructor_s_class(world: Wo
     assert (await world.says(bob, "/classes")).content.startswith("You have no classes yet.")
     cls = await world.store.classes.get(class_id)
     assert cls is not None and cls.instructors == (world.owner.id,) and not cls.archived
+
+
+async def test_a_student_who_joins_gets_the_class_s_current_case(world: World) -> None:
+    botapi = world.botapi
+    class_id, join, _ = await world.new_class()
+    push, _ = await create_push(
+        world.store,
+        NewPush(class_id, SEED, "A tired runner", "Neuro <2026>", new_token(), world.owner.id),
+        [],
+        datetime.now(UTC),
+    )
+    ann = botapi.user("Ann")
+    offer = await world.says(ann, f"/start {join}")
+    mark = botapi.mark()
+    botapi.press_button(offer, "Join", user=ann)
+    card = await botapi.wait_for(to(ann, with_button("▶ Start")), since=mark)
+    assert card.content == "Case of the week from Neuro <2026>: A tired runner"
+    joined = [m for m in botapi.sent(ann) if m.content.startswith("You joined")]
+    assert joined and joined[0].message_id < card.message_id
+    mark = botapi.mark()
+    botapi.press_button(card, "▶ Start", user=ann)
+    await botapi.wait_for(to(ann, lambda m: True), since=mark)
+    session = await world.store.sessions.get(SessionKey(ann.id, 0, ann.id))
+    assert session is not None and session.case_id == push.case_id == SEED
+
+
+async def test_a_student_who_joins_a_class_without_pushes_gets_no_card(world: World) -> None:
+    botapi = world.botapi
+    _, join, _ = await world.new_class()
+    ann = botapi.user("Ann")
+    offer = await world.says(ann, f"/start {join}")
+    update = botapi.press_button(offer, "Join", user=ann)
+    await botapi.wait_until_handled(update)
+    assert [m.content.split("”")[0] for m in botapi.sent(ann)[-1:]] == ["You joined “Neuro <2026>"]

@@ -114,6 +114,15 @@ async def push_case(
     return await create_push(store, push, recipients, now)
 
 
+async def current_push(store: Store, published: Sequence[str], class_id: int) -> PushRecord | None:
+    """The class's latest push whose case is still published (what a student who joins now
+    is offered), or ``None``."""
+    for push in reversed(await store.pushes.of_class(class_id)):
+        if push.case_id in published:
+            return push
+    return None
+
+
 async def create_push(
     store: Store, push: NewPush, recipients: Sequence[Recipient], now: datetime
 ) -> tuple[PushRecord, bool]:

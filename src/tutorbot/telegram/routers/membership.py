@@ -33,6 +33,8 @@ from telegram.ext import (
 from tutorbot.app.classes import LINK_MALFORMED, WRONG_PLACE
 from tutorbot.app.instructors import Refusal
 from tutorbot.app.links import PREFIXES, kind_of
+from tutorbot.app.pushes import card, current_push
+from tutorbot.storage import SessionKey
 from tutorbot.telegram import callbacks
 from tutorbot.telegram._render import Button, Line, Text
 from tutorbot.telegram._runtime import Runtime
@@ -153,6 +155,22 @@ class Membership:
             return
         await self.rt.answer_quietly(query)
         await self.rt.sender.send(context.bot, chat_id, thread, [said])
+        if isinstance(pressed, callbacks.LinkPress) and pressed.action == "join":
+            await self._offer_current_case(context.bot, user.id, pressed.payload)
+
+    async def _offer_current_case(self, bot: Bot, user_id: int, payload: str) -> None:
+        """A student who just joined gets the class's current case of the week, if there is
+        one: the same card a push sends, kept in their outbox like any reply."""
+        link = await self.rt.store.links.get(payload)
+        if link is None or link.class_id is None:
+            return
+        published = [case.id for case in self.rt.library.published()]
+        push = await current_push(self.rt.store, published, link.class_id)
+        if push is None:
+            return
+        key = SessionKey(user_id, 0, user_id)
+        result = await self.rt.play.tell(key, None, card(push))
+        await self.rt.respond(bot, key, result)
 
     async def migrated(self, update: Update, context: Context) -> None:
         """A basic group became a supergroup: both chats say so; either moves its classes."""
