@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from tests.auxil.botapi import BotApiEmulator
-from tests.telegram.botflow import SEED, to, with_button
+from tests.telegram.botflow import SEED, eventually, to, with_button
 from tests.telegram.webhookflow import PUBLIC, SECRET, Process, start_process
 from tutorbot.cli.run import SECRET_PATTERN, webhook_from
 from tutorbot.storage import open_store
@@ -90,11 +90,17 @@ async def test_an_update_is_kept_before_it_is_acknowledged(
 ) -> None:
     alice = botapi.user("Alice")
     database = tmp_path / "bot.db"
-    process = await start_process(botapi, database, [])
+    # The POST is answered once the update is handled, or after this wait if it is not.
+    process = await start_process(botapi, database, [], handled_wait=0.2)
     try:
         hold = botapi.hold(alice, 1)  # the reply's send: handling stops there
         update = botapi.send_text(alice, None, "/help")
         await asyncio.wait_for(hold.caught.wait(), 10)
+
+        async def answered() -> bool:
+            return bool(botapi.webhook_deliveries)
+
+        await eventually(answered)
         assert [d.status for d in botapi.webhook_deliveries] == [200]
         # Acknowledged and not handled yet: the inbox holds it, so a crash now loses nothing.
         async with await open_store(f"sqlite:///{database}") as store:
@@ -104,6 +110,28 @@ async def test_an_update_is_kept_before_it_is_acknowledged(
         await botapi.wait_until_handled(update)
     finally:
         await process.stopped()
+
+
+async def test_a_chat_s_next_update_waits_until_the_previous_is_handled(
+    botapi: BotApiEmulator, tmp_path: Path
+) -> None:
+    """Telegram posts a chat's next update once the previous one is answered, and the
+    answer waits for the handling: two processes take one chat's updates in order."""
+    alice = botapi.user("Alice")
+    async with two_processes(botapi, tmp_path / "bot.db"):
+        hold = botapi.hold(alice, 1)  # the first reply's send: its handling stops there
+        first = botapi.send_text(alice, None, "/help")
+        second = botapi.send_text(alice, None, "/stats")
+        await asyncio.wait_for(hold.caught.wait(), 10)
+        await asyncio.sleep(0.3)  # time enough for a POST the processes would answer early
+        posted = [d.update_id for d in botapi.webhook_deliveries]
+        assert posted == []  # the first is in hand, unanswered; the second not posted yet
+        hold.release()
+        await botapi.wait_until_handled(second)
+        posted = [d.update_id for d in botapi.webhook_deliveries if d.status == 200]
+        assert posted == [first["update_id"], second["update_id"]]
+        replies = [m.message_id for m in botapi.sent(alice)]
+        assert len(replies) == 2 and replies == sorted(replies)
 
 
 async def test_an_update_the_store_cannot_keep_is_not_acknowledged(

@@ -12,7 +12,7 @@ from typing import Any
 from tests.auxil.botapi import BotApiEmulator
 from tests.telegram.botflow import settings_for
 from tutorbot.telegram import ALLOWED_UPDATES, WebhookOptions, build_application, serve_webhook
-from tutorbot.telegram._webhook import Counts
+from tutorbot.telegram._webhook import HANDLED_WAIT, Counts
 from tutorbot.telegram.budget import SendBudget
 
 PUBLIC = "https://bot.example.org/tg"
@@ -47,6 +47,7 @@ async def start_process(
     *,
     budget: SendBudget | None = None,
     shared_budget: bool = False,
+    handled_wait: float = HANDLED_WAIT,
 ) -> Process:
     """Start a process and add it to the processes ``behind`` the public URL (with the
     operations endpoints on ``metrics_port``)."""
@@ -60,7 +61,14 @@ async def start_process(
         shared_budget=shared_budget,
     )
     options = WebhookOptions(
-        PUBLIC, "tg", "127.0.0.1", port, SECRET, ALLOWED_UPDATES, metrics_port=metrics_port
+        PUBLIC,
+        "tg",
+        "127.0.0.1",
+        port,
+        SECRET,
+        ALLOWED_UPDATES,
+        metrics_port=metrics_port,
+        handled_wait=handled_wait,
     )
     stop, started = asyncio.Event(), asyncio.Event()
     untrack = botapi.track(app)

@@ -262,6 +262,8 @@ class TutorApplication(Application):  # type: ignore[type-arg]
         finally:
             METRICS.observe("tutorbot_update_seconds", time.monotonic() - started)
             METRICS.inc("tutorbot_updates_total", kind=_kind(update))
+            if isinstance(queue, DurableQueue) and isinstance(update, Update):
+                queue.handled(update.update_id)
             if isinstance(update, Update) and self._tutor._store is not None:
                 try:
                     await self._tutor.store.inbox.done(update.update_id)

@@ -74,6 +74,29 @@ class DurableQueue(asyncio.Queue[object]):
         self._rt = runtime
         #: When each update queued and not yet handled arrived (monotonic), for the metrics.
         self.arrived: dict[int, float] = {}
+        #: Who waits for each update to be handled (a webhook's POST, see :meth:`waiter`).
+        self._waiters: dict[int, list[asyncio.Future[None]]] = {}
+
+    def waiter(self, update_id: int) -> asyncio.Future[None]:
+        """A future done once ``update_id`` is handled (or given up on) in this process.
+        Ask before :meth:`put`: a queued update may be handled at once."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(update_id, []).append(future)
+        return future
+
+    def forget_waiter(self, update_id: int, future: asyncio.Future[None]) -> None:
+        """Nobody waits on ``future`` any more (the update could not be kept)."""
+        waiting = self._waiters.get(update_id, [])
+        if future in waiting:
+            waiting.remove(future)
+        if not waiting:
+            self._waiters.pop(update_id, None)
+
+    def handled(self, update_id: int) -> None:
+        """``update_id`` was handled: wake whoever waits for it."""
+        for future in self._waiters.pop(update_id, []):
+            if not future.done():
+                future.set_result(None)
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):

@@ -9,6 +9,13 @@ that answers nothing, and Telegram tries again (on another process, behind a
 load balancer). What it had kept and not handled is taken over by a live
 process (:func:`take_over_loop`).
 
+The answer also waits, up to :data:`HANDLED_WAIT`, until the update is handled:
+Telegram sends a chat's next update only once the previous one is answered, so
+with several processes behind one URL a chat's updates are handled in the order
+Telegram sent them (a quick answer would let the next one be handled by another
+process first). An update still in hand after that wait is answered anyway: it
+is kept, so nothing is lost, only that chat's order is no longer waited for.
+
 Answers: 200 kept; 403 without the secret header or with a wrong one; 400 for
 a body that is no update (logged in one line); 503 while stopping or when the
 store cannot keep it (Telegram tries again later). tornado serves it: it comes
@@ -49,6 +56,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECTIONS = 40
 #: How often a running process looks for updates kept by a process that died.
 TAKE_OVER_EVERY = 5.0
+#: How long a POST's answer waits for its update to be handled (see the module's doc).
+HANDLED_WAIT = 10.0
 #: A body larger than this is no update (Telegram's are a few kB; a long text is 4096 chars).
 MAX_BODY = 1024 * 1024
 
@@ -83,7 +92,9 @@ class Counts:
 class WebhookReceiver:
     """Turns one webhook POST into an HTTP status, keeping the update first."""
 
-    def __init__(self, queue: DurableQueue, bot: Bot, secret: str) -> None:
+    def __init__(
+        self, queue: DurableQueue, bot: Bot, secret: str, handled_wait: float = HANDLED_WAIT
+    ) -> None:
         self._queue = queue
         self._bot = bot
         self._secret = secret.encode()
@@ -92,6 +103,7 @@ class WebhookReceiver:
         self._idle = asyncio.Event()
         self._idle.set()
         self.closing = False
+        self.handled_wait = handled_wait
 
     async def receive(self, secret: str | None, body: bytes) -> int:
         """Keep the update in ``body`` and queue it; the status to answer."""
@@ -104,15 +116,21 @@ class WebhookReceiver:
             return self._answer("malformed")
         self._in_flight += 1
         self._idle.clear()
+        handled = self._queue.waiter(update.update_id)
         try:
             await self._queue.put(update)
         except Exception as error:
+            self._queue.forget_waiter(update.update_id, handled)
             log.warning(
                 "Update %s could not be kept (%s); not acknowledged, Telegram sends it again",
                 update.update_id,
                 error,
             )
             return self._answer("unavailable")
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(handled, self.handled_wait)
+            self._queue.forget_waiter(update.update_id, handled)
         finally:
             self._in_flight -= 1
             if not self._in_flight:
@@ -138,7 +156,8 @@ class WebhookReceiver:
         return update
 
     async def drain(self) -> None:
-        """Refuse new updates (503) and wait until those being kept are queued."""
+        """Refuse new updates (503) and wait until those being kept are handled (or waited
+        for as long as :data:`HANDLED_WAIT`)."""
         self.closing = True
         await self._idle.wait()
 
@@ -268,6 +287,8 @@ class WebhookOptions:
     #: Where /livez, /readyz and /metrics are served (no port: not served).
     metrics_listen: str = "127.0.0.1"
     metrics_port: int | None = None
+    #: How long a POST's answer waits for its update to be handled.
+    handled_wait: float = HANDLED_WAIT
 
 
 async def serve_webhook(
@@ -290,7 +311,7 @@ async def serve_webhook(
     queue = app.update_queue
     if not isinstance(queue, DurableQueue):
         raise TypeError("serve_webhook needs the application from build_application")
-    receiver = WebhookReceiver(queue, app.bot, options.secret)
+    receiver = WebhookReceiver(queue, app.bot, options.secret, options.handled_wait)
     server = WebhookServer(receiver, options.path, options.listen, options.port)
     async with (
         app,
